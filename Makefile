@@ -1,0 +1,59 @@
+# OpenHAT: two commands on a fresh machine.
+#   make demo   virtual environment, embedded PostgreSQL, migrations, demo clinic, server on :8000
+#   make test   everything the tests need (Debian's chromium too), then the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo serve test test-fast lint chromium clean-db help
+
+help:
+	@echo "make demo   - install, start the embedded PostgreSQL, migrate, load the demo clinic, serve it"
+	@echo "make test   - install test tools (and Debian's chromium), run the whole test suite"
+	@echo "make lint   - ruff, mypy and import-linter"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/openhat demo --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(BIN)/openhat serve --host $(HOST) --port $(PORT)
+
+# Page tests drive Debian's chromium; install it when it is missing and we may (root).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing Debian's chromium for the page tests..."; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+	  && echo "chromium installed: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else echo "NOTE: /usr/bin/chromium is missing and we are not root; page tests will fail. Install it with: apt-get install chromium"; fi
+
+test: $(VENV)/.installed-dev chromium
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+clean-db:
+	@echo "This deletes the embedded database in var/pg (all local data)."
+	@read -p "Type 'delete' to confirm: " answer && [ "$$answer" = "delete" ] && $(BIN)/openhat embedded-db stop; rm -rf var/pg

@@ -1,0 +1,100 @@
+"""The JSON API root: authentication, and one error shape for every failure.
+
+Every error is {"code", "message", "field"} with a 4xx status; each app adds a router.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from openhat.clinics.services import user_for_token
+from openhat.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer oh_...` with a per-user API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+class VerifiedSessionAuth(SessionAuth):
+    """The signed-in browser session (with CSRF on writes)."""
+
+
+api = NinjaAPI(
+    title="OpenHAT API",
+    version="1",
+    description="Clinic software for heroin-assisted treatment. Errors are {code, message, field}.",
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+    urls_namespace="api",
+)
+
+
+def error_response(request: HttpRequest, code: str, message: str, field: str | None, status: int) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.code, exc.message, exc.field, exc.status_code)
+
+
+def _field_of(location: Any) -> str | None:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "form", "file", "payload")]
+    return ".".join(parts) or None
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = first.get("loc", ())
+    message = str(first.get("msg", "The request is not valid."))
+    if first.get("type") == "json_invalid" or "json" in str(first.get("type", "")):
+        return error_response(request, "malformed_json", "The request body is not valid JSON.", None, 400)
+    field = _field_of(location)
+    return error_response(
+        request, "invalid_input", f"{field}: {message}" if field else message, field, 422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, "not_authenticated", "Sign in, or send a valid API token (Authorization: Bearer ...).", None, 401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    if exc.status_code == 400 and "parse" in message.lower():
+        return error_response(request, "malformed_json", "The request body is not valid JSON.", None, 400)
+    if exc.status_code == 403 and "csrf" in message.lower():
+        return error_response(request, "csrf_failed", "The form's security token is missing or old; reload.", None, 403)
+    return error_response(request, f"http_{exc.status_code}", message, None, exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, "not_found", "No such record in your clinics.", None, 404)
+
+
+def _register_routers() -> None:
+    from openhat.clinics.api import router as clinics_router
+    from openhat.patients.api import router as patients_router
+
+    api.add_router("/", clinics_router)
+    api.add_router("/patients", patients_router)
+
+
+_register_routers()

@@ -1,0 +1,45 @@
+"""Hash-chaining for append-only tables.
+
+Each row stores row_sha256 = SHA-256(previous row's hash + canonical JSON of its own content).
+Chains are per clinic (chain_key = clinic id, 0 for events outside any clinic), so clinics do
+not contend for one lock and the trail can be distributed by clinic later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+GENESIS_HASH = "0" * 64
+
+# Advisory-lock namespaces (first key of pg_advisory_xact_lock(int, int)).
+LOCK_NAMESPACE = {"audit_event": 7301, "access_log": 7302}
+
+
+def normalise(data: Any) -> Any:
+    """What jsonb will give back: Decimals, dates and UUIDs become strings."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def timestamp_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def row_hash(previous_hash: str, content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((previous_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def lock_chain(table: str, chain_key: int) -> None:
+    """Serialise appends to one chain until the transaction ends.
+
+    Without it two concurrent writers would both read the same last row and fork the chain; the
+    unique (chain_key, chain_seq) constraint is the backstop that turns such a fork into an error.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE[table], chain_key])

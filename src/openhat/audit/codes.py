@@ -1,0 +1,54 @@
+"""Typed audit-event codes. Each area owns a range of a thousand; codes are never reused."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class AuditCode(IntEnum):
+    # 1000-1999 accounts and sign-in
+    SIGNED_IN = 1001
+    SIGN_IN_FAILED = 1002
+    SIGNED_OUT = 1003
+    LOCKED_OUT = 1004
+    SECOND_FACTOR_VERIFIED = 1010
+    SECOND_FACTOR_FAILED = 1011
+    SECOND_FACTOR_DEVICE_CONFIRMED = 1012
+    API_TOKEN_CREATED = 1020
+    API_TOKEN_REVOKED = 1021
+    # 2000-2999 clinics and staff
+    CLINIC_CREATED = 2001
+    CLINIC_UPDATED = 2002
+    STAFF_MEMBERSHIP_ADDED = 2010
+    STAFF_MEMBERSHIP_CHANGED = 2011
+    CLINIC_SWITCHED = 2020
+    # 3000-3999 patient registry
+    PATIENT_REGISTERED = 3001
+    PATIENT_IDENTITY_UPDATED = 3002
+    PATIENT_STATUS_CHANGED = 3003
+    PATIENT_PHOTO_UPLOADED = 3004
+    # 4000-4999 eligibility, consents, prescribing
+    # 5000-5999 dosing station
+    # 6000-6999 controlled-substance pharmacy
+    # 7000-7999 care and referrals
+    # 8000-8999 outcomes, research and exports
+    # 9000-9999 audit and system
+    DEMO_CLINIC_LOADED = 9001
+    AUDIT_CHAIN_VERIFIED = 9002
+
+    @property
+    def area(self) -> str:
+        return _AREAS[self.value // 1000]
+
+
+_AREAS = {
+    1: "accounts",
+    2: "clinics",
+    3: "patients",
+    4: "prescribing",
+    5: "dosing",
+    6: "pharmacy",
+    7: "care",
+    8: "outcomes",
+    9: "system",
+}

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+
+from openhat.audit.chain import normalise, timestamp_text
+
+_APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+class ChainedRow(models.Model):
+    """An append-only row that carries its place in a per-clinic hash chain."""
+
+    chain_key = models.BigIntegerField(editable=False)
+    chain_seq = models.BigIntegerField(editable=False)
+    at = models.DateTimeField(editable=False)
+    prev_sha256 = models.CharField(max_length=64, editable=False)
+    row_sha256 = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def hash_content(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class AuditEvent(ChainedRow):
+    clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    code = models.PositiveIntegerField()
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    route = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["chain_key", "chain_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_key", "chain_seq"], name="audit_event_chain_position"),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "-at"], name="audit_event_clinic_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
+        ]
+        triggers = [_APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.code} {self.object_type}:{self.object_id}"
+
+    def hash_content(self) -> dict[str, Any]:
+        return {
+            "chain_key": self.chain_key,
+            "chain_seq": self.chain_seq,
+            "at": timestamp_text(self.at),
+            "clinic_id": self.clinic_id,
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "code": self.code,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "data": normalise(self.data),
+            "ip": self.ip,
+            "route": self.route,
+        }
+
+
+class AccessedRecord(models.TextChoices):
+    IDENTITY = "identity", "Identifying data"
+    PHOTO = "photo", "Identity photo"
+
+
+class AccessLog(ChainedRow):
+    """One row for every view of an identifiable record (CLINIC.md §7 invariant 7)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    record = models.CharField(max_length=20, choices=AccessedRecord.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    route = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["chain_key", "chain_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_key", "chain_seq"], name="access_log_chain_position"),
+        ]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_at")]
+        triggers = [_APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.record} of patient {self.patient_id} by {self.actor_id}"
+
+    def hash_content(self) -> dict[str, Any]:
+        return {
+            "chain_key": self.chain_key,
+            "chain_seq": self.chain_seq,
+            "at": timestamp_text(self.at),
+            "clinic_id": self.clinic_id,
+            "actor_id": self.actor_id,
+            "patient_id": self.patient_id,
+            "record": self.record,
+            "ip": self.ip,
+            "route": self.route,
+        }

@@ -1,0 +1,115 @@
+"""The only writers of the audit trail. Callers are already inside their own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import models, transaction
+from django.utils import timezone
+
+from openhat.audit.chain import GENESIS_HASH, lock_chain, normalise, row_hash
+from openhat.audit.codes import AuditCode
+from openhat.audit.context import current_origin
+from openhat.audit.models import AccessedRecord, AccessLog, AuditEvent, ChainedRow
+
+Row = TypeVar("Row", bound=ChainedRow)
+
+
+def _append(row: Row, table: str, clinic_id: int | None) -> Row:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit rows are written inside the caller's transaction")
+    chain_key = clinic_id or 0
+    lock_chain(table, chain_key)
+    last = (
+        type(row)
+        .objects.filter(chain_key=chain_key)
+        .order_by("-chain_seq")
+        .values_list("chain_seq", "row_sha256")
+        .first()
+    )
+    row.chain_key = chain_key
+    row.chain_seq, row.prev_sha256 = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    row.at = timezone.now()
+    row.row_sha256 = row_hash(row.prev_sha256, row.hash_content())
+    row.save(force_insert=True)
+    return row
+
+
+def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
+    if actor is None or not actor.is_authenticated:
+        return {"actor": None, "actor_username": ""}
+    return {"actor": actor, "actor_username": actor.get_username()}
+
+
+def record_event(
+    code: AuditCode,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    clinic: models.Model | None = None,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    origin = current_origin()
+    event = AuditEvent(
+        clinic=clinic,
+        code=int(code),
+        object_type=target._meta.label if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        data=normalise(data or {}),
+        ip=origin.ip,
+        route=origin.route,
+        **_actor_fields(actor),
+    )
+    return _append(event, "audit_event", clinic.pk if clinic is not None else None)
+
+
+def record_access(
+    *, actor: AbstractBaseUser, patient: Any, record: AccessedRecord
+) -> AccessLog:
+    origin = current_origin()
+    with transaction.atomic():
+        entry = AccessLog(
+            clinic_id=patient.clinic_id,
+            actor=actor,
+            patient=patient,
+            record=record,
+            ip=origin.ip,
+            route=origin.route,
+        )
+        return _append(entry, "access_log", patient.clinic_id)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    table: str
+    row_id: int
+    chain_key: int
+    chain_seq: int
+    problem: str
+
+
+def verify_chain(model: type[ChainedRow], table: str) -> tuple[int, ChainBreak | None]:
+    """Recompute every chain of one table; return (rows checked, first break or None)."""
+    checked = 0
+    expected_key: int | None = None
+    previous_hash = GENESIS_HASH
+    expected_seq = 1
+    for row in model.objects.order_by("chain_key", "chain_seq").iterator(chunk_size=2000):
+        if row.chain_key != expected_key:
+            expected_key, previous_hash, expected_seq = row.chain_key, GENESIS_HASH, 1
+        checked += 1
+        problem = None
+        if row.chain_seq != expected_seq:
+            problem = f"expected position {expected_seq} in chain {row.chain_key}, found {row.chain_seq} (a row is missing)"
+        elif row.prev_sha256 != previous_hash:
+            problem = "its previous-hash does not match the row before it"
+        elif row_hash(row.prev_sha256, row.hash_content()) != row.row_sha256:
+            problem = "its content does not match its stored hash (the row was altered)"
+        if problem:
+            return checked, ChainBreak(table, row.pk, row.chain_key, row.chain_seq, problem)
+        previous_hash = row.row_sha256
+        expected_seq += 1
+    return checked, None

@@ -1,0 +1,78 @@
+"""The one access helper: which clinics a user belongs to, and what they may do there.
+
+Every query for clinical data goes through `scope_to_user` or `membership_for`; a record of a
+clinic the user does not belong to is reported as not found, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+
+from openhat.clinics.models import Clinic, StaffMembership
+from openhat.clinics.roles import Capability, role_can
+from openhat.core.errors import NotFound, PermissionDenied
+
+M = TypeVar("M", bound=models.Model)
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def active_memberships(user: AnyUser) -> list[StaffMembership]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        StaffMembership.objects.filter(user=user, is_active=True).select_related("clinic").order_by("clinic__code")
+    )
+
+
+def membership_for(user: AnyUser, clinic: Clinic | int) -> StaffMembership | None:
+    if not user.is_authenticated:
+        return None
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    return (
+        StaffMembership.objects.filter(user=user, clinic_id=clinic_id, is_active=True).select_related("clinic").first()
+    )
+
+
+def clinics_where(user: AnyUser, capability: Capability) -> list[int]:
+    return [m.clinic_id for m in active_memberships(user) if role_can(m.role, capability)]
+
+
+def scope_to_user(
+    queryset: models.QuerySet[M], user: AnyUser, capability: Capability, clinic_field: str = "clinic"
+) -> models.QuerySet[M]:
+    """Restrict a queryset to the clinics where the user holds the capability."""
+    return queryset.filter(**{f"{clinic_field}_id__in": clinics_where(user, capability)})
+
+
+def require(user: AnyUser, clinic: Clinic | int, capability: Capability) -> StaffMembership:
+    """The membership that allows `capability` in `clinic`, or an error.
+
+    Not a member: NotFound (the clinic's records stay invisible). Member without the capability:
+    PermissionDenied naming the role.
+    """
+    membership = membership_for(user, clinic)
+    if membership is None:
+        raise NotFound("not_found", "No such record in your clinics.")
+    if not role_can(membership.role, capability):
+        raise PermissionDenied(
+            "role_not_allowed",
+            f"Your role ({membership.get_role_display()}) may not do this.",
+        )
+    return membership
+
+
+def clinic_by_code(user: AnyUser, code: str, capability: Capability) -> tuple[Clinic, StaffMembership]:
+    clinic = Clinic.objects.filter(code=code.strip().upper()).first()
+    if clinic is None:
+        raise NotFound("clinic_not_found", f"No clinic {code!r} among your clinics.", "clinic")
+    return clinic, require(user, clinic, capability)
+
+
+def requires_second_factor(user: AnyUser) -> bool:
+    from django.conf import settings
+
+    return any(m.role in settings.OPENHAT_SECOND_FACTOR_ROLES for m in active_memberships(user))

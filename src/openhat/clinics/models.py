@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import zoneinfo
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from openhat.clinics.roles import Role
+
+
+class JurisdictionPreset(models.TextChoices):
+    """Eligibility preset keys (CLINIC.md §4); the rules engine owns their contents."""
+
+    CH = "ch", "Switzerland (BetmSV)"
+    DE_2025 = "de-2025", "Germany (BtMVV 2025)"
+    DE_2009 = "de-2009", "Germany (BtMVV 2009)"
+    NL = "nl", "Netherlands"
+    UK_RIOTT = "uk-riott", "United Kingdom (RIOTT)"
+    CA_NAOMI = "ca-naomi", "Canada (NAOMI)"
+    CA_CRISM = "ca-crism", "Canada (CRISM iOAT guideline)"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Zurich)") from None
+
+
+clinic_code_validator = RegexValidator(
+    r"^[A-Z]{3,5}$", "A clinic code is 3 to 5 capital letters, e.g. ZRH.", code="invalid_clinic_code"
+)
+
+
+@pghistory.track()
+class Clinic(models.Model):
+    code = models.CharField(max_length=5, unique=True, validators=[clinic_code_validator])
+    name = models.CharField(max_length=120)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    jurisdiction_preset = models.CharField(max_length=16, choices=JurisdictionPreset.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3,5}$"), name="clinic_code_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+@pghistory.track()
+class StaffMembership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic__code", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_user_and_clinic"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.clinic.code} · {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the secret is shown once at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12)
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

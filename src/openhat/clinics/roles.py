@@ -1,0 +1,53 @@
+"""Roles (CLINIC.md §2) and what each may do. Every permission check asks for a Capability."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PHYSICIAN = "physician", "Physician"
+    NURSE = "nurse", "Nurse"
+    PHARMACIST = "pharmacist", "Pharmacist"
+    PHARMACY_TECHNICIAN = "pharmacy_technician", "Pharmacy technician"
+    COUNSELLOR = "counsellor", "Counsellor / case manager"
+    MANAGER = "manager", "Clinic manager"
+    AUDITOR = "auditor", "Auditor"
+    RESEARCHER = "researcher", "Researcher"
+
+
+class Capability(StrEnum):
+    VIEW_PATIENTS = "view_patients"  # pseudonymous: client code, status, chart skeleton
+    EDIT_PATIENTS = "edit_patients"  # register, edit identifying data, upload a photo
+    VIEW_IDENTITY = "view_identity"  # legal name, date of birth, health number, photo
+    CHANGE_STATUS = "change_status"  # assessing, suspension, exit, readmission
+    VIEW_AUDIT = "view_audit"
+    VIEW_AGGREGATES = "view_aggregates"  # pseudonymised exports and aggregate reports
+
+
+_READ_CHARTS = {Capability.VIEW_PATIENTS}
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.PHYSICIAN: frozenset(
+        _READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS}
+    ),
+    # Nurses check identity against the photo at every session and do intake.
+    Role.NURSE: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
+    # The pharmacy works with client codes; it has no need for names.
+    Role.PHARMACIST: frozenset(_READ_CHARTS),
+    Role.PHARMACY_TECHNICIAN: frozenset(_READ_CHARTS),
+    # Case managers arrange housing, income and legal aid, which needs the legal name.
+    Role.COUNSELLOR: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
+    Role.MANAGER: frozenset(
+        _READ_CHARTS
+        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS, Capability.VIEW_AUDIT}
+    ),
+    Role.AUDITOR: frozenset(_READ_CHARTS | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}),
+    # Researchers never see charts, names or identifiers (CLINIC.md §7 invariant 8).
+    Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in ROLE_CAPABILITIES.get(Role(role), frozenset())

@@ -1,0 +1,52 @@
+"""Idempotent writes: call inside the service's transaction, before doing any work."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection, models
+
+from openhat.core.errors import Conflict, DomainError
+from openhat.core.models import IdempotencyKey
+
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,100}$")
+_LOCK_NAMESPACE = 7401
+
+
+def check_key(key: str) -> str:
+    if not _KEY_PATTERN.match(key):
+        raise DomainError(
+            "invalid_idempotency_key",
+            "An idempotency key is 8 to 100 letters, digits, '-', '_', ':' or '.'.",
+            "idempotency_key",
+        )
+    return key
+
+
+def previous_result(user: AbstractBaseUser, key: str, operation: str) -> IdempotencyKey | None:
+    """Lock the key for this transaction and return the stored first result, if any.
+
+    The advisory lock makes a concurrent retry wait for the first attempt to commit, after which
+    it finds the stored result instead of doing the work twice.
+    """
+    check_key(key)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31]
+        )
+    found = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if found is not None and found.operation != operation:
+        raise Conflict(
+            "idempotency_key_reused",
+            "This idempotency key was already used for a different action.",
+            "idempotency_key",
+        )
+    return found
+
+
+def remember_result(user: AbstractBaseUser, key: str, operation: str, result: models.Model) -> None:
+    IdempotencyKey.objects.create(
+        user=user, key=key, operation=operation, result_type=result._meta.label, result_id=str(result.pk)
+    )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "clinic", None) is None:
+        return render(request, "core/no_clinic.html", status=403)
+    return redirect("patients:list")
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "message": message, "field": None}, status=status)
+    return render(request, "core/error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _error(request, 400, "bad_request", "The request could not be understood.")
+
+
+def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _error(request, 403, "forbidden", "You may not open this page.")
+
+
+def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _error(request, 404, "not_found", "There is no such page or record in your clinics.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "server_error", "Something went wrong on our side; nothing was saved.")

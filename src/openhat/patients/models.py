@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from openhat.patients.lifecycle import ExitReason, PatientStatus
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other / intersex"
+    UNKNOWN = "unknown", "Not recorded"
+
+
+@pghistory.track()
+class Patient(models.Model):
+    """The pseudonymous patient: the client code is the key used everywhere else."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients")
+    number = models.PositiveIntegerField()
+    client_code = models.CharField(max_length=12, unique=True)
+    status = models.CharField(max_length=16, choices=PatientStatus.choices, default=PatientStatus.REFERRED)
+    status_since = models.DateTimeField()
+    exit_date = models.DateField(null=True, blank=True)
+    exit_reason = models.CharField(max_length=20, choices=ExitReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["clinic", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "number"], name="patient_number_per_clinic"),
+            models.CheckConstraint(condition=Q(status__in=PatientStatus.values), name="patient_status_known"),
+            # An exited patient has a date and a reason; anyone else has neither.
+            models.CheckConstraint(
+                condition=(
+                    Q(status=PatientStatus.EXITED, exit_date__isnull=False, exit_reason__in=ExitReason.values)
+                    | (~Q(status=PatientStatus.EXITED) & Q(exit_date__isnull=True, exit_reason=""))
+                ),
+                name="patient_exit_fields_match_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.client_code
+
+
+@pghistory.track()
+class PatientIdentity(models.Model):
+    """Identifying data, kept apart and shown only to roles that need it; every view is logged."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="identity")
+    legal_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    health_number = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(sex__in=Sex.values), name="identity_sex_known"),
+            models.CheckConstraint(condition=~Q(legal_name=""), name="identity_name_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"identity of {self.patient_id}"
+
+
+class IdentityPhoto(models.Model):
+    """ID photos for the identity check at dosing. Kept in the database, never at a public URL;
+    the newest is current and older ones stay for the record."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="photos")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "image/webp"]), name="photo_type_allowed"
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of patient {self.patient_id}"
+
+
+class StatusChange(models.Model):
+    """Every status transition, append-only: the source for retention and episode statistics."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=PatientStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=PatientStatus.choices)
+    effective_date = models.DateField()
+    exit_reason = models.CharField(max_length=20, choices=ExitReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patient", "at", "id"]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.from_status or '-'} -> {self.to_status}"

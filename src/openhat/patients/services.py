@@ -1,0 +1,179 @@
+"""The only writers of the patient registry. Each function is one transaction with its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from openhat.audit.codes import AuditCode
+from openhat.audit.models import AccessedRecord
+from openhat.audit.services import record_access, record_event
+from openhat.clinics.access import require
+from openhat.clinics.models import Clinic
+from openhat.clinics.roles import Capability
+from openhat.core import idempotency
+from openhat.core.errors import DomainError
+from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, NEEDS_NOTE, ExitReason, PatientStatus
+from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity, StatusChange
+from openhat.patients.validation import IdentityInput, check_photo, clean_identity
+
+REGISTER_OPERATION = "patients.register"
+MAX_NOTE_LENGTH = 2000
+
+
+def clinic_today(clinic: Clinic) -> date:
+    return timezone.now().astimezone(clinic.zone).date()
+
+
+def register_patient(
+    *, actor: AbstractBaseUser, clinic: Clinic, identity: IdentityInput, idempotency_key: str | None = None
+) -> Patient:
+    """Register a referred patient with the next client code of the clinic (e.g. ZRH-0042)."""
+    require(actor, clinic, Capability.EDIT_PATIENTS)
+    cleaned = clean_identity(identity, clinic_today(clinic))
+    with transaction.atomic():
+        if idempotency_key:
+            earlier = idempotency.previous_result(actor, idempotency_key, REGISTER_OPERATION)
+            if earlier is not None:
+                return Patient.objects.get(pk=earlier.result_id)
+        # Lock the clinic row so two registrations at once cannot take the same number.
+        Clinic.objects.select_for_update().filter(pk=clinic.pk).get()
+        number = (Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0) + 1
+        patient = Patient.objects.create(
+            clinic=clinic,
+            number=number,
+            client_code=f"{clinic.code}-{number:04d}",
+            status=PatientStatus.REFERRED,
+            status_since=timezone.now(),
+        )
+        PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
+        StatusChange.objects.create(
+            patient=patient, from_status="", to_status=PatientStatus.REFERRED,
+            effective_date=clinic_today(clinic), actor=actor,
+        )
+        record_event(
+            AuditCode.PATIENT_REGISTERED, actor=actor, clinic=clinic, target=patient,
+            data={"client_code": patient.client_code},
+        )
+        if idempotency_key:
+            idempotency.remember_result(actor, idempotency_key, REGISTER_OPERATION, patient)
+        return patient
+
+
+def update_identity(*, actor: AbstractBaseUser, patient: Patient, identity: IdentityInput) -> PatientIdentity:
+    require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
+    cleaned = clean_identity(identity, clinic_today(patient.clinic))
+    with transaction.atomic():
+        current = PatientIdentity.objects.select_for_update().get(patient=patient)
+        changed = sorted(name for name, value in asdict(cleaned).items() if getattr(current, name) != value)
+        if not changed:
+            return current
+        for name, value in asdict(cleaned).items():
+            setattr(current, name, value)
+        current.save()
+        # Which fields changed, never their values: the audit trail must not become a copy of identities.
+        record_event(
+            AuditCode.PATIENT_IDENTITY_UPDATED, actor=actor, clinic=patient.clinic, target=patient,
+            data={"fields": changed},
+        )
+        return current
+
+
+def change_status(
+    *,
+    actor: AbstractBaseUser,
+    patient: Patient,
+    to_status: str,
+    effective_date: date,
+    exit_reason: str = "",
+    note: str = "",
+) -> Patient:
+    require(actor, patient.clinic_id, Capability.CHANGE_STATUS)
+    if to_status not in PatientStatus.values:
+        raise DomainError("status_unknown", f"Unknown status {to_status!r}.", "to_status")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError("note_too_long", f"The note has at most {MAX_NOTE_LENGTH} characters.", "note")
+    today = clinic_today(patient.clinic)
+    if effective_date > today:
+        raise DomainError("effective_date_in_future", "The date cannot be in the future.", "effective_date")
+    with transaction.atomic():
+        # Lock the patient so two staff changing the status at once cannot both pass the check.
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        allowed = ALLOWED_TRANSITIONS[PatientStatus(current.status)]
+        if to_status not in allowed:
+            names = ", ".join(PatientStatus(s).label.lower() for s in sorted(allowed))
+            raise DomainError(
+                "illegal_status_transition",
+                f"A patient who is {current.get_status_display().lower()} cannot become "
+                f"{PatientStatus(to_status).label.lower()}; allowed next: {names}.",
+                "to_status",
+            )
+        last_change = current.status_changes.order_by("-effective_date").values_list("effective_date", flat=True).first()
+        if last_change and effective_date < last_change:
+            raise DomainError(
+                "effective_date_before_last_change",
+                f"The date cannot be before the last status change ({last_change.isoformat()}).",
+                "effective_date",
+            )
+        if to_status == PatientStatus.EXITED:
+            if exit_reason not in ExitReason.values:
+                raise DomainError("exit_reason_required", "Choose the reason for the exit.", "exit_reason")
+        elif exit_reason:
+            raise DomainError("exit_reason_not_applicable", "Only an exit carries an exit reason.", "exit_reason")
+        if (current.status, to_status) in NEEDS_NOTE and not note:
+            raise DomainError("note_required", "Write the reason for this change.", "note")
+
+        from_status = current.status
+        current.status = to_status
+        current.status_since = timezone.now()
+        current.exit_date = effective_date if to_status == PatientStatus.EXITED else None
+        current.exit_reason = exit_reason if to_status == PatientStatus.EXITED else ""
+        current.save()
+        StatusChange.objects.create(
+            patient=current, from_status=from_status, to_status=to_status, effective_date=effective_date,
+            exit_reason=current.exit_reason, note=note, actor=actor,
+        )
+        record_event(
+            AuditCode.PATIENT_STATUS_CHANGED, actor=actor, clinic=current.clinic, target=current,
+            data={"from": from_status, "to": to_status, "effective_date": effective_date, "exit_reason": exit_reason},
+        )
+        return current
+
+
+def upload_photo(*, actor: AbstractBaseUser, patient: Patient, content: bytes) -> IdentityPhoto:
+    require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
+    checked = check_photo(content)
+    with transaction.atomic():
+        photo = IdentityPhoto.objects.create(
+            patient=patient, content=checked.content, content_type=checked.content_type,
+            size_bytes=len(checked.content), sha256=checked.sha256, uploaded_by=actor,
+        )
+        record_event(
+            AuditCode.PATIENT_PHOTO_UPLOADED, actor=actor, clinic=patient.clinic, target=patient,
+            data={"photo_id": photo.pk, "content_type": checked.content_type, "size_bytes": len(checked.content)},
+        )
+        return photo
+
+
+def read_identity(*, actor: AbstractBaseUser, patient: Patient) -> PatientIdentity:
+    """The identifying data, with the access logged in the same transaction as the read."""
+    require(actor, patient.clinic_id, Capability.VIEW_IDENTITY)
+    with transaction.atomic():
+        identity = PatientIdentity.objects.get(patient=patient)
+        record_access(actor=actor, patient=patient, record=AccessedRecord.IDENTITY)
+        return identity
+
+
+def read_photo(*, actor: AbstractBaseUser, patient: Patient) -> IdentityPhoto | None:
+    require(actor, patient.clinic_id, Capability.VIEW_IDENTITY)
+    with transaction.atomic():
+        photo = patient.photos.order_by("-uploaded_at", "-id").first()
+        if photo is not None:
+            record_access(actor=actor, patient=patient, record=AccessedRecord.PHOTO)
+        return photo

@@ -1,0 +1,230 @@
+"""OpenHAT settings. Everything an operator may change comes from the environment.
+
+OPENHAT_MODE=development (the default; labelled on every page) or production. In production the
+app refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from openhat import embedded_db
+from openhat.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = embedded_db.var_dir()
+
+MODE = env_choice("OPENHAT_MODE", "development", ("development", "production"))
+PRODUCTION = MODE == "production"
+DEVELOPMENT_MODE = not PRODUCTION
+TESTING = "pytest" in sys.modules or env_bool("OPENHAT_TESTING", False)
+DEBUG = env_bool("OPENHAT_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("OPENHAT_DEBUG must be off in production mode")
+
+
+def _development_secret_key() -> str:
+    """A random key kept in var/, so development sessions survive a restart; never a fixed string."""
+    path = VAR_DIR / "development-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+_secret = env_str("SECRET_KEY")
+if PRODUCTION:
+    if not _secret:
+        raise ImproperlyConfigured("production mode needs SECRET_KEY in the environment")
+    if len(_secret) < 40:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters in production mode")
+SECRET_KEY = _secret or _development_secret_key()
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", () if PRODUCTION else ("localhost", "127.0.0.1", "[::1]", "testserver")
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("production mode needs ALLOWED_HOSTS (comma-separated host names)")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", ())
+
+# --- database: PostgreSQL only -------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    _database = dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    if _database.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at PostgreSQL (postgresql://...), not {_database.get('ENGINE')}"
+        )
+elif PRODUCTION:
+    raise ImproperlyConfigured("production mode needs DATABASE_URL; the embedded database is for development")
+else:
+    _database = embedded_db.ensure_running()
+    embedded_db.ensure_database(_database)
+_database.setdefault("TEST", {})
+_database["TEST"]["NAME"] = env_str("OPENHAT_TEST_DATABASE", "test_openhat")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- applications --------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "pgtrigger",
+    "pghistory",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
+    "csp",
+    "ninja",
+    "openhat.core",
+    "openhat.audit",
+    "openhat.clinics",
+    "openhat.patients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "openhat.core.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "openhat.clinics.middleware.CurrentClinicMiddleware",
+    "openhat.audit.middleware.RequestContextMiddleware",
+    "openhat.clinics.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "openhat.urls"
+WSGI_APPLICATION = "openhat.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "openhat.core.context_processors.openhat",
+            ],
+        },
+    }
+]
+
+# --- sign-in hardening -------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    PASSWORD_HASHERS.insert(0, "openhat.core.hashers.TestArgon2PasswordHasher")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lock the account (not the IP address: a clinic's tablets share one) after repeated failures.
+AXES_FAILURE_LIMIT = env_int("OPENHAT_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OPENHAT_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Roles that must pass a TOTP second factor before they can do anything (CLINIC.md §2).
+OPENHAT_SECOND_FACTOR_ROLES = env_list("OPENHAT_SECOND_FACTOR_ROLES", ("physician", "pharmacist"))
+OTP_TOTP_ISSUER = env_str("OPENHAT_TOTP_ISSUER", "OpenHAT")
+
+# Sessions end after inactivity: every request pushes the expiry forward.
+SESSION_IDLE_MINUTES = env_int("OPENHAT_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=12 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("OPENHAT_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- security headers --------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("OPENHAT_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("OPENHAT_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("OPENHAT_BEHIND_PROXY", False) else None
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- identity photos -----------------------------------------------------------------------------
+OPENHAT_PHOTO_MAX_BYTES = env_int("OPENHAT_PHOTO_MAX_BYTES", 2 * 1024 * 1024, minimum=10_000, maximum=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OPENHAT_PHOTO_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# --- i18n, time ----------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_choice("OPENHAT_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+}
+
+# We lock by account on purpose (see AXES_LOCKOUT_PARAMETERS): locking by IP address would lock a
+# whole clinic out, since its tablets share one address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

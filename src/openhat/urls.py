@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from openhat.api import api
+from openhat.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("openhat.clinics.urls")),
+    path("patients/", include("openhat.patients.urls")),
+    path("audit/", include("openhat.audit.urls")),
+    path("api/", api.urls),
+]
+
+handler400 = "openhat.core.views.bad_request"
+handler403 = "openhat.core.views.forbidden"
+handler404 = "openhat.core.views.not_found"
+handler500 = "openhat.core.views.server_error"

@@ -1,0 +1,96 @@
+"""Named personas: one staff member per role in clinic ZRH, plus an outsider who runs clinic OUT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from openhat.clinics.models import Clinic
+from openhat.clinics.roles import Role
+from openhat.clinics.services import add_membership, create_clinic
+from openhat.patients.models import Patient
+from openhat.patients.services import register_patient
+from openhat.patients.validation import IdentityInput
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Personas:
+    clinic: Clinic
+    other_clinic: Clinic
+    users: dict[str, User]
+    outsider: User
+
+    def __getitem__(self, role: str) -> User:
+        return self.outsider if role == "outsider" else self.users[role]
+
+
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD)
+
+
+def confirmed_totp(user: User) -> TOTPDevice:
+    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "authenticator", "confirmed": True})
+    return device
+
+
+@pytest.fixture
+def personas(db: Any) -> Personas:
+    clinic = create_clinic(
+        actor=None, code="ZRH", name="Zurich test clinic", time_zone="Europe/Zurich", jurisdiction_preset="ch"
+    )
+    other = create_clinic(
+        actor=None, code="OUT", name="Another clinic", time_zone="America/Vancouver", jurisdiction_preset="ca-crism"
+    )
+    users: dict[str, User] = {}
+    for role in Role:
+        user = make_user(f"{role.value}_zrh")
+        add_membership(actor=None, user=user, clinic=clinic, role=role)
+        users[role.value] = user
+    outsider = make_user("manager_out")
+    add_membership(actor=None, user=outsider, clinic=other, role=Role.MANAGER)
+    return Personas(clinic=clinic, other_clinic=other, users=users, outsider=outsider)
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign in as `user`, with a verified second factor for the roles that need one."""
+    client.force_login(user)
+    device = confirmed_totp(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(personas: Personas) -> Any:
+    def make(role: str) -> Client:
+        return sign_in(Client(), personas[role])
+
+    return make
+
+
+@pytest.fixture
+def patient(personas: Personas) -> Patient:
+    return register_patient(
+        actor=personas["nurse"],
+        clinic=personas.clinic,
+        identity=IdentityInput("Test Person", date(1975, 5, 17), "female", "756.1234.5678.97"),
+    )
+
+
+@pytest.fixture
+def other_patient(personas: Personas) -> Patient:
+    return register_patient(
+        actor=personas.outsider,
+        clinic=personas.other_clinic,
+        identity=IdentityInput("Other Person", date(1969, 1, 3), "male", ""),
+    )
