@@ -31,11 +31,23 @@ def clinic_today(clinic: Clinic) -> date:
 
 
 def register_patient(
-    *, actor: AbstractBaseUser, clinic: Clinic, identity: IdentityInput, idempotency_key: str | None = None
+    *,
+    actor: AbstractBaseUser,
+    clinic: Clinic,
+    identity: IdentityInput,
+    idempotency_key: str | None = None,
+    referred_on: date | None = None,
 ) -> Patient:
-    """Register a referred patient with the next client code of the clinic (e.g. ZRH-0042)."""
+    """Register a referred patient with the next client code of the clinic (e.g. ZRH-0042).
+
+    `referred_on` records a referral that arrived earlier (default: the clinic's today).
+    """
     require(actor, clinic, Capability.EDIT_PATIENTS)
-    cleaned = clean_identity(identity, clinic_today(clinic))
+    today = clinic_today(clinic)
+    cleaned = clean_identity(identity, today)
+    referred_on = referred_on or today
+    if referred_on > today:
+        raise DomainError("referral_date_in_future", "The referral date cannot be in the future.", "referred_on")
     with transaction.atomic():
         if idempotency_key:
             earlier = idempotency.previous_result(actor, idempotency_key, REGISTER_OPERATION)
@@ -54,7 +66,7 @@ def register_patient(
         PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
         StatusChange.objects.create(
             patient=patient, from_status="", to_status=PatientStatus.REFERRED,
-            effective_date=clinic_today(clinic), actor=actor,
+            effective_date=referred_on, actor=actor,
         )
         record_event(
             AuditCode.PATIENT_REGISTERED, actor=actor, clinic=clinic, target=patient,

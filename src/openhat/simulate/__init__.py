@@ -1,0 +1,1 @@
+"""Synthetic clinics for demos, load tests and reports. Every person here is invented."""
