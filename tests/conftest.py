@@ -38,17 +38,27 @@ def make_user(username: str) -> User:
 
 
 def confirmed_totp(user: User) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "authenticator", "confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, defaults={"name": "authenticator", "confirmed": True}
+    )
     return device
 
 
 @pytest.fixture
 def personas(db: Any) -> Personas:
     clinic = create_clinic(
-        actor=None, code="ZRH", name="Zurich test clinic", time_zone="Europe/Zurich", jurisdiction_preset="ch"
+        actor=None,
+        code="ZRH",
+        name="Zurich test clinic",
+        time_zone="Europe/Zurich",
+        jurisdiction_preset="ch",
     )
     other = create_clinic(
-        actor=None, code="OUT", name="Another clinic", time_zone="America/Vancouver", jurisdiction_preset="ca-crism"
+        actor=None,
+        code="OUT",
+        name="Another clinic",
+        time_zone="America/Vancouver",
+        jurisdiction_preset="ca-crism",
     )
     users: dict[str, User] = {}
     for role in Role:

@@ -10,7 +10,12 @@ from openhat.audit.services import verify_chain
 from openhat.clinics.models import StaffMembership
 from openhat.clinics.roles import Role
 from openhat.patients.models import Patient, StatusChange
-from openhat.simulate.demo_clinic import DEMO_CLINIC_CODE, PATIENT_COUNT, STATE_PLAN, load_demo_clinic
+from openhat.simulate.demo_clinic import (
+    DEMO_CLINIC_CODE,
+    PATIENT_COUNT,
+    STATE_PLAN,
+    load_demo_clinic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +25,9 @@ def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
     assert result.created
     roles = set(StaffMembership.objects.filter(clinic=result.clinic).values_list("role", flat=True))
     assert roles == set(Role.values)
-    statuses = Counter(Patient.objects.filter(clinic=result.clinic).values_list("status", flat=True))
+    statuses = Counter(
+        Patient.objects.filter(clinic=result.clinic).values_list("status", flat=True)
+    )
     assert sum(statuses.values()) == PATIENT_COUNT
     assert statuses == Counter({str(status): count for status, count in STATE_PLAN})
     assert set(result.totp_secrets) == {"demo-physician", "demo-pharmacist"}
@@ -28,7 +35,11 @@ def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
     assert all(p.exit_date and p.exit_reason for p in exited)
     # Histories are dated in order, as the services demand.
     for patient in Patient.objects.filter(clinic=result.clinic):
-        dates = list(StatusChange.objects.filter(patient=patient).order_by("id").values_list("effective_date", flat=True))
+        dates = list(
+            StatusChange.objects.filter(patient=patient)
+            .order_by("id")
+            .values_list("effective_date", flat=True)
+        )
         assert dates == sorted(dates)
     assert verify_chain(AuditEvent, "audit_event")[1] is None
 

@@ -62,7 +62,9 @@ def ensure_database(settings: dict[str, Any]) -> None:
     with psycopg.connect(
         dbname="postgres", user=settings["USER"], host=settings["HOST"], autocommit=True
     ) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        found = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
         if found is None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 

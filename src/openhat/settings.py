@@ -65,10 +65,12 @@ if _database_url:
             f"DATABASE_URL must point at PostgreSQL (postgresql://...), not {_database.get('ENGINE')}"
         )
 elif PRODUCTION:
-    raise ImproperlyConfigured("production mode needs DATABASE_URL; the embedded database is for development")
+    raise ImproperlyConfigured(
+        "production mode needs DATABASE_URL; the embedded database is for development"
+    )
 else:
-    _database = embedded_db.ensure_running()
-    embedded_db.ensure_database(_database)
+    _database = embedded_db.ensure_running()  # type: ignore[assignment]
+    embedded_db.ensure_database(dict(_database))
 _database.setdefault("TEST", {})
 _database["TEST"]["NAME"] = env_str("OPENHAT_TEST_DATABASE", "test_openhat")
 DATABASES = {"default": _database}
@@ -141,7 +143,10 @@ if TESTING:
     PASSWORD_HASHERS.insert(0, "openhat.core.hashers.TestArgon2PasswordHasher")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -155,7 +160,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Lock the account (not the IP address: a clinic's tablets share one) after repeated failures.
 AXES_FAILURE_LIMIT = env_int("OPENHAT_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("OPENHAT_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_int("OPENHAT_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -185,7 +192,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("OPENHAT_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("OPENHAT_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("OPENHAT_BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("OPENHAT_BEHIND_PROXY", False) else None
+)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -203,7 +212,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- identity photos -----------------------------------------------------------------------------
-OPENHAT_PHOTO_MAX_BYTES = env_int("OPENHAT_PHOTO_MAX_BYTES", 2 * 1024 * 1024, minimum=10_000, maximum=20 * 1024 * 1024)
+OPENHAT_PHOTO_MAX_BYTES = env_int(
+    "OPENHAT_PHOTO_MAX_BYTES", 2 * 1024 * 1024, minimum=10_000, maximum=20 * 1024 * 1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = OPENHAT_PHOTO_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
@@ -220,7 +231,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_choice("OPENHAT_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("OPENHAT_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
 }
 
 # We lock by account on purpose (see AXES_LOCKOUT_PARAMETERS): locking by IP address would lock a

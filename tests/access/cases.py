@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALL_ROLES = frozenset(
-    {"physician", "nurse", "pharmacist", "pharmacy_technician", "counsellor", "manager", "auditor", "researcher"}
+    {
+        "physician",
+        "nurse",
+        "pharmacist",
+        "pharmacy_technician",
+        "counsellor",
+        "manager",
+        "auditor",
+        "researcher",
+    }
 )
 
 

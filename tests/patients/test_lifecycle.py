@@ -25,19 +25,29 @@ def _walk_to(patient, status, actor):
     today = clinic_today(patient.clinic)
     for step in path:
         patient = change_status(
-            actor=actor, patient=patient, to_status=step, effective_date=today,
-            exit_reason="dropout" if step == "exited" else "", note="reason given",
+            actor=actor,
+            patient=patient,
+            to_status=step,
+            effective_date=today,
+            exit_reason="dropout" if step == "exited" else "",
+            note="reason given",
         )
     return patient
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), ALL_PAIRS)
-def test_every_transition_is_allowed_or_refused_as_the_table_says(personas, patient, from_status, to_status):
+def test_every_transition_is_allowed_or_refused_as_the_table_says(
+    personas, patient, from_status, to_status
+):
     physician = personas["physician"]
     patient = _walk_to(patient, from_status, physician)
     attempt = dict(
-        actor=physician, patient=patient, to_status=to_status, effective_date=clinic_today(patient.clinic),
-        exit_reason="transfer" if to_status == "exited" else "", note="reason given",
+        actor=physician,
+        patient=patient,
+        to_status=to_status,
+        effective_date=clinic_today(patient.clinic),
+        exit_reason="transfer" if to_status == "exited" else "",
+        note="reason given",
     )
     if to_status in ALLOWED_TRANSITIONS[from_status]:
         assert change_status(**attempt).status == to_status
@@ -58,7 +68,11 @@ def test_exit_needs_a_reason_and_records_date(personas, patient):
         change_status(actor=physician, patient=patient, to_status="exited", effective_date=today)
     assert error.value.code == "exit_reason_required"
     exited = change_status(
-        actor=physician, patient=patient, to_status="exited", effective_date=today, exit_reason="incarceration"
+        actor=physician,
+        patient=patient,
+        to_status="exited",
+        effective_date=today,
+        exit_reason="incarceration",
     )
     assert (exited.exit_date, exited.exit_reason) == (today, "incarceration")
 
@@ -66,7 +80,9 @@ def test_exit_needs_a_reason_and_records_date(personas, patient):
 def test_status_date_cannot_be_in_the_future(personas, patient):
     with pytest.raises(DomainError) as error:
         change_status(
-            actor=personas["physician"], patient=patient, to_status="assessing",
+            actor=personas["physician"],
+            patient=patient,
+            to_status="assessing",
             effective_date=clinic_today(patient.clinic) + timedelta(days=1),
         )
     assert error.value.code == "effective_date_in_future"
@@ -74,4 +90,9 @@ def test_status_date_cannot_be_in_the_future(personas, patient):
 
 def test_nurse_may_not_change_status(personas, patient):
     with pytest.raises(PermissionDenied):
-        change_status(actor=personas["nurse"], patient=patient, to_status="assessing", effective_date=date.today())
+        change_status(
+            actor=personas["nurse"],
+            patient=patient,
+            to_status="assessing",
+            effective_date=date.today(),
+        )

@@ -17,7 +17,7 @@ class ActionOrigin:
     route: str = ""
 
 
-_origin: ContextVar[ActionOrigin] = ContextVar("openhat_action_origin", default=ActionOrigin())
+_origin: ContextVar[ActionOrigin] = ContextVar("openhat_action_origin", default=ActionOrigin())  # noqa: B039 (frozen, so sharing it is safe)
 
 
 def current_origin() -> ActionOrigin:

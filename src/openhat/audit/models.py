@@ -28,7 +28,9 @@ class ChainedRow(models.Model):
 
 
 class AuditEvent(ChainedRow):
-    clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -43,7 +45,9 @@ class AuditEvent(ChainedRow):
     class Meta:
         ordering = ["chain_key", "chain_seq"]
         constraints = [
-            models.UniqueConstraint(fields=["chain_key", "chain_seq"], name="audit_event_chain_position"),
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"], name="audit_event_chain_position"
+            ),
         ]
         indexes = [
             models.Index(fields=["clinic", "-at"], name="audit_event_clinic_at"),
@@ -89,7 +93,9 @@ class AccessLog(ChainedRow):
     class Meta:
         ordering = ["chain_key", "chain_seq"]
         constraints = [
-            models.UniqueConstraint(fields=["chain_key", "chain_seq"], name="access_log_chain_position"),
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"], name="access_log_chain_position"
+            ),
         ]
         indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_at")]
         triggers = [_APPEND_ONLY]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from openhat.audit.chain import GENESIS_HASH, lock_chain, normalise, row_hash
 from openhat.audit.codes import AuditCode
 from openhat.audit.context import current_origin
 from openhat.audit.models import AccessedRecord, AccessLog, AuditEvent, ChainedRow
+from openhat.clinics.models import Clinic
 
 Row = TypeVar("Row", bound=ChainedRow)
 
@@ -25,7 +26,7 @@ def _append(row: Row, table: str, clinic_id: int | None) -> Row:
     lock_chain(table, chain_key)
     last = (
         type(row)
-        .objects.filter(chain_key=chain_key)
+        ._default_manager.filter(chain_key=chain_key)
         .order_by("-chain_seq")
         .values_list("chain_seq", "row_sha256")
         .first()
@@ -38,7 +39,7 @@ def _append(row: Row, table: str, clinic_id: int | None) -> Row:
     return row
 
 
-def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
+def _actor_fields(actor: User | AnonymousUser | None) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated:
         return {"actor": None, "actor_username": ""}
     return {"actor": actor, "actor_username": actor.get_username()}
@@ -47,8 +48,8 @@ def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, A
 def record_event(
     code: AuditCode,
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
-    clinic: models.Model | None = None,
+    actor: User | AnonymousUser | None,
+    clinic: Clinic | None = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -67,7 +68,7 @@ def record_event(
 
 
 def record_access(
-    *, actor: AbstractBaseUser, patient: Any, record: AccessedRecord
+    *, actor: User, patient: Any, record: AccessedRecord
 ) -> AccessLog:
     origin = current_origin()
     with transaction.atomic():
@@ -91,21 +92,39 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(model: type[ChainedRow], table: str) -> tuple[int, ChainBreak | None]:
-    """Recompute every chain of one table; return (rows checked, first break or None)."""
+# Every hash-chained table, by the name `openhat audit verify` reports.
+CHAINED_TABLES: tuple[tuple[str, type[ChainedRow]], ...] = (
+    ("audit_event", AuditEvent),
+    ("access_log", AccessLog),
+)
+
+
+def verify_chain(
+    model: type[ChainedRow], table: str, on_row: Callable[[], None] | None = None
+) -> tuple[int, ChainBreak | None]:
+    """Recompute every chain of one table; return (rows checked, first break or None).
+
+    `on_row` is called once per row read (the command's progress bar). One query, so the whole
+    table is read from one snapshot while new rows keep being appended.
+    """
     checked = 0
     expected_key: int | None = None
     previous_hash = GENESIS_HASH
     expected_seq = 1
-    for row in model.objects.order_by("chain_key", "chain_seq").iterator(chunk_size=2000):
+    for row in model._default_manager.order_by("chain_key", "chain_seq").iterator(chunk_size=2000):
+        if on_row is not None:
+            on_row()
         if row.chain_key != expected_key:
             expected_key, previous_hash, expected_seq = row.chain_key, GENESIS_HASH, 1
         checked += 1
         problem = None
         if row.chain_seq != expected_seq:
-            problem = f"expected position {expected_seq} in chain {row.chain_key}, found {row.chain_seq} (a row is missing)"
+            problem = (
+                f"position {expected_seq} is missing (the next row found is at {row.chain_seq}; "
+                "a row was deleted)"
+            )
         elif row.prev_sha256 != previous_hash:
-            problem = "its previous-hash does not match the row before it"
+            problem = "its previous-hash does not match the hash of the row before it"
         elif row_hash(row.prev_sha256, row.hash_content()) != row.row_sha256:
             problem = "its content does not match its stored hash (the row was altered)"
         if problem:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from openhat.clinics.models import Clinic, StaffMembership
@@ -17,14 +16,16 @@ from openhat.clinics.roles import Capability, role_can
 from openhat.core.errors import NotFound, PermissionDenied
 
 M = TypeVar("M", bound=models.Model)
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def active_memberships(user: AnyUser) -> list[StaffMembership]:
     if not user.is_authenticated:
         return []
     return list(
-        StaffMembership.objects.filter(user=user, is_active=True).select_related("clinic").order_by("clinic__code")
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .select_related("clinic")
+        .order_by("clinic__code")
     )
 
 
@@ -33,7 +34,9 @@ def membership_for(user: AnyUser, clinic: Clinic | int) -> StaffMembership | Non
         return None
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
     return (
-        StaffMembership.objects.filter(user=user, clinic_id=clinic_id, is_active=True).select_related("clinic").first()
+        StaffMembership.objects.filter(user=user, clinic_id=clinic_id, is_active=True)
+        .select_related("clinic")
+        .first()
     )
 
 
@@ -42,7 +45,10 @@ def clinics_where(user: AnyUser, capability: Capability) -> list[int]:
 
 
 def scope_to_user(
-    queryset: models.QuerySet[M], user: AnyUser, capability: Capability, clinic_field: str = "clinic"
+    queryset: models.QuerySet[M],
+    user: AnyUser,
+    capability: Capability,
+    clinic_field: str = "clinic",
 ) -> models.QuerySet[M]:
     """Restrict a queryset to the clinics where the user holds the capability."""
     return queryset.filter(**{f"{clinic_field}_id__in": clinics_where(user, capability)})
@@ -65,7 +71,9 @@ def require(user: AnyUser, clinic: Clinic | int, capability: Capability) -> Staf
     return membership
 
 
-def clinic_by_code(user: AnyUser, code: str, capability: Capability) -> tuple[Clinic, StaffMembership]:
+def clinic_by_code(
+    user: AnyUser, code: str, capability: Capability
+) -> tuple[Clinic, StaffMembership]:
     clinic = Clinic.objects.filter(code=code.strip().upper()).first()
     if clinic is None:
         raise NotFound("clinic_not_found", f"No clinic {code!r} among your clinics.", "clinic")

@@ -50,7 +50,7 @@ class SecondFactorRequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_SECOND_FACTOR_OPEN_PATHS)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by django-otp
             and _owes_second_factor(request)
         ):
             if request.path.startswith("/api/"):
@@ -64,7 +64,9 @@ class SecondFactorRequiredMiddleware:
                     },
                     status=403,
                 )
-            return redirect("/accounts/second-factor/?" + urlencode({"next": request.get_full_path()}))
+            return redirect(
+                "/accounts/second-factor/?" + urlencode({"next": request.get_full_path()})
+            )
         return self.get_response(request)
 
 

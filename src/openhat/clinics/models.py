@@ -31,7 +31,9 @@ def validate_time_zone(value: str) -> None:
 
 
 clinic_code_validator = RegexValidator(
-    r"^[A-Z]{3,5}$", "A clinic code is 3 to 5 capital letters, e.g. ZRH.", code="invalid_clinic_code"
+    r"^[A-Z]{3,5}$",
+    "A clinic code is 3 to 5 capital letters, e.g. ZRH.",
+    code="invalid_clinic_code",
 )
 
 
@@ -46,7 +48,9 @@ class Clinic(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3,5}$"), name="clinic_code_format"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[A-Z]{3,5}$"), name="clinic_code_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,7 +63,9 @@ class Clinic(models.Model):
 
 @pghistory.track()
 class StaffMembership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
     is_active = models.BooleanField(default=True)
@@ -68,8 +74,12 @@ class StaffMembership(models.Model):
     class Meta:
         ordering = ["clinic__code", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_user_and_clinic"),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
+            models.UniqueConstraint(
+                fields=["user", "clinic"], name="one_membership_per_user_and_clinic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,7 +89,9 @@ class StaffMembership(models.Model):
 class ApiToken(models.Model):
     """A per-user API token. Only its SHA-256 is stored; the secret is shown once at creation."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
     name = models.CharField(max_length=80)
     prefix = models.CharField(max_length=12)
     key_sha256 = models.CharField(max_length=64, unique=True)

@@ -30,7 +30,8 @@ class Capability(StrEnum):
 _READ_CHARTS = {Capability.VIEW_PATIENTS}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PHYSICIAN: frozenset(
-        _READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS}
+        _READ_CHARTS
+        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS}
     ),
     # Nurses check identity against the photo at every session and do intake.
     Role.NURSE: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
@@ -41,7 +42,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.COUNSELLOR: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
     Role.MANAGER: frozenset(
         _READ_CHARTS
-        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS, Capability.VIEW_AUDIT}
+        | {
+            Capability.EDIT_PATIENTS,
+            Capability.VIEW_IDENTITY,
+            Capability.CHANGE_STATUS,
+            Capability.VIEW_AUDIT,
+        }
     ),
     Role.AUDITOR: frozenset(_READ_CHARTS | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}),
     # Researchers never see charts, names or identifiers (CLINIC.md §7 invariant 8).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,7 @@ from openhat.clinics.models import ApiToken, Clinic, StaffMembership
 from openhat.clinics.roles import Role
 from openhat.core.errors import DomainError, NotFound
 
-TOKEN_PREFIX = "oh_"
+TOKEN_PREFIX = "oh_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def _validated(instance: Clinic | StaffMembership) -> None:
@@ -29,16 +29,29 @@ def _validated(instance: Clinic | StaffMembership) -> None:
         raise DomainError("invalid_" + field, " ".join(messages), field) from None
 
 
-def create_clinic(*, actor: AbstractBaseUser | None, code: str, name: str, time_zone: str, jurisdiction_preset: str) -> Clinic:
+def create_clinic(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    time_zone: str,
+    jurisdiction_preset: str,
+) -> Clinic:
     with transaction.atomic():
-        clinic = Clinic(code=code, name=name, time_zone=time_zone, jurisdiction_preset=jurisdiction_preset)
+        clinic = Clinic(
+            code=code, name=name, time_zone=time_zone, jurisdiction_preset=jurisdiction_preset
+        )
         _validated(clinic)
         clinic.save()
-        record_event(AuditCode.CLINIC_CREATED, actor=actor, clinic=clinic, target=clinic, data={"code": code})
+        record_event(
+            AuditCode.CLINIC_CREATED, actor=actor, clinic=clinic, target=clinic, data={"code": code}
+        )
         return clinic
 
 
-def add_membership(*, actor: AbstractBaseUser | None, user: AbstractBaseUser, clinic: Clinic, role: Role | str) -> StaffMembership:
+def add_membership(
+    *, actor: User | None, user: User, clinic: Clinic, role: Role | str
+) -> StaffMembership:
     with transaction.atomic():
         membership = StaffMembership(user=user, clinic=clinic, role=role)
         _validated(membership)
@@ -53,7 +66,9 @@ def add_membership(*, actor: AbstractBaseUser | None, user: AbstractBaseUser, cl
         return membership
 
 
-def switch_clinic(*, actor: AbstractBaseUser, memberships: list[StaffMembership], clinic_code: str) -> StaffMembership:
+def switch_clinic(
+    *, actor: User, memberships: list[StaffMembership], clinic_code: str
+) -> StaffMembership:
     for membership in memberships:
         if membership.clinic.code == clinic_code:
             with transaction.atomic():
@@ -62,46 +77,57 @@ def switch_clinic(*, actor: AbstractBaseUser, memberships: list[StaffMembership]
     raise NotFound("clinic_not_found", "You are not a member of that clinic.", "clinic")
 
 
-def create_api_token(*, actor: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def create_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Returns the token row and its secret, which is shown once and never stored."""
     name = name.strip()
     if not name:
-        raise DomainError("token_name_required", "Give the token a name, e.g. the device it is for.", "name")
+        raise DomainError(
+            "token_name_required", "Give the token a name, e.g. the device it is for.", "name"
+        )
     if len(name) > 80:
         raise DomainError("token_name_too_long", "A token name has at most 80 characters.", "name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=actor, name=name, prefix=secret[:10], key_sha256=hashlib.sha256(secret.encode()).hexdigest()
+            user=actor,
+            name=name,
+            prefix=secret[:10],
+            key_sha256=hashlib.sha256(secret.encode()).hexdigest(),
         )
         record_event(AuditCode.API_TOKEN_CREATED, actor=actor, target=token, data={"name": name})
     return token, secret
 
 
-def revoke_api_token(*, actor: AbstractBaseUser, token_id: int) -> ApiToken:
+def revoke_api_token(*, actor: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
         if token is None:
             raise NotFound("token_not_found", "No such token of yours.")
         if token.revoked_at is None:
             ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-            record_event(AuditCode.API_TOKEN_REVOKED, actor=actor, target=token, data={"name": token.name})
+            record_event(
+                AuditCode.API_TOKEN_REVOKED, actor=actor, target=token, data={"name": token.name}
+            )
         token.refresh_from_db()
         return token
 
 
-def user_for_token(secret: str) -> AbstractBaseUser | None:
+def user_for_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     digest = hashlib.sha256(secret.encode()).hexdigest()
-    token = ApiToken.objects.select_related("user").filter(key_sha256=digest, revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_sha256=digest, revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
 
 
-def totp_device_for(user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_for(user: User) -> TOTPDevice:
     """The user's TOTP device, created unconfirmed (to be set up) if there is none yet."""
     device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "id").first()
     if device is None:
@@ -109,7 +135,7 @@ def totp_device_for(user: AbstractBaseUser) -> TOTPDevice:
     return device
 
 
-def verify_second_factor(*, actor: AbstractBaseUser, device: TOTPDevice, token: str) -> bool:
+def verify_second_factor(*, actor: User, device: TOTPDevice, token: str) -> bool:
     token = token.strip().replace(" ", "")
     with transaction.atomic():
         ok = token.isdigit() and len(token) == 6 and device.verify_token(token)
@@ -117,7 +143,7 @@ def verify_second_factor(*, actor: AbstractBaseUser, device: TOTPDevice, token: 
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             record_event(AuditCode.SECOND_FACTOR_DEVICE_CONFIRMED, actor=actor, target=device)
-        record_event(AuditCode.SECOND_FACTOR_VERIFIED if ok else AuditCode.SECOND_FACTOR_FAILED, actor=actor)
+        record_event(
+            AuditCode.SECOND_FACTOR_VERIFIED if ok else AuditCode.SECOND_FACTOR_FAILED, actor=actor
+        )
     return bool(ok)
-
-

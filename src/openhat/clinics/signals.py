@@ -27,13 +27,25 @@ def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # Never the password: only the name that was tried.
     with transaction.atomic():
-        record_event(AuditCode.SIGN_IN_FAILED, actor=None, data={"username": str(credentials.get("username", ""))[:150]})
+        record_event(
+            AuditCode.SIGN_IN_FAILED,
+            actor=None,
+            data={"username": str(credentials.get("username", ""))[:150]},
+        )
 
 
 @receiver(user_locked_out)
-def _locked_out(sender: Any, request: Any = None, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def _locked_out(
+    sender: Any,
+    request: Any = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
     with transaction.atomic():
         record_event(AuditCode.LOCKED_OUT, actor=None, data={"username": (username or "")[:150]})

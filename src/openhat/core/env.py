@@ -24,7 +24,9 @@ def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
     return value or None
 
 
-def env_str(name: str, default: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+def env_str(
+    name: str, default: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
     value = _raw(name, environ)
     return default if value is None else value
 
@@ -65,13 +67,17 @@ def env_int(
     return number
 
 
-def env_list(name: str, default: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: Sequence[str] = (), environ: Mapping[str, str] | None = None
+) -> list[str]:
     value = _raw(name, environ)
     if value is None:
         return list(default)
     items = [item.strip() for item in value.split(",")]
     if any(not item for item in items):
-        raise ImproperlyConfigured(f"{name}={value!r} has an empty entry; separate values with single commas")
+        raise ImproperlyConfigured(
+            f"{name}={value!r} has an empty entry; separate values with single commas"
+        )
     return items
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models
 
 from openhat.core.errors import Conflict, DomainError
@@ -25,7 +25,7 @@ def check_key(key: str) -> str:
     return key
 
 
-def previous_result(user: AbstractBaseUser, key: str, operation: str) -> IdempotencyKey | None:
+def previous_result(user: User, key: str, operation: str) -> IdempotencyKey | None:
     """Lock the key for this transaction and return the stored first result, if any.
 
     The advisory lock makes a concurrent retry wait for the first attempt to commit, after which
@@ -34,7 +34,8 @@ def previous_result(user: AbstractBaseUser, key: str, operation: str) -> Idempot
     check_key(key)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31]
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31],
         )
     found = IdempotencyKey.objects.filter(user=user, key=key).first()
     if found is not None and found.operation != operation:
@@ -46,7 +47,11 @@ def previous_result(user: AbstractBaseUser, key: str, operation: str) -> Idempot
     return found
 
 
-def remember_result(user: AbstractBaseUser, key: str, operation: str, result: models.Model) -> None:
+def remember_result(user: User, key: str, operation: str, result: models.Model) -> None:
     IdempotencyKey.objects.create(
-        user=user, key=key, operation=operation, result_type=result._meta.label, result_id=str(result.pk)
+        user=user,
+        key=key,
+        operation=operation,
+        result_type=result._meta.label,
+        result_id=str(result.pk),
     )

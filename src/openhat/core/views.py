@@ -33,4 +33,6 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "server_error", "Something went wrong on our side; nothing was saved.")
+    return _error(
+        request, 500, "server_error", "Something went wrong on our side; nothing was saved."
+    )

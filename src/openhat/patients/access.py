@@ -11,7 +11,9 @@ from openhat.core.errors import NotFound
 from openhat.patients.models import Patient
 
 
-def patient_for(user: AnyUser, client_code: str, capability: Capability) -> tuple[Patient, StaffMembership]:
+def patient_for(
+    user: AnyUser, client_code: str, capability: Capability
+) -> tuple[Patient, StaffMembership]:
     """The patient with this code in one of the user's clinics, and the membership allowing `capability`.
 
     A code from another clinic is reported exactly like an unknown code.
@@ -23,12 +25,18 @@ def patient_for(user: AnyUser, client_code: str, capability: Capability) -> tupl
     try:
         membership = require(user, patient.clinic, capability)
     except NotFound:
-        raise NotFound("patient_not_found", f"No patient {code!r} in your clinics.", "client_code") from None
+        raise NotFound(
+            "patient_not_found", f"No patient {code!r} in your clinics.", "client_code"
+        ) from None
     return patient, membership
 
 
-def search_patients(user: AnyUser, clinic_id: int, query: str = "", status: str = "") -> QuerySet[Patient]:
-    patients = scope_to_user(Patient.objects.all(), user, Capability.VIEW_PATIENTS).filter(clinic_id=clinic_id)
+def search_patients(
+    user: AnyUser, clinic_id: int, query: str = "", status: str = ""
+) -> QuerySet[Patient]:
+    patients = scope_to_user(Patient.objects.all(), user, Capability.VIEW_PATIENTS).filter(
+        clinic_id=clinic_id
+    )
     query = query.strip().upper()
     if query:
         # Staff type "42", "0042" or "ZRH-0042": match the code or the number.

@@ -23,7 +23,9 @@ class Patient(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients")
     number = models.PositiveIntegerField()
     client_code = models.CharField(max_length=12, unique=True)
-    status = models.CharField(max_length=16, choices=PatientStatus.choices, default=PatientStatus.REFERRED)
+    status = models.CharField(
+        max_length=16, choices=PatientStatus.choices, default=PatientStatus.REFERRED
+    )
     status_since = models.DateTimeField()
     exit_date = models.DateField(null=True, blank=True)
     exit_reason = models.CharField(max_length=20, choices=ExitReason.choices, blank=True)
@@ -34,11 +36,17 @@ class Patient(models.Model):
         ordering = ["clinic", "number"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "number"], name="patient_number_per_clinic"),
-            models.CheckConstraint(condition=Q(status__in=PatientStatus.values), name="patient_status_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=PatientStatus.values), name="patient_status_known"
+            ),
             # An exited patient has a date and a reason; anyone else has neither.
             models.CheckConstraint(
                 condition=(
-                    Q(status=PatientStatus.EXITED, exit_date__isnull=False, exit_reason__in=ExitReason.values)
+                    Q(
+                        status=PatientStatus.EXITED,
+                        exit_date__isnull=False,
+                        exit_reason__in=ExitReason.values,
+                    )
                     | (~Q(status=PatientStatus.EXITED) & Q(exit_date__isnull=True, exit_reason=""))
                 ),
                 name="patient_exit_fields_match_status",
@@ -79,17 +87,22 @@ class IdentityPhoto(models.Model):
     content_type = models.CharField(max_length=20)
     size_bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(content_type__in=["image/jpeg", "image/png", "image/webp"]), name="photo_type_allowed"
+                condition=Q(content_type__in=["image/jpeg", "image/png", "image/webp"]),
+                name="photo_type_allowed",
             ),
         ]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return f"photo {self.pk} of patient {self.patient_id}"
@@ -109,7 +122,9 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["patient", "at", "id"]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient_id}: {self.from_status or '-'} -> {self.to_status}"

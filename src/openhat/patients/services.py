@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -32,7 +32,7 @@ def clinic_today(clinic: Clinic) -> date:
 
 def register_patient(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     clinic: Clinic,
     identity: IdentityInput,
     idempotency_key: str | None = None,
@@ -47,7 +47,9 @@ def register_patient(
     cleaned = clean_identity(identity, today)
     referred_on = referred_on or today
     if referred_on > today:
-        raise DomainError("referral_date_in_future", "The referral date cannot be in the future.", "referred_on")
+        raise DomainError(
+            "referral_date_in_future", "The referral date cannot be in the future.", "referred_on"
+        )
     with transaction.atomic():
         if idempotency_key:
             earlier = idempotency.previous_result(actor, idempotency_key, REGISTER_OPERATION)
@@ -55,7 +57,9 @@ def register_patient(
                 return Patient.objects.get(pk=earlier.result_id)
         # Lock the clinic row so two registrations at once cannot take the same number.
         Clinic.objects.select_for_update().filter(pk=clinic.pk).get()
-        number = (Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0) + 1
+        number = (
+            Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0
+        ) + 1
         patient = Patient.objects.create(
             clinic=clinic,
             number=number,
@@ -65,11 +69,17 @@ def register_patient(
         )
         PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
         StatusChange.objects.create(
-            patient=patient, from_status="", to_status=PatientStatus.REFERRED,
-            effective_date=referred_on, actor=actor,
+            patient=patient,
+            from_status="",
+            to_status=PatientStatus.REFERRED,
+            effective_date=referred_on,
+            actor=actor,
         )
         record_event(
-            AuditCode.PATIENT_REGISTERED, actor=actor, clinic=clinic, target=patient,
+            AuditCode.PATIENT_REGISTERED,
+            actor=actor,
+            clinic=clinic,
+            target=patient,
             data={"client_code": patient.client_code},
         )
         if idempotency_key:
@@ -77,12 +87,16 @@ def register_patient(
         return patient
 
 
-def update_identity(*, actor: AbstractBaseUser, patient: Patient, identity: IdentityInput) -> PatientIdentity:
+def update_identity(
+    *, actor: User, patient: Patient, identity: IdentityInput
+) -> PatientIdentity:
     require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
     cleaned = clean_identity(identity, clinic_today(patient.clinic))
     with transaction.atomic():
         current = PatientIdentity.objects.select_for_update().get(patient=patient)
-        changed = sorted(name for name, value in asdict(cleaned).items() if getattr(current, name) != value)
+        changed = sorted(
+            name for name, value in asdict(cleaned).items() if getattr(current, name) != value
+        )
         if not changed:
             return current
         for name, value in asdict(cleaned).items():
@@ -90,7 +104,10 @@ def update_identity(*, actor: AbstractBaseUser, patient: Patient, identity: Iden
         current.save()
         # Which fields changed, never their values: the audit trail must not become a copy of identities.
         record_event(
-            AuditCode.PATIENT_IDENTITY_UPDATED, actor=actor, clinic=patient.clinic, target=patient,
+            AuditCode.PATIENT_IDENTITY_UPDATED,
+            actor=actor,
+            clinic=patient.clinic,
+            target=patient,
             data={"fields": changed},
         )
         return current
@@ -98,7 +115,7 @@ def update_identity(*, actor: AbstractBaseUser, patient: Patient, identity: Iden
 
 def change_status(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     patient: Patient,
     to_status: str,
     effective_date: date,
@@ -110,10 +127,14 @@ def change_status(
         raise DomainError("status_unknown", f"Unknown status {to_status!r}.", "to_status")
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
-        raise DomainError("note_too_long", f"The note has at most {MAX_NOTE_LENGTH} characters.", "note")
+        raise DomainError(
+            "note_too_long", f"The note has at most {MAX_NOTE_LENGTH} characters.", "note"
+        )
     today = clinic_today(patient.clinic)
     if effective_date > today:
-        raise DomainError("effective_date_in_future", "The date cannot be in the future.", "effective_date")
+        raise DomainError(
+            "effective_date_in_future", "The date cannot be in the future.", "effective_date"
+        )
     with transaction.atomic():
         # Lock the patient so two staff changing the status at once cannot both pass the check.
         current = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -126,7 +147,11 @@ def change_status(
                 f"{PatientStatus(to_status).label.lower()}; allowed next: {names}.",
                 "to_status",
             )
-        last_change = current.status_changes.order_by("-effective_date").values_list("effective_date", flat=True).first()
+        last_change = (
+            current.status_changes.order_by("-effective_date")
+            .values_list("effective_date", flat=True)
+            .first()
+        )
         if last_change and effective_date < last_change:
             raise DomainError(
                 "effective_date_before_last_change",
@@ -135,9 +160,13 @@ def change_status(
             )
         if to_status == PatientStatus.EXITED:
             if exit_reason not in ExitReason.values:
-                raise DomainError("exit_reason_required", "Choose the reason for the exit.", "exit_reason")
+                raise DomainError(
+                    "exit_reason_required", "Choose the reason for the exit.", "exit_reason"
+                )
         elif exit_reason:
-            raise DomainError("exit_reason_not_applicable", "Only an exit carries an exit reason.", "exit_reason")
+            raise DomainError(
+                "exit_reason_not_applicable", "Only an exit carries an exit reason.", "exit_reason"
+            )
         if (current.status, to_status) in NEEDS_NOTE and not note:
             raise DomainError("note_required", "Write the reason for this change.", "note")
 
@@ -148,32 +177,56 @@ def change_status(
         current.exit_reason = exit_reason if to_status == PatientStatus.EXITED else ""
         current.save()
         StatusChange.objects.create(
-            patient=current, from_status=from_status, to_status=to_status, effective_date=effective_date,
-            exit_reason=current.exit_reason, note=note, actor=actor,
+            patient=current,
+            from_status=from_status,
+            to_status=to_status,
+            effective_date=effective_date,
+            exit_reason=current.exit_reason,
+            note=note,
+            actor=actor,
         )
         record_event(
-            AuditCode.PATIENT_STATUS_CHANGED, actor=actor, clinic=current.clinic, target=current,
-            data={"from": from_status, "to": to_status, "effective_date": effective_date, "exit_reason": exit_reason},
+            AuditCode.PATIENT_STATUS_CHANGED,
+            actor=actor,
+            clinic=current.clinic,
+            target=current,
+            data={
+                "from": from_status,
+                "to": to_status,
+                "effective_date": effective_date,
+                "exit_reason": exit_reason,
+            },
         )
         return current
 
 
-def upload_photo(*, actor: AbstractBaseUser, patient: Patient, content: bytes) -> IdentityPhoto:
+def upload_photo(*, actor: User, patient: Patient, content: bytes) -> IdentityPhoto:
     require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
     checked = check_photo(content)
     with transaction.atomic():
         photo = IdentityPhoto.objects.create(
-            patient=patient, content=checked.content, content_type=checked.content_type,
-            size_bytes=len(checked.content), sha256=checked.sha256, uploaded_by=actor,
+            patient=patient,
+            content=checked.content,
+            content_type=checked.content_type,
+            size_bytes=len(checked.content),
+            sha256=checked.sha256,
+            uploaded_by=actor,
         )
         record_event(
-            AuditCode.PATIENT_PHOTO_UPLOADED, actor=actor, clinic=patient.clinic, target=patient,
-            data={"photo_id": photo.pk, "content_type": checked.content_type, "size_bytes": len(checked.content)},
+            AuditCode.PATIENT_PHOTO_UPLOADED,
+            actor=actor,
+            clinic=patient.clinic,
+            target=patient,
+            data={
+                "photo_id": photo.pk,
+                "content_type": checked.content_type,
+                "size_bytes": len(checked.content),
+            },
         )
         return photo
 
 
-def read_identity(*, actor: AbstractBaseUser, patient: Patient) -> PatientIdentity:
+def read_identity(*, actor: User, patient: Patient) -> PatientIdentity:
     """The identifying data, with the access logged in the same transaction as the read."""
     require(actor, patient.clinic_id, Capability.VIEW_IDENTITY)
     with transaction.atomic():
@@ -182,7 +235,7 @@ def read_identity(*, actor: AbstractBaseUser, patient: Patient) -> PatientIdenti
         return identity
 
 
-def read_photo(*, actor: AbstractBaseUser, patient: Patient) -> IdentityPhoto | None:
+def read_photo(*, actor: User, patient: Patient) -> IdentityPhoto | None:
     require(actor, patient.clinic_id, Capability.VIEW_IDENTITY)
     with transaction.atomic():
         photo = patient.photos.order_by("-uploaded_at", "-id").first()

@@ -33,15 +33,31 @@ def clean_identity(identity: IdentityInput, today: date) -> IdentityInput:
     if not name:
         raise DomainError("legal_name_required", "Enter the legal name.", "legal_name")
     if len(name) > 200:
-        raise DomainError("legal_name_too_long", "The legal name has at most 200 characters.", "legal_name")
+        raise DomainError(
+            "legal_name_too_long", "The legal name has at most 200 characters.", "legal_name"
+        )
     if _CONTROL_CHARACTERS.search(name):
-        raise DomainError("legal_name_invalid", "The legal name contains characters that cannot be printed.", "legal_name")
+        raise DomainError(
+            "legal_name_invalid",
+            "The legal name contains characters that cannot be printed.",
+            "legal_name",
+        )
     if not isinstance(identity.date_of_birth, date):
-        raise DomainError("date_of_birth_invalid", "Enter the date of birth as a date (YYYY-MM-DD).", "date_of_birth")
+        raise DomainError(
+            "date_of_birth_invalid",
+            "Enter the date of birth as a date (YYYY-MM-DD).",
+            "date_of_birth",
+        )
     if identity.date_of_birth > today:
-        raise DomainError("date_of_birth_in_future", "The date of birth cannot be in the future.", "date_of_birth")
+        raise DomainError(
+            "date_of_birth_in_future", "The date of birth cannot be in the future.", "date_of_birth"
+        )
     if identity.date_of_birth < EARLIEST_BIRTH_DATE:
-        raise DomainError("date_of_birth_implausible", "The date of birth is before 1900; check it.", "date_of_birth")
+        raise DomainError(
+            "date_of_birth_implausible",
+            "The date of birth is before 1900; check it.",
+            "date_of_birth",
+        )
     if identity.sex not in Sex.values:
         raise DomainError("sex_invalid", f"Sex must be one of: {', '.join(Sex.values)}.", "sex")
     health_number = (identity.health_number or "").strip()
@@ -70,7 +86,9 @@ def check_photo(content: bytes) -> CheckedPhoto:
         raise DomainError("photo_empty", "The photo file is empty.", "photo")
     if len(content) > limit:
         raise DomainError(
-            "photo_too_large", f"The photo is larger than {limit // 1024} KB; use a smaller picture.", "photo"
+            "photo_too_large",
+            f"The photo is larger than {limit // 1024} KB; use a smaller picture.",
+            "photo",
         )
     try:
         with Image.open(io.BytesIO(content)) as image:
@@ -78,9 +96,17 @@ def check_photo(content: bytes) -> CheckedPhoto:
             width, height = image.size
             image.verify()
     except Exception:  # Pillow raises many types for broken or hostile files
-        raise DomainError("photo_unreadable", "That file is not a readable JPEG, PNG or WebP image.", "photo") from None
+        raise DomainError(
+            "photo_unreadable", "That file is not a readable JPEG, PNG or WebP image.", "photo"
+        ) from None
     if image_format not in _PHOTO_FORMATS:
-        raise DomainError("photo_type_not_allowed", "Only JPEG, PNG or WebP photos are accepted.", "photo")
+        raise DomainError(
+            "photo_type_not_allowed", "Only JPEG, PNG or WebP photos are accepted.", "photo"
+        )
     if width * height > _MAX_PHOTO_PIXELS:
-        raise DomainError("photo_too_many_pixels", "The photo has too many pixels; use a smaller picture.", "photo")
+        raise DomainError(
+            "photo_too_many_pixels",
+            "The photo has too many pixels; use a smaller picture.",
+            "photo",
+        )
     return CheckedPhoto(content, _PHOTO_FORMATS[image_format], hashlib.sha256(content).hexdigest())

@@ -27,7 +27,7 @@ from openhat.patients.services import change_status, clinic_today, register_pati
 from openhat.patients.validation import IdentityInput
 
 DEMO_CLINIC_CODE = "ZRH"
-DEMO_PASSWORD = "openhat-demo-2026"
+DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
 DEMO_SEED = 20261122
 PATIENT_COUNT = 30
 
@@ -89,18 +89,30 @@ def load_demo_clinic(progress: Callable[[int, int], None] | None = None) -> Demo
         )
         staff: dict[str, User] = {}
         for role in Role:
-            user = User.objects.create_user(username=demo_username(role.value), password=DEMO_PASSWORD)
+            user = User.objects.create_user(
+                username=demo_username(role.value), password=DEMO_PASSWORD
+            )
             add_membership(actor=None, user=user, clinic=clinic, role=role)
             staff[role.value] = user
         for role in (Role.PHYSICIAN, Role.PHARMACIST):
-            TOTPDevice.objects.create(user=staff[role.value], name="demo authenticator", confirmed=True)
+            TOTPDevice.objects.create(
+                user=staff[role.value], name="demo authenticator", confirmed=True
+            )
         _load_patients(clinic, staff, rng, progress)
-        record_event(AuditCode.DEMO_CLINIC_LOADED, actor=None, clinic=clinic, data={"patients": PATIENT_COUNT})
+        record_event(
+            AuditCode.DEMO_CLINIC_LOADED,
+            actor=None,
+            clinic=clinic,
+            data={"patients": PATIENT_COUNT},
+        )
     return _describe(clinic, created=True)
 
 
 def _load_patients(
-    clinic: Clinic, staff: dict[str, User], rng: random.Random, progress: Callable[[int, int], None] | None
+    clinic: Clinic,
+    staff: dict[str, User],
+    rng: random.Random,
+    progress: Callable[[int, int], None] | None,
 ) -> None:
     nurse, physician = staff[Role.NURSE.value], staff[Role.PHYSICIAN.value]
     today = clinic_today(clinic)
@@ -115,7 +127,9 @@ def _load_patients(
             sex=rng.choice([Sex.MALE, Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
             health_number=f"DEMO-{rng.randint(100000, 999999)}",
         )
-        patient = register_patient(actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on)
+        patient = register_patient(
+            actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on
+        )
         for step, days_later in _path_to(target, rng):
             when = min(referred_on + timedelta(days=days_later), today)
             patient = change_status(
@@ -127,7 +141,9 @@ def _load_patients(
                 note=_note_for(step),
             )
         if patient.status in (PatientStatus.ENROLLED, PatientStatus.SUSPENDED):
-            upload_photo(actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng))
+            upload_photo(
+                actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng)
+            )
         if progress is not None:
             progress(index, len(targets))
 
@@ -138,7 +154,10 @@ def _path_to(target: str, rng: random.Random) -> list[tuple[str, int]]:
     paths: dict[str, list[tuple[str, int]]] = {
         PatientStatus.REFERRED: [],
         PatientStatus.ASSESSING: [(PatientStatus.ASSESSING, assess)],
-        PatientStatus.ENROLLED: [(PatientStatus.ASSESSING, assess), (PatientStatus.ENROLLED, enrol)],
+        PatientStatus.ENROLLED: [
+            (PatientStatus.ASSESSING, assess),
+            (PatientStatus.ENROLLED, enrol),
+        ],
         PatientStatus.SUSPENDED: [
             (PatientStatus.ASSESSING, assess),
             (PatientStatus.ENROLLED, enrol),
@@ -154,16 +173,17 @@ def _path_to(target: str, rng: random.Random) -> list[tuple[str, int]]:
 
 
 def _note_for(step: str) -> str:
-    return {
-        PatientStatus.SUSPENDED: "Suspended pending review after repeated missed sessions (synthetic).",
-        PatientStatus.ENROLLED: "",
-    }.get(step, "")
+    if step == PatientStatus.SUSPENDED:
+        return "Suspended pending review after repeated missed sessions (synthetic)."
+    return ""
 
 
 def _describe(clinic: Clinic, *, created: bool) -> DemoResult:
     result = DemoResult(clinic=clinic, created=created)
     for role in Role:
         result.staff[role.value] = demo_username(role.value)
-    for device in TOTPDevice.objects.filter(user__username__in=result.staff.values(), confirmed=True):
+    for device in TOTPDevice.objects.filter(
+        user__username__in=result.staff.values(), confirmed=True
+    ):
         result.totp_secrets[device.user.username] = _totp_secret(device)
     return result

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         from django.conf import settings
 
         if not settings.DEVELOPMENT_MODE:
-            raise CommandError("The demo loads synthetic patients and is refused in production mode.")
+            raise CommandError(
+                "The demo loads synthetic patients and is refused in production mode."
+            )
         console = Console()
         console.print("[bold]OpenHAT demo[/bold] (development mode, synthetic data)")
         console.print("Migrating the database...")

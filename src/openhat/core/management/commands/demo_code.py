@@ -18,14 +18,20 @@ class Command(BaseCommand):
         from django.conf import settings
 
         if not settings.DEVELOPMENT_MODE:
-            raise CommandError("demo_code exists for the demo only and is refused in production mode.")
+            raise CommandError(
+                "demo_code exists for the demo only and is refused in production mode."
+            )
         username: str = options["username"]
         if not username.startswith("demo-"):
             raise CommandError("Only demo users (demo-...) have codes printed here.")
         device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
-            raise CommandError(f"{username} has no authenticator; only demo-physician and demo-pharmacist need one.")
+            raise CommandError(
+                f"{username} has no authenticator; only demo-physician and demo-pharmacist need one."
+            )
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         totp.time = time.time()
         remaining = device.step - int(time.time() - device.t0) % device.step
-        self.stdout.write(f"{totp.token():0{device.digits}d}  (valid for about {remaining} more seconds)")
+        self.stdout.write(
+            f"{totp.token():0{device.digits}d}  (valid for about {remaining} more seconds)"
+        )

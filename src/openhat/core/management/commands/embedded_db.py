@@ -21,4 +21,6 @@ class Command(BaseCommand):
             self.stdout.write("Embedded PostgreSQL stopped.")
             return
         database = settings.DATABASES["default"]
-        self.stdout.write(f"database {database['NAME']} on {database['HOST']}:{database.get('PORT') or 'socket'}")
+        self.stdout.write(
+            f"database {database['NAME']} on {database['HOST']}:{database.get('PORT') or 'socket'}"
+        )

@@ -15,6 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with Progress(transient=True) as progress, action_origin(None, "cli:load_demo"):
             task = progress.add_task("Loading the demo clinic", total=PATIENT_COUNT)
-            result = load_demo_clinic(progress=lambda done, total: progress.update(task, completed=done))
+            result = load_demo_clinic(
+                progress=lambda done, total: progress.update(task, completed=done)
+            )
         verb = "Loaded" if result.created else "Found the already loaded"
         self.stdout.write(f"{verb} demo clinic {result.clinic.code} ({result.clinic.name}).")

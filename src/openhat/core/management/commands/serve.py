@@ -25,5 +25,9 @@ class Command(BaseCommand):
         if not 1 <= port <= 65535:
             raise CommandError(f"--port {port} is not a port number (1-65535)")
         call_command(
-            "runserver", f"{options['host']}:{port}", use_reloader=False, insecure_serving=True, use_threading=True
+            "runserver",
+            f"{options['host']}:{port}",
+            use_reloader=False,
+            insecure_serving=True,
+            use_threading=True,
         )
