@@ -11,6 +11,10 @@ from openhat.core.errors import NotFound
 from openhat.patients.models import Patient
 
 
+# The code is not echoed: a response about another clinic's patient must not contain its code.
+_NOT_FOUND_MESSAGE = "No such patient in your clinics."
+
+
 def patient_for(
     user: AnyUser, client_code: str, capability: Capability
 ) -> tuple[Patient, StaffMembership]:
@@ -21,13 +25,11 @@ def patient_for(
     code = (client_code or "").strip().upper()
     patient = Patient.objects.select_related("clinic").filter(client_code=code).first()
     if patient is None:
-        raise NotFound("patient_not_found", f"No patient {code!r} in your clinics.", "client_code")
+        raise NotFound("patient_not_found", _NOT_FOUND_MESSAGE, "client_code")
     try:
         membership = require(user, patient.clinic, capability)
     except NotFound:
-        raise NotFound(
-            "patient_not_found", f"No patient {code!r} in your clinics.", "client_code"
-        ) from None
+        raise NotFound("patient_not_found", _NOT_FOUND_MESSAGE, "client_code") from None
     return patient, membership
 
 
