@@ -15,7 +15,7 @@ from datetime import date
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openhat.settings")
 os.environ.setdefault("OPENHAT_TEST_DATABASE", "bench_openhat")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
