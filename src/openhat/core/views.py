@@ -33,6 +33,8 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(
-        request, 500, "server_error", "Something went wrong on our side; nothing was saved."
-    )
+    message = "Something went wrong on our side. Check whether your last action was recorded before repeating it."
+    try:
+        return _error(request, 500, "server_error", message)
+    except Exception:  # the error page itself must never fail
+        return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")
