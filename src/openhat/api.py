@@ -20,10 +20,13 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer oh_...` with a per-user API token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from openhat.clinics.api import BEARER_AUTH_ATTRIBUTE
+
         user = user_for_token(token)
         if user is None:
             return None
         request.user = user
+        setattr(request, BEARER_AUTH_ATTRIBUTE, True)
         return user
 
 
@@ -40,8 +43,12 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, code: str, message: str, field: str | None, status: int) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
+def error_response(
+    request: HttpRequest, code: str, message: str, field: str | None, status: int
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "field": field}, status=status
+    )
 
 
 @api.exception_handler(DomainError)
@@ -50,7 +57,11 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 def _field_of(location: Any) -> str | None:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "form", "file", "payload")]
+    parts = [
+        str(part)
+        for part in location
+        if part not in ("body", "query", "path", "form", "file", "payload")
+    ]
     return ".".join(parts) or None
 
 
@@ -60,7 +71,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     location = first.get("loc", ())
     message = str(first.get("msg", "The request is not valid."))
     if first.get("type") == "json_invalid" or "json" in str(first.get("type", "")):
-        return error_response(request, "malformed_json", "The request body is not valid JSON.", None, 400)
+        return error_response(
+            request, "malformed_json", "The request body is not valid JSON.", None, 400
+        )
     field = _field_of(location)
     return error_response(
         request, "invalid_input", f"{field}: {message}" if field else message, field, 422
@@ -70,7 +83,11 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        request, "not_authenticated", "Sign in, or send a valid API token (Authorization: Bearer ...).", None, 401
+        request,
+        "not_authenticated",
+        "Sign in, or send a valid API token (Authorization: Bearer ...).",
+        None,
+        401,
     )
 
 
@@ -78,9 +95,17 @@ def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
     if exc.status_code == 400 and "parse" in message.lower():
-        return error_response(request, "malformed_json", "The request body is not valid JSON.", None, 400)
+        return error_response(
+            request, "malformed_json", "The request body is not valid JSON.", None, 400
+        )
     if exc.status_code == 403 and "csrf" in message.lower():
-        return error_response(request, "csrf_failed", "The form's security token is missing or old; reload.", None, 403)
+        return error_response(
+            request,
+            "csrf_failed",
+            "The form's security token is missing or old; reload.",
+            None,
+            403,
+        )
     return error_response(request, f"http_{exc.status_code}", message, None, exc.status_code)
 
 

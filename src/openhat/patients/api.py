@@ -1,3 +1,187 @@
-from ninja import Router
+"""The patient registry over JSON: list, register, chart skeleton, identity, status and photo.
+
+Every handler validates with a schema, checks the role through the access helper, calls one
+service and returns. A patient of a clinic the caller does not work in is "not found".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Header, Query, Router, Status
+from ninja.files import UploadedFile
+
+from openhat.clinics.api import caller, clinic_for_request
+from openhat.clinics.roles import Capability
+from openhat.core.errors import DomainError, NotFound
+from openhat.patients import services
+from openhat.patients.access import patient_for, search_patients
+from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity
+from openhat.patients.schemas import (
+    ErrorOut,
+    IdentityIn,
+    IdentityOut,
+    PatientListQuery,
+    PatientOut,
+    PatientPageOut,
+    PhotoOut,
+    RegisterPatientIn,
+    StatusChangeIn,
+)
+from openhat.patients.validation import IdentityInput
 
 router = Router(tags=["patients"])
+
+ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _identity_input(payload: IdentityIn) -> IdentityInput:
+    return IdentityInput(
+        legal_name=payload.legal_name,
+        date_of_birth=payload.date_of_birth,
+        sex=payload.sex,
+        health_number=payload.health_number,
+    )
+
+
+@router.get(
+    "",
+    response={200: PatientPageOut, **ERRORS},
+    summary="Patients of one clinic, by client code (no names)",
+)
+def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dict[str, Any]:
+    user = caller(request)
+    clinic, _ = clinic_for_request(user, filters.clinic, Capability.VIEW_PATIENTS)
+    patients = search_patients(user, clinic.pk, filters.q, filters.status or "").select_related(
+        "clinic"
+    )
+    return {
+        "count": patients.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(patients[filters.offset : filters.offset + filters.limit]),
+    }
+
+
+@router.post(
+    "",
+    response={201: PatientOut, **ERRORS, 409: ErrorOut},
+    summary="Register a referred patient",
+    description=(
+        "Send an `Idempotency-Key` header (or the body field `idempotency_key`) to make a retry safe: "
+        "a repeat with the same key answers 201 with the patient made the first time and creates "
+        "nothing. Reusing a key for a different action is 409 `idempotency_key_reused`."
+    ),
+)
+def register_patient(
+    request: HttpRequest,
+    payload: RegisterPatientIn,
+    idempotency_header: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[Patient]:
+    user = caller(request)
+    key = _one_idempotency_key(idempotency_header, payload.idempotency_key)
+    clinic, _ = clinic_for_request(user, payload.clinic, Capability.EDIT_PATIENTS)
+    patient = services.register_patient(
+        actor=user, clinic=clinic, identity=_identity_input(payload), idempotency_key=key
+    )
+    return Status(201, patient)
+
+
+def _one_idempotency_key(from_header: str | None, from_body: str | None) -> str | None:
+    if from_header and from_body and from_header != from_body:
+        raise DomainError(
+            "idempotency_key_mismatch",
+            "The Idempotency-Key header and the body's idempotency_key differ; send one.",
+            "idempotency_key",
+        )
+    return from_header or from_body or None
+
+
+@router.get(
+    "/{code}",
+    response={200: PatientOut, **ERRORS},
+    summary="One patient's pseudonymous record and status history",
+)
+def patient_detail(request: HttpRequest, code: str) -> Patient:
+    patient, _ = patient_for(caller(request), code, Capability.VIEW_PATIENTS)
+    return patient
+
+
+@router.get(
+    "/{code}/identity",
+    response={200: IdentityOut, **ERRORS},
+    summary="Identifying data (logged as an access to the record)",
+)
+def read_identity(request: HttpRequest, code: str) -> PatientIdentity:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.VIEW_IDENTITY)
+    return services.read_identity(actor=user, patient=patient)
+
+
+@router.put(
+    "/{code}/identity", response={200: IdentityOut, **ERRORS}, summary="Correct identifying data"
+)
+def update_identity(request: HttpRequest, code: str, payload: IdentityIn) -> PatientIdentity:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
+    return services.update_identity(actor=user, patient=patient, identity=_identity_input(payload))
+
+
+@router.post(
+    "/{code}/status",
+    response={200: PatientOut, **ERRORS},
+    summary="Move a patient along the lifecycle (assessing, enrolled, suspended, exited, readmitted)",
+)
+def change_status(request: HttpRequest, code: str, payload: StatusChangeIn) -> Patient:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.CHANGE_STATUS)
+    return services.change_status(
+        actor=user,
+        patient=patient,
+        to_status=payload.to_status,
+        effective_date=payload.effective_date,
+        exit_reason=payload.exit_reason or "",
+        note=payload.note,
+    )
+
+
+@router.post(
+    "/{code}/photo",
+    response={201: PhotoOut, **ERRORS},
+    summary="Upload an ID photo (multipart field `photo`; JPEG, PNG or WebP)",
+)
+def upload_photo(
+    request: HttpRequest, code: str, photo: File[UploadedFile]
+) -> Status[IdentityPhoto]:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
+    # One byte past the limit is enough for the service to refuse an oversized file.
+    content = photo.read(settings.OPENHAT_PHOTO_MAX_BYTES + 1)
+    return Status(201, services.upload_photo(actor=user, patient=patient, content=content))
+
+
+@router.get(
+    "/{code}/photo",
+    response={200: None, **ERRORS},
+    summary="The current ID photo's image bytes (logged as an access to the record)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The image",
+                "content": {f"image/{kind}": {} for kind in ("jpeg", "png", "webp")},
+            }
+        }
+    },
+)
+def read_photo(request: HttpRequest, code: str) -> HttpResponse:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.VIEW_IDENTITY)
+    photo = services.read_photo(actor=user, patient=patient)
+    if photo is None:
+        raise NotFound("photo_not_found", "This patient has no photo yet.", "photo")
+    response = HttpResponse(bytes(photo.content), content_type=photo.content_type)
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = "inline"
+    return response
