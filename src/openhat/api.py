@@ -5,9 +5,12 @@ Every error is {"code", "message", "field"} with a 4xx status; each app adds a r
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -34,7 +37,40 @@ class VerifiedSessionAuth(SessionAuth):
     """The signed-in browser session (with CSRF on writes)."""
 
 
-api = NinjaAPI(
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path lacks with a plain-text 405; give it the error shape."""
+
+    @functools.wraps(view)  # keeps csrf_exempt: ninja's auth does the CSRF check itself
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {
+                    "code": "method_not_allowed",
+                    "message": f"{request.method} is not allowed here; allowed: {allowed}.",
+                    "field": None,
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+class OpenHatAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return patterns
+
+
+api = OpenHatAPI(
     title="OpenHAT API",
     version="1",
     description="Clinic software for heroin-assisted treatment. Errors are {code, message, field}.",
