@@ -1,8 +1,14 @@
 from django.urls import path
 
-from openhat.core import views as core_views
+from openhat.patients import views
 
 app_name = "patients"
 urlpatterns = [
-    path("", core_views.home, name="list"),
+    path("", views.patient_list, name="list"),
+    path("new/", views.new_patient, name="new"),
+    path("<str:code>/", views.chart, name="chart"),
+    path("<str:code>/photo", views.photo, name="photo"),
+    path("<str:code>/identity/", views.edit_identity, name="edit_identity"),
+    path("<str:code>/status/", views.change_status, name="change_status"),
+    path("<str:code>/photo/upload/", views.upload_photo, name="upload_photo"),
 ]

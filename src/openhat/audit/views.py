@@ -1,0 +1,69 @@
+"""The audit pages: latest events and the access log of the current clinic (read-only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from openhat.audit.codes import AuditCode
+from openhat.audit.models import AccessLog, AuditEvent
+from openhat.clinics.access import require
+from openhat.clinics.roles import Capability
+from openhat.clinics.views import domain_errors_as_pages
+
+ROWS_PER_PAGE = 50
+_CODE_CHOICES = [
+    (code.value, f"{code.value} · {code.name.replace('_', ' ').lower()}") for code in AuditCode
+]
+
+
+def _code_filter(raw: str) -> int | None:
+    """The chosen event code, or None for "all"; anything that is not a known code means all."""
+    try:
+        return AuditCode(int(raw)).value
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def events(request: HttpRequest) -> HttpResponse:
+    clinic = getattr(request, "clinic", None)
+    if clinic is None:
+        return render(request, "core/no_clinic.html", status=403)
+    require(request.user, clinic, Capability.VIEW_AUDIT)
+    code = _code_filter(request.GET.get("code", ""))
+    rows = AuditEvent.objects.filter(clinic=clinic).order_by("-at", "-chain_seq")
+    if code is not None:
+        rows = rows.filter(code=code)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.code_name = (
+            AuditCode(event.code).name.replace("_", " ").lower()
+            if event.code in AuditCode._value2member_map_
+            else str(event.code)
+        )  # type: ignore[attr-defined]
+    return render(
+        request, "audit/events.html", {"page": page, "code": code, "code_choices": _CODE_CHOICES}
+    )
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def access_log(request: HttpRequest) -> HttpResponse:
+    clinic = getattr(request, "clinic", None)
+    if clinic is None:
+        return render(request, "core/no_clinic.html", status=403)
+    require(request.user, clinic, Capability.VIEW_AUDIT)
+    rows = (
+        AccessLog.objects.filter(clinic=clinic)
+        .select_related("actor", "patient")
+        .order_by("-at", "-chain_seq")
+    )
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "audit/access_log.html", {"page": page})

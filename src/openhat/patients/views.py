@@ -1,0 +1,244 @@
+"""Patient pages: list and search, registration, the chart, identity, status and photo.
+
+Each view: a form checks the input, patients.access.patient_for checks the role (a patient of
+another clinic is simply not found), ONE service does the work, and a DomainError is shown on its
+form field. Nothing here writes to the database directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from openhat.clinics.access import require
+from openhat.clinics.roles import Capability, role_can
+from openhat.clinics.views import domain_errors_as_pages
+from openhat.core.errors import DomainError
+from openhat.patients import services
+from openhat.patients.access import patient_for, search_patients
+from openhat.patients.forms import (
+    IdentityForm,
+    NewPatientForm,
+    PatientSearchForm,
+    PhotoForm,
+    StatusChangeForm,
+)
+from openhat.patients.lifecycle import PatientStatus, allowed_next
+
+PATIENTS_PER_PAGE = 50
+
+
+def _show_on_form(form: Any, error: DomainError) -> None:
+    """Put a service's refusal on the field it names (or on the form as a whole)."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _no_clinic(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/no_clinic.html", status=403)
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def patient_list(request: HttpRequest) -> HttpResponse:
+    clinic = getattr(request, "clinic", None)
+    if clinic is None:
+        return _no_clinic(request)
+    membership = require(request.user, clinic, Capability.VIEW_PATIENTS)
+    search = PatientSearchForm(request.GET or None)
+    query = status = ""
+    if search.is_valid():
+        query, status = search.cleaned_data["q"], search.cleaned_data["status"]
+    patients = search_patients(request.user, clinic.pk, query, status)
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "search": search,
+            "page": page,
+            "searching": bool(query or status),
+            "query": query,
+            "status": status,
+            "can_register": role_can(membership.role, Capability.EDIT_PATIENTS),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def new_patient(request: HttpRequest) -> HttpResponse:
+    clinic = getattr(request, "clinic", None)
+    if clinic is None:
+        return _no_clinic(request)
+    require(request.user, clinic, Capability.EDIT_PATIENTS)
+    form = NewPatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.register_patient(
+                actor=request.user,  # type: ignore[arg-type]
+                clinic=clinic,
+                identity=form.identity_input(),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as error:
+            _show_on_form(form, error)
+        else:
+            messages.success(request, f"Patient {patient.client_code} registered as referred.")
+            return redirect("patients:chart", code=patient.client_code)
+    status = 400 if form.is_bound else 200
+    return render(request, "patients/new.html", {"form": form, "clinic": clinic}, status=status)
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def chart(request: HttpRequest, code: str) -> HttpResponse:
+    patient, membership = patient_for(request.user, code, Capability.VIEW_PATIENTS)
+    may_see_identity = role_can(membership.role, Capability.VIEW_IDENTITY)
+    # read_identity writes the access-log row; roles without the capability never trigger it.
+    identity = (
+        services.read_identity(actor=request.user, patient=patient) if may_see_identity else None
+    )  # type: ignore[arg-type]
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "identity": identity,
+            "has_photo": may_see_identity and patient.photos.exists(),
+            "history": patient.status_changes.select_related("actor").order_by("-at", "-id"),
+            "can_edit": role_can(membership.role, Capability.EDIT_PATIENTS),
+            "can_change_status": role_can(membership.role, Capability.CHANGE_STATUS),
+        },
+    )
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def photo(request: HttpRequest, code: str) -> HttpResponse:
+    patient, _ = patient_for(request.user, code, Capability.VIEW_IDENTITY)
+    current = services.read_photo(actor=request.user, patient=patient)  # type: ignore[arg-type]
+    if current is None:
+        return render(
+            request,
+            "core/error.html",
+            {"status": 404, "message": "This patient has no photo yet."},
+            status=404,
+        )
+    response = HttpResponse(bytes(current.content), content_type=current.content_type)
+    # An identity photo must not be kept by the browser or any cache between us and it.
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
+    patient, _ = patient_for(request.user, code, Capability.EDIT_PATIENTS)
+    if request.method == "POST":
+        form = IdentityForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_identity(
+                    actor=request.user, patient=patient, identity=form.identity_input()
+                )  # type: ignore[arg-type]
+            except DomainError as error:
+                _show_on_form(form, error)
+            else:
+                messages.success(request, "Identifying data saved.")
+                return redirect("patients:chart", code=patient.client_code)
+        return render(
+            request, "patients/edit_identity.html", {"form": form, "patient": patient}, status=400
+        )
+    current = services.read_identity(actor=request.user, patient=patient)  # type: ignore[arg-type]
+    form = IdentityForm(
+        initial={
+            "legal_name": current.legal_name,
+            "date_of_birth": current.date_of_birth,
+            "sex": current.sex,
+            "health_number": current.health_number,
+        }
+    )
+    return render(request, "patients/edit_identity.html", {"form": form, "patient": patient})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def change_status(request: HttpRequest, code: str) -> HttpResponse:
+    patient, _ = patient_for(request.user, code, Capability.CHANGE_STATUS)
+    form = StatusChangeForm(request.POST or None, allowed=allowed_next(patient.status))
+    needs_confirmation = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["to_status"] == PatientStatus.EXITED and not data["confirmed"]:
+            # Show the summary and ask once more; nothing is saved yet.
+            needs_confirmation = True
+        else:
+            try:
+                services.change_status(
+                    actor=request.user,  # type: ignore[arg-type]
+                    patient=patient,
+                    to_status=data["to_status"],
+                    effective_date=data["effective_date"] or services.clinic_today(patient.clinic),
+                    exit_reason=data["exit_reason"],
+                    note=data["note"],
+                )
+            except DomainError as error:
+                _show_on_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"{patient.client_code} is now {PatientStatus(data['to_status']).label.lower()}.",
+                )
+                return redirect("patients:chart", code=patient.client_code)
+    status = 400 if form.is_bound and not needs_confirmation else 200
+    return render(
+        request,
+        "patients/change_status.html",
+        {
+            "form": form,
+            "patient": patient,
+            "needs_confirmation": needs_confirmation,
+            "exit_reason_label": dict(form.fields["exit_reason"].choices).get(
+                form.cleaned_data.get("exit_reason", "")
+            )
+            if needs_confirmation
+            else "",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def upload_photo(request: HttpRequest, code: str) -> HttpResponse:
+    patient, _ = patient_for(request.user, code, Capability.EDIT_PATIENTS)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        # One byte past the limit is enough for the service to refuse an oversized file.
+        content = form.cleaned_data["photo"].read(settings.OPENHAT_PHOTO_MAX_BYTES + 1)
+        try:
+            services.upload_photo(actor=request.user, patient=patient, content=content)  # type: ignore[arg-type]
+        except DomainError as error:
+            _show_on_form(form, error)
+        else:
+            messages.success(request, "Photo saved.")
+            return redirect("patients:chart", code=patient.client_code)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "patients/upload_photo.html", {"form": form, "patient": patient}, status=status
+    )
