@@ -55,7 +55,7 @@ class Command(BaseCommand):
         console = Console(file=stream, no_color=no_color, highlight=False, soft_wrap=True)
         counts: dict[str, int] = {}
         breaks: list[ChainBreak] = []
-        totals = {table: model.objects.count() for table, model in CHAINED_TABLES}
+        totals = {table: model._default_manager.count() for table, model in CHAINED_TABLES}
         with Progress(
             TextColumn("{task.description:<12}"),
             BarColumn(),
