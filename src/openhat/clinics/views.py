@@ -92,7 +92,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():  # type: ignore[union-attr]
         return redirect(next_url)
     device = services.totp_device_for(request.user)  # type: ignore[arg-type]
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.verify_second_factor(
             actor=request.user, device=device, token=form.cleaned_data["token"]
@@ -152,7 +152,7 @@ def _second_factor_first(request: HttpRequest) -> HttpResponse | None:
 def tokens(request: HttpRequest) -> HttpResponse:
     if (owed := _second_factor_first(request)) is not None:
         return owed
-    form = TokenCreateForm(request.POST or None)
+    form = TokenCreateForm(request.POST if request.method == "POST" else None)
     new_secret: str | None = None
     status = 200
     if request.method == "POST":

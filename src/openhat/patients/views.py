@@ -80,7 +80,7 @@ def new_patient(request: HttpRequest) -> HttpResponse:
     if clinic is None:
         return _no_clinic(request)
     require(request.user, clinic, Capability.EDIT_PATIENTS)
-    form = NewPatientForm(request.POST or None)
+    form = NewPatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.register_patient(
@@ -179,7 +179,9 @@ def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
 @domain_errors_as_pages
 def change_status(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.CHANGE_STATUS)
-    form = StatusChangeForm(request.POST or None, allowed=allowed_next(patient.status))
+    form = StatusChangeForm(
+        request.POST if request.method == "POST" else None, allowed=allowed_next(patient.status)
+    )
     needs_confirmation = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -227,7 +229,10 @@ def change_status(request: HttpRequest, code: str) -> HttpResponse:
 @domain_errors_as_pages
 def upload_photo(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.EDIT_PATIENTS)
-    form = PhotoForm(request.POST or None, request.FILES or None)
+    form = PhotoForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         # One byte past the limit is enough for the service to refuse an oversized file.
         content = form.cleaned_data["photo"].read(settings.OPENHAT_PHOTO_MAX_BYTES + 1)
