@@ -46,6 +46,11 @@ def confirmed_totp(user: User) -> TOTPDevice:
 
 @pytest.fixture
 def personas(db: Any) -> Personas:
+    return build_personas()
+
+
+def build_personas() -> Personas:
+    """The personas' clinics and users (also used by tests that build them once per module)."""
     clinic = create_clinic(
         actor=None,
         code="ZRH",
@@ -90,6 +95,15 @@ def client_for(personas: Personas) -> Any:
 
 @pytest.fixture
 def patient(personas: Personas) -> Patient:
+    return register_zrh_patient(personas)
+
+
+@pytest.fixture
+def other_patient(personas: Personas) -> Patient:
+    return register_out_patient(personas)
+
+
+def register_zrh_patient(personas: Personas) -> Patient:
     return register_patient(
         actor=personas["nurse"],
         clinic=personas.clinic,
@@ -97,8 +111,7 @@ def patient(personas: Personas) -> Patient:
     )
 
 
-@pytest.fixture
-def other_patient(personas: Personas) -> Patient:
+def register_out_patient(personas: Personas) -> Patient:
     return register_patient(
         actor=personas.outsider,
         clinic=personas.other_clinic,
