@@ -6,9 +6,11 @@ Every error is {"code", "message", "field"} with a 4xx status; each app adds a r
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
@@ -17,6 +19,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from openhat.clinics.services import user_for_token
 from openhat.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
@@ -113,6 +117,15 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     field = _field_of(location)
     return error_response(
         request, "invalid_input", f"{field}: {message}" if field else message, field, 422
+    )
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database refused (the schemas should have caught it first): a 400, not a 500."""
+    logger.warning("database refused a value on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(
+        request, "invalid_input", "A value in the request cannot be stored.", None, 400
     )
 
 

@@ -152,3 +152,74 @@ def test_the_docs_and_schema_load(client_for: Any) -> None:
     paths = schema.json()["paths"]
     assert "/api/patients/{code}/identity" in paths
     assert set(paths["/api/patients/{code}/identity"]) == {"get", "put"}
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/patients", {"q": "\x00"}),
+        ("/api/patients", {"clinic": "Z\x00H"}),
+        ("/api/patients", {"q": "99999999999999999999"}),
+        ("/api/patients", {"q": "%_"}),
+        ("/api/patients/%00", {}),
+        ("/api/patients/" + "A" * 5000, {}),
+        ("/api/patients/ZRH-0001%00/identity", {}),
+        ("/api/tokens/abc", {}),
+    ],
+)
+def test_hostile_query_and_path_values_never_cause_a_500(
+    client_for: Any, patient: Patient, path: str, params: dict[str, str]
+) -> None:
+    response = client_for("nurse").get(path, params)
+
+    assert response.status_code < 500
+    if response.status_code != 200:
+        assert set(response.json()) == ERROR_KEYS
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/tokens", {"name": "tab\x00let"}, "name"),
+        (
+            "/api/patients/{code}/status",
+            {"to_status": "assessing", "effective_date": "2024-01-01", "note": "a\x00"},
+            "note",
+        ),
+        (
+            "/api/patients",
+            {"clinic": "ZRH", "legal_name": "A\x00B", "date_of_birth": "1980-01-01"},
+            "legal_name",
+        ),
+        (
+            "/api/patients",
+            {"clinic": "Z\x00", "legal_name": "AB", "date_of_birth": "1980-01-01"},
+            "clinic",
+        ),
+    ],
+)
+def test_nul_characters_in_bodies_are_refused(
+    client_for: Any, patient: Patient, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = send_json(client_for("manager"), "POST", path.format(code=patient.client_code), body)
+
+    assert_error(response, 422, "invalid_input", field)
+
+
+def test_a_body_that_is_not_utf8_is_refused(client_for: Any) -> None:
+    response = client_for("nurse").post(
+        "/api/patients", data=b"\xff\xfe{", content_type="application/json"
+    )
+
+    assert_error(response, 400, "malformed_json")
+
+
+def test_a_body_over_the_upload_limit_is_refused(client_for: Any, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"clinic": "ZRH", "legal_name": "A" * 2000, "date_of_birth": "1980-01-01"}
+
+    response = send_json(client_for("nurse"), "POST", "/api/patients", body)
+
+    assert response.status_code == 400
+    assert set(response.json()) == ERROR_KEYS
+    assert not Patient.objects.exists()

@@ -100,7 +100,7 @@ def _one_idempotency_key(from_header: str | None, from_body: str | None) -> str 
 
 
 @router.get(
-    "/{code}",
+    "/{slug:code}",
     response={200: PatientOut, **ERRORS},
     summary="One patient's pseudonymous record and status history",
 )
@@ -110,7 +110,7 @@ def patient_detail(request: HttpRequest, code: str) -> Patient:
 
 
 @router.get(
-    "/{code}/identity",
+    "/{slug:code}/identity",
     response={200: IdentityOut, **ERRORS},
     summary="Identifying data (logged as an access to the record)",
 )
@@ -121,7 +121,9 @@ def read_identity(request: HttpRequest, code: str) -> PatientIdentity:
 
 
 @router.put(
-    "/{code}/identity", response={200: IdentityOut, **ERRORS}, summary="Correct identifying data"
+    "/{slug:code}/identity",
+    response={200: IdentityOut, **ERRORS},
+    summary="Correct identifying data",
 )
 def update_identity(request: HttpRequest, code: str, payload: IdentityIn) -> PatientIdentity:
     user = caller(request)
@@ -130,7 +132,7 @@ def update_identity(request: HttpRequest, code: str, payload: IdentityIn) -> Pat
 
 
 @router.post(
-    "/{code}/status",
+    "/{slug:code}/status",
     response={200: PatientOut, **ERRORS},
     summary="Move a patient along the lifecycle (assessing, enrolled, suspended, exited, readmitted)",
 )
@@ -148,7 +150,7 @@ def change_status(request: HttpRequest, code: str, payload: StatusChangeIn) -> P
 
 
 @router.post(
-    "/{code}/photo",
+    "/{slug:code}/photo",
     response={201: PhotoOut, **ERRORS},
     summary="Upload an ID photo (multipart field `photo`; JPEG, PNG or WebP)",
 )
@@ -163,7 +165,7 @@ def upload_photo(
 
 
 @router.get(
-    "/{code}/photo",
+    "/{slug:code}/photo",
     response={200: None, **ERRORS},
     summary="The current ID photo's image bytes (logged as an access to the record)",
     openapi_extra={

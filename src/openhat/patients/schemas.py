@@ -18,6 +18,9 @@ from openhat.patients.models import Sex
 from openhat.patients.services import MAX_NOTE_LENGTH
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# PostgreSQL text cannot hold NUL, and no name or code needs a control character.
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+_NO_NUL = r"^[^\x00]*$"
 
 LEGAL_NAME_MAX_LENGTH = 200
 HEALTH_NUMBER_MAX_LENGTH = 40
@@ -41,20 +44,25 @@ def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+OneLineText = Annotated[StrictStr, Field(pattern=_ONE_LINE)]
+MultiLineText = Annotated[StrictStr, Field(pattern=_NO_NUL)]
+OneLineQuery = Annotated[str, Field(pattern=_ONE_LINE)]
+
+
 class StrictInput(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 class IdentityIn(StrictInput):
-    legal_name: StrictStr = Field(min_length=1, max_length=LEGAL_NAME_MAX_LENGTH)
+    legal_name: OneLineText = Field(min_length=1, max_length=LEGAL_NAME_MAX_LENGTH)
     date_of_birth: IsoDate
     sex: Sex = Sex.UNKNOWN
-    health_number: StrictStr = Field(default="", max_length=HEALTH_NUMBER_MAX_LENGTH)
+    health_number: OneLineText = Field(default="", max_length=HEALTH_NUMBER_MAX_LENGTH)
 
 
 class RegisterPatientIn(IdentityIn):
-    clinic: StrictStr = Field(min_length=1, max_length=CLINIC_CODE_MAX_LENGTH, examples=["ZRH"])
-    idempotency_key: StrictStr | None = Field(
+    clinic: OneLineText = Field(min_length=1, max_length=CLINIC_CODE_MAX_LENGTH, examples=["ZRH"])
+    idempotency_key: OneLineText | None = Field(
         default=None,
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
         description="Same as the Idempotency-Key header; send one or the other (or both, equal).",
@@ -65,15 +73,15 @@ class StatusChangeIn(StrictInput):
     to_status: PatientStatus
     effective_date: IsoDate
     exit_reason: Annotated[ExitReason | None, BeforeValidator(_blank_to_none)] = None
-    note: StrictStr = Field(default="", max_length=MAX_NOTE_LENGTH)
+    note: MultiLineText = Field(default="", max_length=MAX_NOTE_LENGTH)
 
 
 class TokenIn(StrictInput):
-    name: StrictStr = Field(min_length=1, max_length=80, examples=["dosing tablet 2"])
+    name: OneLineText = Field(min_length=1, max_length=80, examples=["dosing tablet 2"])
 
 
 class PatientListQuery(Schema):
-    clinic: str | None = Field(
+    clinic: OneLineQuery | None = Field(
         default=None,
         max_length=CLINIC_CODE_MAX_LENGTH,
         description="Clinic code; required when you work in more than one clinic.",
