@@ -22,7 +22,7 @@ WRONG = "not the password at all"
 
 def attempt(username: str, password: str, ip: str = "10.0.0.5") -> User | None:
     request = RequestFactory().post("/accounts/login/", REMOTE_ADDR=ip)
-    return authenticate(request=request, username=username, password=password)  # type: ignore[return-value]
+    return authenticate(request=request, username=username, password=password)
 
 
 def signed_in_user_id(client: Client) -> Any:
