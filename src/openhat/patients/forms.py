@@ -17,7 +17,7 @@ class IdentityForm(forms.Form):
     legal_name = forms.CharField(
         label="Legal name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    date_of_birth = forms.DateField(label="Date of birth", widget=_DATE, help_text="YYYY-MM-DD")
+    date_of_birth = forms.DateField(label="Date of birth", widget=_DATE)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.UNKNOWN)
     health_number = forms.CharField(
         label="Health number",
