@@ -333,3 +333,38 @@ def test_another_clinics_record_is_not_found(
     assert world.other_patient.client_code not in _body_text(response)
     world.other_patient.refresh_from_db()
     assert world.other_patient.status == "referred"
+
+
+# --- a page method without a case must not be answered --------------------------------------
+
+PAGE_METHODS = ("GET", "POST")
+
+
+def _unlisted_page_methods() -> list[Any]:
+    listed: dict[str, set[str]] = {}
+    sample: dict[str, RouteCase] = {}
+    for case in PAGE_CASES:
+        listed.setdefault(case.route, set()).add(case.method)
+        sample.setdefault(case.route, case)
+    return [
+        pytest.param(sample[route], method, id=f"{method} {route}")
+        for route, methods in listed.items()
+        for method in PAGE_METHODS
+        if method not in methods
+    ]
+
+
+@pytest.mark.parametrize(("case", "method"), _unlisted_page_methods())
+def test_a_page_method_without_a_case_is_not_allowed(
+    case: RouteCase, method: str, world: World, signed_in: Any
+) -> None:
+    """The matrix lists the methods each page answers; any other method must be a 405, so a view
+    cannot quietly accept (say) a POST that no case checks."""
+    role = sorted(case.allowed)[0] if case.allowed else "manager"
+    unlisted = RouteCase(
+        case.route, method, case.path, case.allowed, data=case.data, json=case.json
+    )
+
+    response = send(signed_in(role), world, unlisted, role)
+
+    assert response.status_code == 405, f"{method} {case.route} as {role}: {_describe(response)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from openhat.patients.models import Patient
@@ -148,6 +149,10 @@ def test_the_docs_and_schema_load(client_for: Any) -> None:
 
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+    # The Swagger UI comes from ninja's own static files, not a CDN the CSP would block.
+    assert b"/static/ninja/swagger-ui-bundle.js" in docs.content
+    assert finders.find("ninja/swagger-ui-bundle.js")
+    assert finders.find("ninja/swagger-ui-init.js")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/patients/{code}/identity" in paths

@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if getattr(request, "clinic", None) is None:
