@@ -15,9 +15,8 @@ from openhat.clinics.roles import Capability
 from openhat.clinics.views import domain_errors_as_pages
 
 ROWS_PER_PAGE = 50
-_CODE_CHOICES = [
-    (code.value, f"{code.value} · {code.name.replace('_', ' ').lower()}") for code in AuditCode
-]
+_CODE_NAMES = {code.value: code.name.replace("_", " ").lower() for code in AuditCode}
+_CODE_CHOICES = [(value, f"{value} · {name}") for value, name in _CODE_NAMES.items()]
 
 
 def _code_filter(raw: str) -> int | None:
@@ -41,14 +40,14 @@ def events(request: HttpRequest) -> HttpResponse:
     if code is not None:
         rows = rows.filter(code=code)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    for event in page.object_list:
-        event.code_name = (
-            AuditCode(event.code).name.replace("_", " ").lower()
-            if event.code in AuditCode._value2member_map_
-            else str(event.code)
-        )  # type: ignore[attr-defined]
+    # Codes from a newer version that this one does not know are shown as their number.
+    rows_with_names = [
+        (event, _CODE_NAMES.get(event.code, str(event.code))) for event in page.object_list
+    ]
     return render(
-        request, "audit/events.html", {"page": page, "code": code, "code_choices": _CODE_CHOICES}
+        request,
+        "audit/events.html",
+        {"page": page, "rows": rows_with_names, "code": code, "code_choices": _CODE_CHOICES},
     )
 
 

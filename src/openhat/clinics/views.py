@@ -17,6 +17,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +38,14 @@ from openhat.clinics.middleware import SESSION_CLINIC_KEY
 from openhat.clinics.models import ApiToken
 from openhat.core import views as core_views
 from openhat.core.errors import DomainError, NotFound, PermissionDenied
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind @login_required, typed for the services."""
+    user = request.user
+    if not isinstance(user, User):  # only reachable if a view forgot @login_required
+        raise PermissionDenied("sign_in_required", "Sign in first.")
+    return user
 
 
 def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -91,12 +100,12 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_verified():  # type: ignore[union-attr]
         return redirect(next_url)
-    device = services.totp_device_for(request.user)  # type: ignore[arg-type]
+    device = services.totp_device_for(acting_user(request))
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.verify_second_factor(
-            actor=request.user, device=device, token=form.cleaned_data["token"]
-        ):  # type: ignore[arg-type]
+            actor=acting_user(request), device=device, token=form.cleaned_data["token"]
+        ):
             django_otp.login(request, device)
             messages.success(request, "Sign-in confirmed.")
             return redirect(next_url)
@@ -122,7 +131,7 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
         return core_views.bad_request(request)
     try:
         membership = services.switch_clinic(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             memberships=getattr(request, "memberships", []),
             clinic_code=form.cleaned_data["clinic"].strip().upper(),
         )
@@ -159,8 +168,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 token, new_secret = services.create_api_token(
-                    actor=request.user, name=form.cleaned_data["name"]
-                )  # type: ignore[arg-type]
+                    actor=acting_user(request), name=form.cleaned_data["name"]
+                )
             except DomainError as error:
                 form.add_error("name" if error.field == "name" else None, error.message)
                 status = 400
@@ -172,7 +181,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 form = TokenCreateForm()
         else:
             status = 400
-    own_tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    own_tokens = ApiToken.objects.filter(user=acting_user(request)).order_by("-created_at")
     return render(
         request,
         "clinics/tokens.html",
@@ -193,13 +202,13 @@ def revoke_token(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:tokens")
     token_id = form.cleaned_data["token_id"]
     if request.method == "GET":
-        token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+        token = ApiToken.objects.filter(pk=token_id, user=acting_user(request)).first()
         if token is None:
             messages.error(request, "No such token of yours.")
             return redirect("accounts:tokens")
         return render(request, "clinics/revoke_token.html", {"token": token, "form": form})
     try:
-        token = services.revoke_api_token(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+        token = services.revoke_api_token(actor=acting_user(request), token_id=token_id)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability, role_can
-from openhat.clinics.views import domain_errors_as_pages
+from openhat.clinics.views import acting_user, domain_errors_as_pages
 from openhat.core.errors import DomainError
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
@@ -30,7 +30,7 @@ from openhat.patients.forms import (
     PhotoForm,
     StatusChangeForm,
 )
-from openhat.patients.lifecycle import PatientStatus, allowed_next
+from openhat.patients.lifecycle import ExitReason, PatientStatus, allowed_next
 
 PATIENTS_PER_PAGE = 50
 
@@ -84,7 +84,7 @@ def new_patient(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.register_patient(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 clinic=clinic,
                 identity=form.identity_input(),
                 idempotency_key=form.cleaned_data["idempotency_key"],
@@ -106,8 +106,10 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
     may_see_identity = role_can(membership.role, Capability.VIEW_IDENTITY)
     # read_identity writes the access-log row; roles without the capability never trigger it.
     identity = (
-        services.read_identity(actor=request.user, patient=patient) if may_see_identity else None
-    )  # type: ignore[arg-type]
+        services.read_identity(actor=acting_user(request), patient=patient)
+        if may_see_identity
+        else None
+    )
     return render(
         request,
         "patients/chart.html",
@@ -127,7 +129,7 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
 @domain_errors_as_pages
 def photo(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.VIEW_IDENTITY)
-    current = services.read_photo(actor=request.user, patient=patient)  # type: ignore[arg-type]
+    current = services.read_photo(actor=acting_user(request), patient=patient)
     if current is None:
         return render(
             request,
@@ -152,8 +154,8 @@ def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.update_identity(
-                    actor=request.user, patient=patient, identity=form.identity_input()
-                )  # type: ignore[arg-type]
+                    actor=acting_user(request), patient=patient, identity=form.identity_input()
+                )
             except DomainError as error:
                 _show_on_form(form, error)
             else:
@@ -162,7 +164,7 @@ def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
         return render(
             request, "patients/edit_identity.html", {"form": form, "patient": patient}, status=400
         )
-    current = services.read_identity(actor=request.user, patient=patient)  # type: ignore[arg-type]
+    current = services.read_identity(actor=acting_user(request), patient=patient)
     form = IdentityForm(
         initial={
             "legal_name": current.legal_name,
@@ -191,7 +193,7 @@ def change_status(request: HttpRequest, code: str) -> HttpResponse:
         else:
             try:
                 services.change_status(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=acting_user(request),
                     patient=patient,
                     to_status=data["to_status"],
                     effective_date=data["effective_date"] or services.clinic_today(patient.clinic),
@@ -214,7 +216,7 @@ def change_status(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "patient": patient,
             "needs_confirmation": needs_confirmation,
-            "exit_reason_label": dict(form.fields["exit_reason"].choices).get(
+            "exit_reason_label": dict(ExitReason.choices).get(
                 form.cleaned_data.get("exit_reason", "")
             )
             if needs_confirmation
@@ -237,7 +239,7 @@ def upload_photo(request: HttpRequest, code: str) -> HttpResponse:
         # One byte past the limit is enough for the service to refuse an oversized file.
         content = form.cleaned_data["photo"].read(settings.OPENHAT_PHOTO_MAX_BYTES + 1)
         try:
-            services.upload_photo(actor=request.user, patient=patient, content=content)  # type: ignore[arg-type]
+            services.upload_photo(actor=acting_user(request), patient=patient, content=content)
         except DomainError as error:
             _show_on_form(form, error)
         else:
