@@ -20,7 +20,7 @@ def test_me_names_the_user_their_clinics_and_the_second_factor(client_for: Any) 
     assert body["second_factor_verified"] is True
     assert body["second_factor_required"] is True
     assert body["authenticated_by_token"] is False
-    assert [(c["code"], c["role"]) for c in body["clinics"]] == [("ZRH", "physician")]
+    assert [(c["code"], c["role"]) for c in body["memberships"]] == [("ZRH", "physician")]
 
 
 def test_me_with_a_token_says_so_and_is_not_second_factor_verified(bearer_client: Any) -> None:

@@ -68,7 +68,7 @@ class MeOut(Schema):
     second_factor_verified: bool
     second_factor_required: bool
     authenticated_by_token: bool
-    clinics: list[ClinicOut]
+    memberships: list[ClinicOut]
 
 
 class TokenOut(Schema):
@@ -106,7 +106,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "second_factor_verified": bool(is_verified()) if callable(is_verified) else False,
         "second_factor_required": requires_second_factor(user),
         "authenticated_by_token": called_with_token(request),
-        "clinics": _clinic_rows(user),
+        "memberships": _clinic_rows(user),
     }
 
 
