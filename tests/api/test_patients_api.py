@@ -75,6 +75,7 @@ def test_list_filters_by_query_and_status_and_pages(client_for: Any, personas: A
     ]
     assert client.get("/api/patients?status=enrolled").json()["count"] == 0
     assert client.get("/api/patients?status=referred&q=").json()["count"] == 5
+    assert client.get("/api/patients?status=&clinic=").json()["count"] == 5
 
 
 @pytest.mark.parametrize(
