@@ -67,9 +67,7 @@ def record_event(
     return _append(event, "audit_event", clinic.pk if clinic is not None else None)
 
 
-def record_access(
-    *, actor: User, patient: Any, record: AccessedRecord
-) -> AccessLog:
+def record_access(*, actor: User, patient: Any, record: AccessedRecord) -> AccessLog:
     origin = current_origin()
     with transaction.atomic():
         entry = AccessLog(

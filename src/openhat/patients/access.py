@@ -10,7 +10,6 @@ from openhat.clinics.roles import Capability
 from openhat.core.errors import NotFound
 from openhat.patients.models import Patient
 
-
 # The code is not echoed: a response about another clinic's patient must not contain its code.
 _NOT_FOUND_MESSAGE = "No such patient in your clinics."
 

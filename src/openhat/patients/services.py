@@ -87,9 +87,7 @@ def register_patient(
         return patient
 
 
-def update_identity(
-    *, actor: User, patient: Patient, identity: IdentityInput
-) -> PatientIdentity:
+def update_identity(*, actor: User, patient: Patient, identity: IdentityInput) -> PatientIdentity:
     require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
     cleaned = clean_identity(identity, clinic_today(patient.clinic))
     with transaction.atomic():
