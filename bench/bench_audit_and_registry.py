@@ -50,7 +50,13 @@ def main() -> None:
 
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        clinic = create_clinic(actor=None, code="BEN", name="Bench", time_zone="Europe/Zurich", jurisdiction_preset="ch")
+        clinic = create_clinic(
+            actor=None,
+            code="BEN",
+            name="Bench",
+            time_zone="Europe/Zurich",
+            jurisdiction_preset="ch",
+        )
         nurse = User.objects.create_user("bench-nurse")
         add_membership(actor=None, user=nurse, clinic=clinic, role="nurse")
 
@@ -59,14 +65,20 @@ def main() -> None:
             start = time.perf_counter()
             for index in range(args.events):
                 with transaction.atomic():
-                    record_event(AuditCode.CLINIC_UPDATED, actor=nurse, clinic=clinic, data={"i": index})
+                    record_event(
+                        AuditCode.CLINIC_UPDATED, actor=nurse, clinic=clinic, data={"i": index}
+                    )
                 progress.advance(task)
             append_seconds = time.perf_counter() - start
 
             task = progress.add_task("registering patients", total=args.patients)
             start = time.perf_counter()
             for index in range(args.patients):
-                register_patient(actor=nurse, clinic=clinic, identity=IdentityInput(f"Bench Person {index}", date(1980, 1, 1)))
+                register_patient(
+                    actor=nurse,
+                    clinic=clinic,
+                    identity=IdentityInput(f"Bench Person {index}", date(1980, 1, 1)),
+                )
                 progress.advance(task)
             register_seconds = time.perf_counter() - start
 
@@ -83,11 +95,19 @@ def main() -> None:
 
         append_rate = args.events / append_seconds
         verify_rate = checked / verify_seconds
-        print(f"audit events appended:   {args.events} in {append_seconds:.2f} s = {append_rate:,.0f} events/s")
-        print(f"patients registered:     {args.patients} in {register_seconds:.2f} s = {args.patients / register_seconds:,.0f} patients/s")
-        print(f"audit rows verified:     {checked} in {verify_seconds:.2f} s = {verify_rate:,.0f} rows/s")
+        print(
+            f"audit events appended:   {args.events} in {append_seconds:.2f} s = {append_rate:,.0f} events/s"
+        )
+        print(
+            f"patients registered:     {args.patients} in {register_seconds:.2f} s = {args.patients / register_seconds:,.0f} patients/s"
+        )
+        print(
+            f"audit rows verified:     {checked} in {verify_seconds:.2f} s = {verify_rate:,.0f} rows/s"
+        )
         print(f"verify / append rate:    {verify_rate / append_rate:.1f}x")
-        print(f"search by code (median): {by_code * 1000:.2f} ms   by number: {by_number * 1000:.2f} ms   first 50: {first_page * 1000:.2f} ms")
+        print(
+            f"search by code (median): {by_code * 1000:.2f} ms   by number: {by_number * 1000:.2f} ms   first 50: {first_page * 1000:.2f} ms"
+        )
         print(f"search by code / first page: {by_code / first_page:.2f}x")
     finally:
         connection.creation.destroy_test_db(test_name, verbosity=0)
