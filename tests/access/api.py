@@ -37,7 +37,7 @@ IDENTITY = {
 }
 
 # Routes for which the ZRH patient gets an ID photo before the request.
-NEEDS_PHOTO = frozenset({"api:GET /api/patients/{code}/photo"})
+NEEDS_PHOTO = frozenset({"api:GET /api/patients/{code}/photo", "patients:photo"})
 
 API_CASES: list[RouteCase] = [
     # --- the caller's own account ---------------------------------------------------------------
