@@ -7,7 +7,8 @@ import pytest
 from openhat.core.errors import DomainError, PermissionDenied
 from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, PatientStatus
 from openhat.patients.models import StatusChange
-from openhat.patients.services import change_status, clinic_today
+from openhat.patients.services import change_status, clinic_today, register_patient
+from openhat.patients.validation import IdentityInput
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,30 @@ def test_nurse_may_not_change_status(personas, patient):
             to_status="assessing",
             effective_date=date.today(),
         )
+
+
+def test_status_since_is_the_effective_date_not_the_typing_date(personas, patient):
+    today = clinic_today(patient.clinic)
+    referred = register_patient(
+        actor=personas["nurse"],
+        clinic=personas.clinic,
+        identity=IdentityInput("Backdated Person", date(1970, 1, 1)),
+        referred_on=today - timedelta(days=40),
+    )
+    assert referred.status_since == today - timedelta(days=40)
+    assessing = change_status(
+        actor=personas["physician"],
+        patient=referred,
+        to_status="assessing",
+        effective_date=today - timedelta(days=10),
+    )
+    assert assessing.status_since == today - timedelta(days=10)
+    with pytest.raises(DomainError) as error:
+        change_status(
+            actor=personas["physician"],
+            patient=assessing,
+            to_status="exited",
+            effective_date=today - timedelta(days=20),
+            exit_reason="dropout",
+        )
+    assert error.value.code == "effective_date_before_last_change"

@@ -26,7 +26,8 @@ class Patient(models.Model):
     status = models.CharField(
         max_length=16, choices=PatientStatus.choices, default=PatientStatus.REFERRED
     )
-    status_since = models.DateTimeField()
+    # The effective date of the current status (a suspension may be recorded days after it began).
+    status_since = models.DateField()
     exit_date = models.DateField(null=True, blank=True)
     exit_reason = models.CharField(max_length=20, choices=ExitReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

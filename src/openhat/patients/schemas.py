@@ -104,7 +104,7 @@ class PatientSummaryOut(Schema):
     client_code: str
     clinic: str = Field(validation_alias="clinic.code")
     status: PatientStatus
-    status_since: datetime
+    status_since: date
     exit_date: date | None
     exit_reason: ExitReason | None
 

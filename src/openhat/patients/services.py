@@ -65,7 +65,7 @@ def register_patient(
             number=number,
             client_code=f"{clinic.code}-{number:04d}",
             status=PatientStatus.REFERRED,
-            status_since=timezone.now(),
+            status_since=referred_on,
         )
         PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
         StatusChange.objects.create(
@@ -170,7 +170,7 @@ def change_status(
 
         from_status = current.status
         current.status = to_status
-        current.status_since = timezone.now()
+        current.status_since = effective_date
         current.exit_date = effective_date if to_status == PatientStatus.EXITED else None
         current.exit_reason = exit_reason if to_status == PatientStatus.EXITED else ""
         current.save()
