@@ -192,6 +192,7 @@ def test_a_user_without_clinic_gets_the_explaining_page(db: Any) -> None:
 
     client = Client()
     client.force_login(User.objects.create_user("lonely", password=PASSWORD))
-    response = client.get("/")
-    assert response.status_code == 403
-    assert "not a member of any clinic" in response.content.decode()
+    for path in ("/", "/patients/", "/patients/new/", "/audit/", "/audit/access-log/"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "not a member of any clinic" in response.content.decode(), path

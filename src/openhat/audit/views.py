@@ -10,9 +10,8 @@ from django.views.decorators.http import require_GET
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.models import AccessLog, AuditEvent
-from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
-from openhat.clinics.views import domain_errors_as_pages
+from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
 
 ROWS_PER_PAGE = 50
 _CODE_NAMES = {code.value: code.name.replace("_", " ").lower() for code in AuditCode}
@@ -31,10 +30,7 @@ def _code_filter(raw: str) -> int | None:
 @require_GET
 @domain_errors_as_pages
 def events(request: HttpRequest) -> HttpResponse:
-    clinic = getattr(request, "clinic", None)
-    if clinic is None:
-        return render(request, "core/no_clinic.html", status=403)
-    require(request.user, clinic, Capability.VIEW_AUDIT)
+    clinic = working_membership(request, Capability.VIEW_AUDIT).clinic
     code = _code_filter(request.GET.get("code", ""))
     rows = AuditEvent.objects.filter(clinic=clinic).order_by("-at", "-chain_seq")
     if code is not None:
@@ -55,10 +51,7 @@ def events(request: HttpRequest) -> HttpResponse:
 @require_GET
 @domain_errors_as_pages
 def access_log(request: HttpRequest) -> HttpResponse:
-    clinic = getattr(request, "clinic", None)
-    if clinic is None:
-        return render(request, "core/no_clinic.html", status=403)
-    require(request.user, clinic, Capability.VIEW_AUDIT)
+    clinic = working_membership(request, Capability.VIEW_AUDIT).clinic
     rows = (
         AccessLog.objects.filter(clinic=clinic)
         .select_related("actor", "patient")

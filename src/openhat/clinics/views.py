@@ -7,8 +7,6 @@ form (or as the error page for a record the user may not see), never as a 500.
 from __future__ import annotations
 
 import base64
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import django_otp
@@ -17,11 +15,9 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -36,46 +32,9 @@ from openhat.clinics.forms import (
 )
 from openhat.clinics.middleware import SESSION_CLINIC_KEY
 from openhat.clinics.models import ApiToken
+from openhat.clinics.view_helpers import acting_user, error_page, safe_next
 from openhat.core import views as core_views
-from openhat.core.errors import DomainError, NotFound, PermissionDenied
-
-
-def acting_user(request: HttpRequest) -> User:
-    """The signed-in user of a view behind @login_required, typed for the services."""
-    user = request.user
-    if not isinstance(user, User):  # only reachable if a view forgot @login_required
-        raise PermissionDenied("sign_in_required", "Sign in first.")
-    return user
-
-
-def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    """The page for a DomainError that is not about a form field: not found or not allowed."""
-    status = error.status_code
-    return render(
-        request, "core/error.html", {"status": status, "message": error.message}, status=status
-    )
-
-
-def domain_errors_as_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Turn NotFound / PermissionDenied raised by access checks into the 404 / 403 page."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except (NotFound, PermissionDenied) as error:
-            return error_page(request, error)
-
-    return wrapper
-
-
-def safe_next(request: HttpRequest, candidate: str | None, fallback: str = "home") -> str:
-    """`candidate` if it is a path on this site, else the fallback: never an open redirect."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(fallback)
+from openhat.core.errors import DomainError
 
 
 class SignInView(auth_views.LoginView):

@@ -17,9 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openhat.clinics.access import require
 from openhat.clinics.roles import Capability, role_can
-from openhat.clinics.views import acting_user, domain_errors_as_pages
+from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, working_membership
 from openhat.core.errors import DomainError
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
@@ -40,18 +39,12 @@ def _show_on_form(form: Any, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def _no_clinic(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/no_clinic.html", status=403)
-
-
 @login_required
 @require_GET
 @domain_errors_as_pages
 def patient_list(request: HttpRequest) -> HttpResponse:
-    clinic = getattr(request, "clinic", None)
-    if clinic is None:
-        return _no_clinic(request)
-    membership = require(request.user, clinic, Capability.VIEW_PATIENTS)
+    membership = working_membership(request, Capability.VIEW_PATIENTS)
+    clinic = membership.clinic
     search = PatientSearchForm(request.GET or None)
     query = status = ""
     if search.is_valid():
@@ -76,10 +69,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @domain_errors_as_pages
 def new_patient(request: HttpRequest) -> HttpResponse:
-    clinic = getattr(request, "clinic", None)
-    if clinic is None:
-        return _no_clinic(request)
-    require(request.user, clinic, Capability.EDIT_PATIENTS)
+    clinic = working_membership(request, Capability.EDIT_PATIENTS).clinic
     form = NewPatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
