@@ -1,5 +1,58 @@
 """The dosing-safety rules engine: pure Python, no Django, no app imports (see .importlinter).
 
-The engine itself (presets with sources, eligibility, dosing decisions) is built by its own issue;
-this package exists now so that the import contract guards it from the first line.
+    protocol = load_protocol("ch-diaphin")
+    decision = decide(SessionContext(protocol, orders, history, assessment, request, now))
+
+Every number comes from a preset that cites its source; every decision explains itself and can be
+replayed from its snapshot.
 """
+
+from openhat.rules.context import (
+    Administration,
+    Assessment,
+    DoseRequest,
+    DosingHistory,
+    Drug,
+    Order,
+    Override,
+    Phase,
+    Route,
+    SessionContext,
+    SessionWindow,
+)
+from openhat.rules.decide import decide
+from openhat.rules.errors import AdjustmentError, ContextError, PresetError, RulesError, UnitError
+from openhat.rules.outcome import ENGINE_VERSION, Decision, Finding, Severity, Verdict
+from openhat.rules.protocol import Protocol, load_protocol, loosen, tighten
+from openhat.rules.snapshot import replay, replay_differences
+
+__all__ = [
+    "ENGINE_VERSION",
+    "AdjustmentError",
+    "Administration",
+    "Assessment",
+    "ContextError",
+    "Decision",
+    "DoseRequest",
+    "DosingHistory",
+    "Drug",
+    "Finding",
+    "Order",
+    "Override",
+    "Phase",
+    "PresetError",
+    "Protocol",
+    "Route",
+    "RulesError",
+    "SessionContext",
+    "SessionWindow",
+    "Severity",
+    "UnitError",
+    "Verdict",
+    "decide",
+    "load_protocol",
+    "loosen",
+    "replay",
+    "replay_differences",
+    "tighten",
+]

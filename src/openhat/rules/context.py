@@ -1,0 +1,321 @@
+"""What a dosing decision is made from: frozen dataclasses that validate themselves.
+
+Validation happens when an object is built, once, so that `decide()` can run on a year of history
+without checking every row again: a DosingHistory is sorted and indexed by local day up front.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from openhat.rules.day import clinic_zone
+from openhat.rules.errors import ContextError
+from openhat.rules.protocol import Protocol
+from openhat.rules.units import exact_decimal, non_negative_mg, require_aware
+
+
+class Drug(StrEnum):
+    DAM = "dam"  # diacetylmorphine
+    HDM = "hdm"  # hydromorphone
+    METHADONE = "methadone"
+    SROM = "srom"  # slow-release oral morphine
+    BUPRENORPHINE = "buprenorphine"
+    NALTREXONE_XR = "naltrexone_xr"
+
+
+class Route(StrEnum):
+    IV = "iv"
+    IM = "im"
+    SC = "sc"
+    INHALED = "inhaled"
+    ORAL = "oral"
+
+
+class Phase(StrEnum):
+    TITRATION = "titration"
+    MAINTENANCE = "maintenance"
+
+
+class SessionWindow(StrEnum):
+    MORNING = "morning"
+    MIDDAY = "midday"
+    EVENING = "evening"
+
+
+HAT_DRUGS = frozenset({Drug.DAM, Drug.HDM})
+INJECTABLE_ROUTES = frozenset({Route.IV, Route.IM, Route.SC})
+ALLOWED_ROUTES: dict[Drug, frozenset[Route]] = {
+    Drug.DAM: frozenset({Route.IV, Route.IM, Route.SC, Route.INHALED, Route.ORAL}),
+    Drug.HDM: frozenset({Route.IV, Route.IM, Route.SC, Route.INHALED, Route.ORAL}),
+    Drug.METHADONE: frozenset({Route.ORAL}),
+    Drug.SROM: frozenset({Route.ORAL}),
+    Drug.BUPRENORPHINE: frozenset({Route.ORAL}),
+    Drug.NALTREXONE_XR: frozenset({Route.IM}),
+}
+
+
+def _drug(value: object, field: str) -> Drug:
+    try:
+        return Drug(value)  # type: ignore[arg-type]  # validated by the enum itself
+    except ValueError:
+        raise ContextError(field, f"unknown drug {value!r}; known: {', '.join(Drug)}") from None
+
+
+def _route(value: object, field: str, drug: Drug) -> Route:
+    try:
+        route = Route(value)  # type: ignore[arg-type]  # validated by the enum itself
+    except ValueError:
+        raise ContextError(field, f"unknown route {value!r}; known: {', '.join(Route)}") from None
+    if route not in ALLOWED_ROUTES[drug]:
+        raise ContextError(field, f"{drug.value} is not given by the {route.value} route")
+    return route
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A signed medication order: a fixed dose (min == max) or a range the nurse titrates within."""
+
+    order_id: str
+    drug: Drug
+    routes: frozenset[Route]
+    dose_min_mg: Decimal
+    dose_max_mg: Decimal
+    sessions_per_day: int
+    daily_max_mg: Decimal
+    starts_at: datetime
+    ends_at: datetime | None = None  # exclusive
+    phase: Phase = Phase.MAINTENANCE
+    windows: frozenset[SessionWindow] = frozenset()  # empty: every session window
+    signed: bool = True
+    suspended: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.order_id, str) or not self.order_id:
+            raise ContextError("order.order_id", "every order needs an id")
+        drug = _drug(self.drug, "order.drug")
+        _set(self, "drug", drug)
+        if not self.routes:
+            raise ContextError("order.routes", "an order names at least one route")
+        _set(
+            self, "routes", frozenset(_route(route, "order.routes", drug) for route in self.routes)
+        )
+        low = non_negative_mg(self.dose_min_mg, "order.dose_min_mg")
+        high = non_negative_mg(self.dose_max_mg, "order.dose_max_mg")
+        if low > high:
+            raise ContextError(
+                "order.dose_min_mg", f"the range minimum {low} mg is above its maximum {high} mg"
+            )
+        if high == 0:
+            raise ContextError("order.dose_max_mg", "an order's dose must be more than 0 mg")
+        _set(self, "dose_min_mg", low)
+        _set(self, "dose_max_mg", high)
+        if isinstance(self.sessions_per_day, bool) or not isinstance(self.sessions_per_day, int):
+            raise ContextError("order.sessions_per_day", "must be a whole number")
+        if self.sessions_per_day < 1:
+            raise ContextError("order.sessions_per_day", "must be at least 1")
+        _set(self, "daily_max_mg", non_negative_mg(self.daily_max_mg, "order.daily_max_mg"))
+        require_aware(self.starts_at, "order.starts_at")
+        if (
+            self.ends_at is not None
+            and require_aware(self.ends_at, "order.ends_at") <= self.starts_at
+        ):
+            raise ContextError("order.ends_at", "the order ends before it starts")
+        try:
+            _set(self, "phase", Phase(self.phase))
+            _set(self, "windows", frozenset(SessionWindow(window) for window in self.windows))
+        except ValueError as error:
+            raise ContextError("order", str(error)) from None
+
+    def active_at(self, moment: datetime) -> bool:
+        return (
+            self.signed
+            and not self.suspended
+            and self.starts_at <= moment
+            and (self.ends_at is None or moment < self.ends_at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Administration:
+    """A dose given: part of a session (a visit); top-ups share their session's id."""
+
+    at: datetime
+    drug: Drug
+    route: Route
+    dose_mg: Decimal
+    session_id: str
+    observation_signed_off: bool = True
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "history.at")
+        drug = _drug(self.drug, "history.drug")
+        _set(self, "drug", drug)
+        _set(self, "route", _route(self.route, "history.route", drug))
+        dose = non_negative_mg(self.dose_mg, "history.dose_mg")
+        if dose == 0:
+            raise ContextError(
+                "history.dose_mg",
+                "an administration of 0 mg is not a dose; record a refusal instead",
+            )
+        _set(self, "dose_mg", dose)
+        if not isinstance(self.session_id, str) or not self.session_id:
+            raise ContextError("history.session_id", "every administration belongs to a session id")
+
+
+@dataclass(frozen=True)
+class DosingHistory:
+    """Administrations in time order, indexed by the clinic's local day."""
+
+    administrations: tuple[Administration, ...]
+    time_zone: str
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    local_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    instants: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        zone = clinic_zone(self.time_zone)
+        administrations = tuple(self.administrations)
+        for item in administrations:
+            if not isinstance(item, Administration):
+                raise ContextError("history", f"{item!r} is not an Administration")
+        for earlier, later in pairwise(administrations):
+            if later.at < earlier.at:
+                raise ContextError("history", "administrations must be in time order")
+        _set(self, "administrations", administrations)
+        _set(self, "zone", zone)
+        _set(self, "local_days", tuple(item.at.astimezone(zone).date() for item in administrations))
+        _set(self, "instants", tuple(item.at for item in administrations))
+
+    @classmethod
+    def of(cls, administrations: Iterable[Administration], time_zone: str) -> DosingHistory:
+        return cls(tuple(sorted(administrations, key=lambda item: item.at)), time_zone)
+
+    def first_index_on_or_after(self, day: date) -> int:
+        return bisect_left(self.local_days, day)
+
+    def first_index_after(self, day: date) -> int:
+        return bisect_right(self.local_days, day)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The pre-dose assessment: POSS sedation score (1-4), breath alcohol, signs the nurse saw."""
+
+    sedation_score: int | None = None
+    breath_alcohol_mg_per_l: Decimal | None = None
+    signs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sedation_score is not None:
+            if isinstance(self.sedation_score, bool) or not isinstance(self.sedation_score, int):
+                raise ContextError(
+                    "assessment.sedation_score", "must be a whole number from 1 to 4"
+                )
+            if not 1 <= self.sedation_score <= 4:
+                raise ContextError(
+                    "assessment.sedation_score", f"{self.sedation_score} is outside the 1-4 scale"
+                )
+        if self.breath_alcohol_mg_per_l is not None:
+            value = exact_decimal(
+                self.breath_alcohol_mg_per_l, "assessment.breath_alcohol_mg_per_l"
+            )
+            if not Decimal(0) <= value <= Decimal(5):
+                raise ContextError(
+                    "assessment.breath_alcohol_mg_per_l", f"{value} mg/L is outside 0-5 mg/L"
+                )
+            _set(self, "breath_alcohol_mg_per_l", value)
+        signs = tuple(self.signs)
+        if not all(isinstance(sign, str) for sign in signs):
+            raise ContextError("assessment.signs", "signs are short texts")
+        _set(self, "signs", tuple(sign.strip() for sign in signs if sign.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRequest:
+    """What the nurse is about to give. dose_mg None asks only what is allowed."""
+
+    drug: Drug
+    route: Route
+    dose_mg: Decimal | None = None
+    top_up: bool = False  # a further dose within the current session (titration days)
+    window: SessionWindow | None = None
+
+    def __post_init__(self) -> None:
+        drug = _drug(self.drug, "request.drug")
+        _set(self, "drug", drug)
+        _set(self, "route", _route(self.route, "request.route", drug))
+        if self.dose_mg is not None:
+            _set(self, "dose_mg", non_negative_mg(self.dose_mg, "request.dose_mg"))
+        if not isinstance(self.top_up, bool):
+            raise ContextError("request.top_up", "must be true or false")
+        if self.window is not None:
+            try:
+                _set(self, "window", SessionWindow(self.window))
+            except ValueError:
+                raise ContextError(
+                    "request.window", f"unknown session window {self.window!r}"
+                ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A physician lifts named findings for this one session, with a written reason."""
+
+    rule_ids: frozenset[str]
+    reason: str
+    physician: str
+
+    def __post_init__(self) -> None:
+        if not self.rule_ids:
+            raise ContextError("override.rule_ids", "name the findings the override lifts")
+        _set(self, "rule_ids", frozenset(self.rule_ids))
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ContextError("override.reason", "an override needs a written reason")
+        if not isinstance(self.physician, str) or not self.physician.strip():
+            raise ContextError("override.physician", "an override names the physician")
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    protocol: Protocol
+    orders: tuple[Order, ...]
+    history: DosingHistory
+    assessment: Assessment
+    request: DoseRequest
+    now: datetime
+    overrides: tuple[Override, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.protocol, Protocol):
+            raise ContextError("protocol", "a loaded Protocol is required")
+        require_aware(self.now, "now")
+        _set(self, "orders", tuple(self.orders))
+        _set(self, "overrides", tuple(self.overrides))
+        for name, value, kind in (
+            ("history", self.history, DosingHistory),
+            ("assessment", self.assessment, Assessment),
+            ("request", self.request, DoseRequest),
+        ):
+            if not isinstance(value, kind):
+                raise ContextError(name, f"expected a {kind.__name__}")
+        if not all(isinstance(order, Order) for order in self.orders):
+            raise ContextError("orders", "expected Order objects")
+        if not all(isinstance(item, Override) for item in self.overrides):
+            raise ContextError("overrides", "expected Override objects")
+        if self.history.instants and self.history.instants[-1] > self.now:
+            raise ContextError("history", "the history has a dose after 'now'")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.history.zone

@@ -1,0 +1,549 @@
+"""Dosing protocols: presets loaded from TOML, every number with its source, and clinic adjustments.
+
+A value in a preset file is a small table:
+
+    first_dose_max_mg = { value = 15, unit = "mg", source = "S15" }
+    hold_at_mg_per_l  = { value = "0.25", unit = "mg/L", source = "local", reason = "..." }
+
+Loading checks every key against SCHEMA (unit, range, whole number or not), every source against
+sources.SOURCES, and refuses unknown keys; a broken file raises PresetError(file, key, problem).
+A clinic may tighten any value freely; loosening is a separate call that needs a reason and an
+approver, and every decision that uses a loosened value says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from openhat.rules.errors import AdjustmentError, PresetError
+from openhat.rules.sources import LOCAL, SOURCES
+
+PRESET_DIR = Path(__file__).parent / "presets"
+Tighter = Literal["lower", "higher", "fixed"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    unit: str
+    minimum: Decimal
+    maximum: Decimal
+    tighter: Tighter  # which direction is safer; "fixed": any change is a loosening
+    meaning: str
+    integer: bool = False
+
+
+def _spec(
+    unit: str, low: str, high: str, tighter: Tighter, meaning: str, integer: bool = False
+) -> Spec:
+    return Spec(unit, Decimal(low), Decimal(high), tighter, meaning, integer)
+
+
+_COMMON: dict[str, Spec] = {
+    "sessions.max_per_day": _spec(
+        "count", "1", "6", "lower", "supervised sessions per dosing day", True
+    ),
+    "sessions.min_interval_minutes": _spec(
+        "min",
+        "0",
+        "1440",
+        "higher",
+        "minimum time from one session's last dose to the next session",
+    ),
+    "observation.minutes": _spec("min", "5", "240", "higher", "observation after every dose"),
+    "missed.reduce_after_days": _spec(
+        "days",
+        "1",
+        "60",
+        "lower",
+        "missed days after which the next dose is reduced and reviewed",
+        True,
+    ),
+    "missed.reduced_dose_fraction": _spec(
+        "fraction",
+        "0.05",
+        "1",
+        "lower",
+        "share of the last stable single dose allowed after missed days",
+    ),
+    "missed.retitrate_after_days": _spec(
+        "days",
+        "1",
+        "90",
+        "lower",
+        "missed days after which titration starts again as on day 1",
+        True,
+    ),
+    "alcohol.hold_at_mg_per_l": _spec(
+        "mg/L", "0", "2", "lower", "breath alcohol at or above which the dose is held"
+    ),
+    "alcohol.reduce_from_mg_per_l": _spec(
+        "mg/L", "0", "2", "lower", "breath alcohol from which the dose is reduced"
+    ),
+    "alcohol.reduce_by_fraction_min": _spec(
+        "fraction", "0", "1", "higher", "smallest reduction for raised breath alcohol"
+    ),
+    "alcohol.reduce_by_fraction_max": _spec(
+        "fraction", "0", "1", "higher", "largest reduction suggested for raised breath alcohol"
+    ),
+    "sedation.reduce_at_score": _spec(
+        "score", "1", "4", "lower", "sedation score (POSS 1-4) that reduces the dose", True
+    ),
+    "sedation.hold_at_score": _spec(
+        "score", "1", "4", "lower", "sedation score (POSS 1-4) that holds the dose", True
+    ),
+    "sedation.reduce_by_fraction_min": _spec(
+        "fraction", "0", "1", "higher", "smallest reduction for sedation"
+    ),
+    "sedation.reduce_by_fraction_max": _spec(
+        "fraction", "0", "1", "higher", "largest reduction suggested for sedation"
+    ),
+    "vigilance.first_days": _spec(
+        "days",
+        "0",
+        "365",
+        "higher",
+        "days after a (re)start with extra vigilance for overdose",
+        True,
+    ),
+    "conversion.hdm_to_dam_low": _spec(
+        "ratio", "1", "5", "fixed", "mg DAM per mg HDM, low end of the potency range"
+    ),
+    "conversion.hdm_to_dam_high": _spec(
+        "ratio", "1", "5", "fixed", "mg DAM per mg HDM, high end of the potency range"
+    ),
+    "oral.methadone_max_mg_beside_dam": _spec(
+        "mg", "0", "1000", "lower", "oral methadone per day beside diacetylmorphine"
+    ),
+}
+
+_PER_DRUG: dict[str, Spec] = {
+    "daily_max_mg": _spec("mg", "0", "5000", "lower", "total per dosing day"),
+    "first_dose_max_mg": _spec(
+        "mg", "0", "1000", "lower", "first dose of day 1 (first ever or re-titration)"
+    ),
+    "top_up_max_mg": _spec("mg", "0", "1000", "lower", "a top-up within a day-1 session"),
+    "first_top_up_min_wait_minutes": _spec(
+        "min", "0", "240", "higher", "wait from the first dose to its top-up on day 1"
+    ),
+    "day1_single_dose_max_mg": _spec("mg", "0", "1000", "lower", "any later single dose on day 1"),
+    "day1_min_interval_minutes": _spec(
+        "min", "0", "1440", "higher", "minimum time between doses on day 1"
+    ),
+    "next_day_single_fraction_of_total": _spec(
+        "fraction",
+        "0",
+        "1",
+        "lower",
+        "day 2 on, after more than 2 injections: single dose cap as share of that day's total",
+    ),
+    "next_day_increase_fraction": _spec(
+        "fraction",
+        "0",
+        "5",
+        "lower",
+        "day 2 on, after 1-2 injections: largest increase over the previous single dose",
+    ),
+}
+_PER_DRUG_OPTIONAL: dict[str, Spec] = {
+    "iv_advisory_daily_mg": _spec(
+        "mg", "0", "5000", "lower", "daily IV total above which benefit diminishes (advisory)"
+    ),
+    "oral_first_dose_max_mg": _spec("mg", "0", "2000", "lower", "first oral tablet dose on day 1"),
+}
+HAT_DRUG_SECTIONS = ("dam", "hdm")
+
+
+def _schema() -> dict[str, Spec]:
+    schema = dict(_COMMON)
+    for drug in HAT_DRUG_SECTIONS:
+        for name, spec in {**_PER_DRUG, **_PER_DRUG_OPTIONAL}.items():
+            schema[f"{drug}.{name}"] = spec
+    return schema
+
+
+SCHEMA: dict[str, Spec] = _schema()
+
+
+@dataclass(frozen=True)
+class Loosening:
+    previous: Decimal
+    reason: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class PresetValue:
+    key: str
+    value: Decimal
+    unit: str
+    sources: tuple[str, ...]
+    local_reason: str | None = None
+    loosening: Loosening | None = None
+    tightened_from: Decimal | None = None
+
+    @property
+    def source_text(self) -> str:
+        text = ", ".join(self.sources)
+        if self.local_reason:
+            text += f" ({self.local_reason})"
+        return text
+
+
+@dataclass(frozen=True)
+class Protocol:
+    key: str
+    title: str
+    version: str
+    summary: str
+    values: Mapping[str, PresetValue]
+    drugs: frozenset[str]
+    file: str = ""
+    numbers: Mapping[str, Decimal] = field(init=False, repr=False, compare=False)
+    hash: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", {key: item.value for key, item in self.values.items()})
+        object.__setattr__(self, "hash", _protocol_hash(self))
+
+    def number(self, key: str) -> Decimal:
+        return self.numbers[key]
+
+    def has(self, key: str) -> bool:
+        return key in self.numbers
+
+    def as_data(self) -> dict[str, Any]:
+        """Everything needed to rebuild this protocol exactly (used by decision snapshots)."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "version": self.version,
+            "summary": self.summary,
+            "drugs": sorted(self.drugs),
+            "values": {
+                key: {
+                    "value": str(item.value),
+                    "unit": item.unit,
+                    "sources": list(item.sources),
+                    "local_reason": item.local_reason,
+                    "loosening": None
+                    if item.loosening is None
+                    else {
+                        "previous": str(item.loosening.previous),
+                        "reason": item.loosening.reason,
+                        "approved_by": item.loosening.approved_by,
+                    },
+                    "tightened_from": None
+                    if item.tightened_from is None
+                    else str(item.tightened_from),
+                }
+                for key, item in sorted(self.values.items())
+            },
+        }
+
+
+def _protocol_hash(protocol: Protocol) -> str:
+    data = protocol.as_data()
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def protocol_from_data(data: Mapping[str, Any]) -> Protocol:
+    values = {}
+    for key, item in data["values"].items():
+        loosening = item.get("loosening")
+        values[key] = PresetValue(
+            key=key,
+            value=Decimal(item["value"]),
+            unit=item["unit"],
+            sources=tuple(item["sources"]),
+            local_reason=item.get("local_reason"),
+            loosening=None
+            if loosening is None
+            else Loosening(
+                Decimal(loosening["previous"]), loosening["reason"], loosening["approved_by"]
+            ),
+            tightened_from=None
+            if item.get("tightened_from") is None
+            else Decimal(item["tightened_from"]),
+        )
+    return Protocol(
+        key=data["key"],
+        title=data["title"],
+        version=data["version"],
+        summary=data["summary"],
+        values=values,
+        drugs=frozenset(data["drugs"]),
+    )
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def parse_sourced_value(
+    file: str, key: str, raw: object, unit: str
+) -> tuple[Decimal, tuple[str, ...], str | None]:
+    """Validate one {value, unit, source[, reason]} table; shared with the eligibility presets."""
+    if not isinstance(raw, dict):
+        raise PresetError(
+            file, key, 'must be a table like { value = 15, unit = "mg", source = "S15" }'
+        )
+    unknown = set(raw) - {"value", "unit", "source", "reason"}
+    if unknown:
+        raise PresetError(file, key, f"unknown field(s) {', '.join(sorted(unknown))}")
+    if "value" not in raw:
+        raise PresetError(file, key, "has no value")
+    value = _decimal(file, key, raw["value"])
+    given_unit = raw.get("unit")
+    if given_unit is None:
+        raise PresetError(file, key, f"has no unit (expected {unit!r})")
+    if given_unit != unit:
+        raise PresetError(file, key, f"unit {given_unit!r} where {unit!r} is meant")
+    source = raw.get("source")
+    if source is None or source == [] or source == "":
+        raise PresetError(
+            file, key, 'has no source: cite a source key (e.g. "S15") or "local" with a reason'
+        )
+    sources = (
+        (source,)
+        if isinstance(source, str)
+        else tuple(source)
+        if isinstance(source, list)
+        else None
+    )
+    if sources is None or not all(isinstance(item, str) for item in sources):
+        raise PresetError(file, key, 'source must be a key like "S15", a list of keys, or "local"')
+    reason = raw.get("reason")
+    for item in sources:
+        if item != LOCAL and item not in SOURCES:
+            raise PresetError(file, key, f"unknown source {item!r}")
+    if LOCAL in sources:
+        if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
+            raise PresetError(file, key, "a local value needs a one-line reason")
+        return value, sources, reason.strip()
+    if reason is not None:
+        raise PresetError(file, key, "a reason is only given for local values")
+    return value, sources, None
+
+
+def _decimal(file: str, key: str, raw: object) -> Decimal:
+    if isinstance(raw, bool):
+        raise PresetError(file, key, f"value {raw!r} is not a number")
+    if isinstance(raw, float):
+        raw = repr(raw)  # TOML floats: take the digits as written, never binary float arithmetic
+    if not isinstance(raw, int | str):
+        raise PresetError(file, key, f"value {raw!r} is not a number")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise PresetError(file, key, f"value {raw!r} is not a number") from None
+    if not number.is_finite():
+        raise PresetError(file, key, f"value {raw!r} is not a finite number")
+    return number
+
+
+def _flatten(file: str, table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, item in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(item, dict) and "value" not in item and "source" not in item:
+            flat.update(_flatten(file, item, key + "."))
+        else:
+            flat[key] = item
+    return flat
+
+
+def _check_range(file: str, key: str, value: Decimal, spec: Spec) -> None:
+    if spec.integer and value != value.to_integral_value():
+        raise PresetError(file, key, f"value {value} must be a whole number")
+    if not spec.minimum <= value <= spec.maximum:
+        raise PresetError(
+            file, key, f"value {value} {spec.unit} is outside {spec.minimum}-{spec.maximum}"
+        )
+
+
+def _check_coherence(file: str, numbers: Mapping[str, Decimal], drugs: frozenset[str]) -> None:
+    def need(condition: bool, key: str, problem: str) -> None:
+        if not condition:
+            raise PresetError(file, key, problem)
+
+    need(
+        numbers["alcohol.reduce_from_mg_per_l"] <= numbers["alcohol.hold_at_mg_per_l"],
+        "alcohol.reduce_from_mg_per_l",
+        "must not be above alcohol.hold_at_mg_per_l",
+    )
+    need(
+        numbers["sedation.reduce_at_score"] <= numbers["sedation.hold_at_score"],
+        "sedation.reduce_at_score",
+        "must not be above sedation.hold_at_score",
+    )
+    for area in ("alcohol", "sedation"):
+        need(
+            numbers[f"{area}.reduce_by_fraction_min"] <= numbers[f"{area}.reduce_by_fraction_max"],
+            f"{area}.reduce_by_fraction_min",
+            f"must not be above {area}.reduce_by_fraction_max",
+        )
+    need(
+        numbers["missed.reduce_after_days"] <= numbers["missed.retitrate_after_days"],
+        "missed.reduce_after_days",
+        "must not be above missed.retitrate_after_days",
+    )
+    need(
+        numbers["conversion.hdm_to_dam_low"] <= numbers["conversion.hdm_to_dam_high"],
+        "conversion.hdm_to_dam_low",
+        "must not be above conversion.hdm_to_dam_high",
+    )
+    for drug in drugs:
+        need(
+            numbers[f"{drug}.first_dose_max_mg"] <= numbers[f"{drug}.daily_max_mg"],
+            f"{drug}.first_dose_max_mg",
+            f"must not be above {drug}.daily_max_mg",
+        )
+
+
+def load_protocol_file(path: Path) -> Protocol:
+    file = path.name
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise PresetError(file, "-", f"cannot be read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PresetError(file, "-", f"is not valid TOML: {error}") from None
+    header = document.pop("preset", None)
+    if not isinstance(header, dict):
+        raise PresetError(file, "preset", "the [preset] table is missing")
+    for name in ("key", "kind", "title", "version", "summary"):
+        if not isinstance(header.get(name), str) or not header[name].strip():
+            raise PresetError(file, f"preset.{name}", "is missing or empty")
+    unknown_header = set(header) - {"key", "kind", "title", "version", "summary"}
+    if unknown_header:
+        raise PresetError(file, "preset", f"unknown field(s) {', '.join(sorted(unknown_header))}")
+    if header["kind"] != "dosing":
+        raise PresetError(file, "preset.kind", f"{header['kind']!r} is not a dosing preset")
+    if header["key"] != path.stem:
+        raise PresetError(
+            file, "preset.key", f"{header['key']!r} does not match the file name {path.stem!r}"
+        )
+
+    raw_values = _flatten(file, document)
+    drugs = frozenset(
+        drug for drug in HAT_DRUG_SECTIONS if any(k.startswith(drug + ".") for k in raw_values)
+    )
+    if not drugs:
+        raise PresetError(file, "dam", "the preset has no drug section ([dam] or [hdm])")
+    values: dict[str, PresetValue] = {}
+    for key, raw in raw_values.items():
+        spec = SCHEMA.get(key)
+        if spec is None:
+            raise PresetError(file, key, "unknown key")
+        value, sources, reason = parse_sourced_value(file, key, raw, spec.unit)
+        _check_range(file, key, value, spec)
+        values[key] = PresetValue(key, value, spec.unit, sources, reason)
+    required = set(_COMMON) | {f"{drug}.{name}" for drug in drugs for name in _PER_DRUG}
+    missing = sorted(required - set(values))
+    if missing:
+        raise PresetError(file, missing[0], "is required but missing")
+    _check_coherence(file, {key: item.value for key, item in values.items()}, drugs)
+    return Protocol(
+        key=header["key"],
+        title=header["title"].strip(),
+        version=header["version"].strip(),
+        summary=header["summary"].strip(),
+        values=values,
+        drugs=drugs,
+        file=file,
+    )
+
+
+def dosing_preset_keys() -> list[str]:
+    keys = []
+    for path in sorted(PRESET_DIR.glob("*.toml")):
+        if 'kind = "dosing"' in path.read_text(encoding="utf-8"):
+            keys.append(path.stem)
+    return keys
+
+
+def load_protocol(key: str) -> Protocol:
+    path = PRESET_DIR / f"{key}.toml"
+    if not key or "/" in key or "\\" in key or not path.is_file():
+        raise PresetError(
+            f"{key}.toml",
+            "-",
+            f"no dosing preset {key!r}; known: {', '.join(dosing_preset_keys())}",
+        )
+    return load_protocol_file(path)
+
+
+# --- clinic adjustments ----------------------------------------------------------------------
+
+
+def _direction(protocol: Protocol, key: str, value: object) -> tuple[PresetValue, Decimal, int]:
+    """The current value, the new value, and -1 (tighter), 0 (same) or +1 (looser)."""
+    if key not in protocol.values:
+        raise AdjustmentError(key, f"{protocol.key} has no value {key!r}")
+    current = protocol.values[key]
+    new = _decimal(protocol.file or protocol.key, key, value)
+    spec = SCHEMA[key]
+    _check_range(protocol.file or protocol.key, key, new, spec)
+    if new == current.value:
+        return current, new, 0
+    if spec.tighter == "fixed":
+        return current, new, 1
+    looser = new > current.value if spec.tighter == "lower" else new < current.value
+    return current, new, 1 if looser else -1
+
+
+def tighten(protocol: Protocol, key: str, value: object) -> Protocol:
+    """A clinic's stricter value. Refused if it would loosen the preset."""
+    current, new, direction = _direction(protocol, key, value)
+    if direction > 0:
+        raise AdjustmentError(
+            key,
+            f"{new} would loosen {key} (now {current.value}); loosening needs loosen() with a reason",
+        )
+    if direction == 0:
+        return protocol
+    origin = current.tightened_from if current.tightened_from is not None else current.value
+    updated = replace(current, value=new, tightened_from=origin)
+    return _with_value(protocol, key, updated)
+
+
+def loosen(
+    protocol: Protocol, key: str, value: object, *, reason: str, approved_by: str
+) -> Protocol:
+    """An explicit, reasoned loosening; every decision that uses the value reports it."""
+    if not reason or not reason.strip():
+        raise AdjustmentError(key, "a loosening needs a written reason")
+    if not approved_by or not approved_by.strip():
+        raise AdjustmentError(key, "a loosening needs the approving physician")
+    current, new, direction = _direction(protocol, key, value)
+    if direction <= 0:
+        raise AdjustmentError(
+            key, f"{new} does not loosen {key} (now {current.value}); use tighten()"
+        )
+    updated = replace(
+        current, value=new, loosening=Loosening(current.value, reason.strip(), approved_by.strip())
+    )
+    return _with_value(protocol, key, updated)
+
+
+def _with_value(protocol: Protocol, key: str, updated: PresetValue) -> Protocol:
+    values = dict(protocol.values)
+    values[key] = updated
+    adjusted = Protocol(
+        key=protocol.key,
+        title=protocol.title,
+        version=protocol.version,
+        summary=protocol.summary,
+        values=values,
+        drugs=protocol.drugs,
+        file=protocol.file,
+    )
+    _check_coherence(protocol.file or protocol.key, adjusted.numbers, adjusted.drugs)
+    return adjusted

@@ -1,0 +1,193 @@
+"""Decision snapshots: the inputs as JSON, and replay from them.
+
+A snapshot keeps the effective protocol values (not just the preset's name), so a replay does not
+depend on the preset files of the day. It keeps only the history the engine can read: the
+look-back window plus the last dosing day before it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from openhat.rules.context import (
+    Administration,
+    Assessment,
+    DoseRequest,
+    DosingHistory,
+    Order,
+    Override,
+    SessionContext,
+)
+from openhat.rules.day import dosing_day
+from openhat.rules.decide import decide
+from openhat.rules.errors import ContextError
+from openhat.rules.missed import last_hat_index_before
+from openhat.rules.outcome import ENGINE_VERSION, Decision
+from openhat.rules.protocol import protocol_from_data
+
+SNAPSHOT_FORMAT = 1
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _first_needed_index(context: SessionContext) -> int:
+    history = context.history
+    numbers = context.protocol.numbers
+    today = dosing_day(context.now, context.zone)
+    horizon = today - timedelta(days=int(numbers["vigilance.first_days"]) + 1)
+    earliest = horizon - timedelta(days=int(numbers["missed.retitrate_after_days"]) + 2)
+    last = last_hat_index_before(history, history.first_index_on_or_after(today))
+    if last is not None:
+        earliest = min(earliest, history.local_days[last])
+    return history.first_index_on_or_after(earliest)
+
+
+def context_to_data(context: SessionContext) -> dict[str, Any]:
+    kept = context.history.administrations[_first_needed_index(context) :]
+    request = context.request
+    assessment = context.assessment
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "engine_version": ENGINE_VERSION,
+        "protocol": context.protocol.as_data(),
+        "time_zone": context.history.time_zone,
+        "now": context.now.isoformat(),
+        "orders": [
+            {
+                "order_id": order.order_id,
+                "drug": order.drug.value,
+                "routes": sorted(route.value for route in order.routes),
+                "dose_min_mg": str(order.dose_min_mg),
+                "dose_max_mg": str(order.dose_max_mg),
+                "sessions_per_day": order.sessions_per_day,
+                "daily_max_mg": str(order.daily_max_mg),
+                "starts_at": order.starts_at.isoformat(),
+                "ends_at": None if order.ends_at is None else order.ends_at.isoformat(),
+                "phase": order.phase.value,
+                "windows": sorted(window.value for window in order.windows),
+                "signed": order.signed,
+                "suspended": order.suspended,
+            }
+            for order in context.orders
+        ],
+        "history": [
+            {
+                "at": item.at.isoformat(),
+                "drug": item.drug.value,
+                "route": item.route.value,
+                "dose_mg": str(item.dose_mg),
+                "session_id": item.session_id,
+                "observation_signed_off": item.observation_signed_off,
+            }
+            for item in kept
+        ],
+        "assessment": {
+            "sedation_score": assessment.sedation_score,
+            "breath_alcohol_mg_per_l": _decimal(assessment.breath_alcohol_mg_per_l),
+            "signs": list(assessment.signs),
+        },
+        "request": {
+            "drug": request.drug.value,
+            "route": request.route.value,
+            "dose_mg": _decimal(request.dose_mg),
+            "top_up": request.top_up,
+            "window": None if request.window is None else request.window.value,
+        },
+        "overrides": [
+            {"rule_ids": sorted(item.rule_ids), "reason": item.reason, "physician": item.physician}
+            for item in context.overrides
+        ],
+    }
+
+
+def _moment(text: str, field: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ContextError(field, f"{text!r} is not an ISO date-time") from None
+
+
+def context_from_data(data: dict[str, Any]) -> SessionContext:
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise ContextError("snapshot.format", f"unknown snapshot format {data.get('format')!r}")
+    try:
+        orders = tuple(
+            Order(
+                order_id=item["order_id"],
+                drug=item["drug"],
+                routes=frozenset(item["routes"]),
+                dose_min_mg=Decimal(item["dose_min_mg"]),
+                dose_max_mg=Decimal(item["dose_max_mg"]),
+                sessions_per_day=item["sessions_per_day"],
+                daily_max_mg=Decimal(item["daily_max_mg"]),
+                starts_at=_moment(item["starts_at"], "order.starts_at"),
+                ends_at=None
+                if item["ends_at"] is None
+                else _moment(item["ends_at"], "order.ends_at"),
+                phase=item["phase"],
+                windows=frozenset(item["windows"]),
+                signed=item["signed"],
+                suspended=item["suspended"],
+            )
+            for item in data["orders"]
+        )
+        history = DosingHistory(
+            tuple(
+                Administration(
+                    at=_moment(item["at"], "history.at"),
+                    drug=item["drug"],
+                    route=item["route"],
+                    dose_mg=Decimal(item["dose_mg"]),
+                    session_id=item["session_id"],
+                    observation_signed_off=item["observation_signed_off"],
+                )
+                for item in data["history"]
+            ),
+            data["time_zone"],
+        )
+        assessment_data = data["assessment"]
+        alcohol = assessment_data["breath_alcohol_mg_per_l"]
+        request_data = data["request"]
+        return SessionContext(
+            protocol=protocol_from_data(data["protocol"]),
+            orders=orders,
+            history=history,
+            assessment=Assessment(
+                sedation_score=assessment_data["sedation_score"],
+                breath_alcohol_mg_per_l=None if alcohol is None else Decimal(alcohol),
+                signs=tuple(assessment_data["signs"]),
+            ),
+            request=DoseRequest(
+                drug=request_data["drug"],
+                route=request_data["route"],
+                dose_mg=None
+                if request_data["dose_mg"] is None
+                else Decimal(request_data["dose_mg"]),
+                top_up=request_data["top_up"],
+                window=request_data["window"],
+            ),
+            now=_moment(data["now"], "now"),
+            overrides=tuple(
+                Override(frozenset(item["rule_ids"]), item["reason"], item["physician"])
+                for item in data["overrides"]
+            ),
+        )
+    except (KeyError, TypeError) as error:
+        raise ContextError("snapshot", f"incomplete or malformed snapshot ({error})") from None
+
+
+def replay(data: dict[str, Any]) -> Decision:
+    return decide(context_from_data(data))
+
+
+def replay_differences(data: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    """The fields of a stored decision (Decision.as_dict()) that a replay no longer reproduces."""
+    fresh = replay(data).as_dict()
+    return sorted(key for key in fresh if fresh[key] != stored.get(key))
+
+
+__all__ = ["context_from_data", "context_to_data", "replay", "replay_differences"]

@@ -1,0 +1,35 @@
+"""Source keys a preset value may cite (CLINIC.md, "Sources"), and what each refers to."""
+
+from __future__ import annotations
+
+LOCAL = "local"
+
+SOURCES: dict[str, str] = {
+    "S1": "Swiss BetmSV Art. 10, FOPH patient licence pages",
+    "S4": "German BtMVV §5a (2009 text)",
+    "S5": "German BtMVV amendment in force 19 Feb 2025",
+    "S6": "Dutch national HAT criteria as published by a provider (Mondriaan)",
+    "S8": "RIOTT, Strang et al., Lancet 2010",
+    "S9": "Middlesbrough HAT service reports",
+    "S12": "CRISM national iOAT guideline, CMAJ 2019;191:E1049",
+    "S13": "NAOMI, Oviedo-Joekes et al., NEJM 2009",
+    "S14": "SALOME, Oviedo-Joekes et al., JAMA Psychiatry 2016",
+    "S15": "Diaphin Swiss product information (dosage)",
+    "S16": "van den Brink et al., BMJ 2003",
+    "S17": "Diaphin 10.000 mg German product information",
+    "S18": "3-day iOAT induction cohort (PMC6791495)",
+    "S19": "BC hydromorphone case series (PMC7392795)",
+    "S20": "NAOMI potency ratio, J Opioid Manag",
+    "S22": "CRISM guideline Table 2",
+    "S24": "Pasero Opioid-induced Sedation Scale",
+    "S26": "SALOME safety profile",
+    "S29": "Diaphin 10 g product information",
+    "S32": "German BtMG §17, BtMVV §1(3), §14",
+    "S33": "Swiss HeGeBe take-home rules",
+    "S34": "US 21 CFR 1301.18 and Schedule I research requirements",
+    "S36": "Haasen et al., Br J Psychiatry 2007",
+    "S37": "Swiss cohort data (Univ. Zurich)",
+    "S38": "Nosyk et al., CMAJ 2012",
+    "S39": "Bansback et al., Addiction 2018",
+    "S40": "Dijkgraaf et al., BMJ 2005",
+}
