@@ -182,6 +182,11 @@ class DosingHistory:
     zone: ZoneInfo = field(init=False, repr=False, compare=False)
     local_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
     instants: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+    # Precomputed so a decision never walks the whole history: the indices of HAT doses, the
+    # distinct days with a HAT dose, and (position, missed days before it) for every break.
+    hat_indices: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    hat_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    hat_breaks: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zone = clinic_zone(self.time_zone)
@@ -194,8 +199,24 @@ class DosingHistory:
                 raise ContextError("history", "administrations must be in time order")
         _set(self, "administrations", administrations)
         _set(self, "zone", zone)
-        _set(self, "local_days", tuple(item.at.astimezone(zone).date() for item in administrations))
+        local_days = tuple(item.at.astimezone(zone).date() for item in administrations)
+        _set(self, "local_days", local_days)
         _set(self, "instants", tuple(item.at for item in administrations))
+        hat_indices = tuple(
+            index for index, item in enumerate(administrations) if item.drug in HAT_DRUGS
+        )
+        hat_days: list[date] = []
+        breaks: list[tuple[int, int]] = []
+        for index in hat_indices:
+            day = local_days[index]
+            if hat_days and hat_days[-1] == day:
+                continue
+            if hat_days and (day - hat_days[-1]).days > 1:
+                breaks.append((len(hat_days), (day - hat_days[-1]).days - 1))
+            hat_days.append(day)
+        _set(self, "hat_indices", hat_indices)
+        _set(self, "hat_days", tuple(hat_days))
+        _set(self, "hat_breaks", tuple(breaks))
 
     @classmethod
     def of(cls, administrations: Iterable[Administration], time_zone: str) -> DosingHistory:

@@ -21,7 +21,7 @@ from openhat.rules.context import (
 )
 from openhat.rules.day import dosing_day
 from openhat.rules.errors import ContextError
-from openhat.rules.missed import Episode, find_episode, last_hat_index_before
+from openhat.rules.missed import Episode, find_episode
 from openhat.rules.outcome import BLOCKING_ORDER, Decision, Finding, Severity, Verdict
 from openhat.rules.protocol import Protocol
 
@@ -29,13 +29,18 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 TENTH = Decimal("0.1")
 NOT_AGONISTS = frozenset({Drug.NALTREXONE_XR})
+# Enum attribute access is slow on Python 3.11; decide() runs tens of thousands of times a second.
+BLOCK, NOT_DUE, HOLD, REVIEW = Severity.BLOCK, Severity.NOT_DUE, Severity.HOLD, Severity.REVIEW
+CAP, REDUCE, ADVISORY, INFO = Severity.CAP, Severity.REDUCE, Severity.ADVISORY, Severity.INFO
 # Reduction findings and the preset area whose shares they apply.
 REDUCTION_AREAS = {"sedation_reduce": "sedation", "breath_alcohol_reduce": "alcohol"}
 
 
 def _mg(amount: Decimal) -> str:
-    text = format(amount.normalize(), "f")
-    return f"{text} mg"
+    text = str(amount)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + " mg"
 
 
 def floor_tenth(amount: Decimal) -> Decimal:
@@ -48,6 +53,7 @@ class _Deciding:
     def __init__(self, context: SessionContext) -> None:
         self.context = context
         self.protocol: Protocol = context.protocol
+        self.numbers = context.protocol.numbers
         self.request = context.request
         self.now: datetime = context.now
         self.today = dosing_day(context.now, context.zone)
@@ -94,7 +100,7 @@ class _Deciding:
         return finding
 
     def value(self, key: str) -> Decimal:
-        return self.protocol.numbers[key]
+        return self.numbers[key]
 
     # --- the decision ------------------------------------------------------------------------
 
@@ -121,7 +127,7 @@ class _Deciding:
         if request.drug in HAT_DRUGS and request.drug.value not in self.protocol.drugs:
             self.add(
                 "drug_not_in_protocol",
-                Severity.BLOCK,
+                BLOCK,
                 f"The clinic's protocol ({self.protocol.key}) has no rules for {request.drug.value.upper()}: "
                 "do not dose; ask the physician.",
                 overridable=False,
@@ -136,7 +142,7 @@ class _Deciding:
                 return order
         self.add(
             "no_valid_order",
-            Severity.BLOCK,
+            BLOCK,
             f"No active signed order for {request.drug.value.upper()} by the {request.route.value.upper()} "
             "route at this time: do not dose; ask the physician.",
             overridable=False,
@@ -149,7 +155,7 @@ class _Deciding:
             allowed = ", ".join(sorted(item.value for item in order.windows))
             self.add(
                 "order_window",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"The order covers the {allowed} session(s), not the {window.value} session.",
                 overridable=False,
             )
@@ -172,16 +178,14 @@ class _Deciding:
         )
         if episode.started_on is not None:
             self.treatment_day = (self.today - episode.started_on).days + 1
-        last_index = last_hat_index_before(
-            self.context.history, len(self.context.history.administrations)
-        )
-        last = self.context.history.administrations[last_index] if last_index is not None else None
+        history = self.context.history
+        last = history.administrations[history.hat_indices[-1]] if history.hat_indices else None
 
         if request.top_up:
             if not today_hat:
                 self.add(
                     "top_up_without_session",
-                    Severity.NOT_DUE,
+                    NOT_DUE,
                     "A top-up needs a dose earlier in this session; there is none today.",
                     overridable=False,
                 )
@@ -201,7 +205,7 @@ class _Deciding:
             if request.top_up:
                 self.add(
                     "top_up_outside_titration",
-                    Severity.HOLD,
+                    HOLD,
                     "Top-ups within a session are for titration days; this is not one.",
                 )
             self._next_day_caps(episode)
@@ -215,7 +219,7 @@ class _Deciding:
         if done >= limit:
             self.add(
                 "sessions_per_day",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"All {limit} session(s) allowed today are done (order {order.sessions_per_day}, "
                 f"protocol {protocol_limit}).",
                 key=key,
@@ -226,7 +230,7 @@ class _Deciding:
         if not last.observation_signed_off:
             self.add(
                 "observation_open",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 "The observation after the last dose is not signed off yet; sign it off first.",
                 overridable=False,
             )
@@ -239,7 +243,7 @@ class _Deciding:
             waited = int((self.now - last.at).total_seconds() // 60)
             self.add(
                 "session_interval",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"Only {waited} min since the last dose; sessions are at least {minutes} min apart "
                 f"(due at {due.astimezone(self.context.zone):%H:%M}).",
                 key=key,
@@ -257,7 +261,7 @@ class _Deciding:
         if remaining <= 0:
             self.add(
                 "daily_max",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"Today's {name} total of {_mg(given_today)} has reached the daily maximum of {_mg(limit)}.",
                 key=key,
                 overridable=False,
@@ -265,7 +269,7 @@ class _Deciding:
             return
         self.add(
             "daily_max",
-            Severity.CAP,
+            CAP,
             f"{_mg(given_today)} {name} given today; daily maximum {_mg(limit)}: at most {_mg(remaining)} more.",
             key=key,
             cap_mg=remaining,
@@ -277,7 +281,7 @@ class _Deciding:
             text = f"The order is {_mg(order.dose_max_mg)} per session."
         else:
             text = f"The order allows {_mg(order.dose_min_mg)} to {_mg(order.dose_max_mg)} per session."
-        self.add("order_dose", Severity.CAP, text, cap_mg=order.dose_max_mg, overridable=False)
+        self.add("order_dose", CAP, text, cap_mg=order.dose_max_mg, overridable=False)
 
     def _titration(self, episode: Episode, today_hat: list[Administration]) -> None:
         request = self.request
@@ -285,7 +289,7 @@ class _Deciding:
         if episode.restarting:
             self.add(
                 "retitration",
-                Severity.ADVISORY,
+                ADVISORY,
                 f"{episode.missed_days} days without a dose: titrate again as on the first day.",
                 key="missed.retitrate_after_days",
             )
@@ -295,7 +299,7 @@ class _Deciding:
                 cap = self.value(key)
                 self.add(
                     "titration_oral_first_dose",
-                    Severity.CAP,
+                    CAP,
                     f"First tablet dose on a titration day: at most {_mg(cap)}.",
                     key=key,
                     cap_mg=cap,
@@ -306,7 +310,7 @@ class _Deciding:
             cap = self.value(key)
             self.add(
                 "titration_first_dose",
-                Severity.CAP,
+                CAP,
                 f"First dose of titration: at most {_mg(cap)}.",
                 key=key,
                 cap_mg=cap,
@@ -318,7 +322,7 @@ class _Deciding:
             cap = self.value(key)
             self.add(
                 "titration_top_up",
-                Severity.CAP,
+                CAP,
                 f"Titration top-up if the last dose was tolerated: at most {_mg(cap)}.",
                 key=key,
                 cap_mg=cap,
@@ -333,7 +337,7 @@ class _Deciding:
             cap = self.value(key)
             self.add(
                 "titration_single_dose",
-                Severity.CAP,
+                CAP,
                 f"Titration day: single doses at most {_mg(cap)}.",
                 key=key,
                 cap_mg=cap,
@@ -344,7 +348,7 @@ class _Deciding:
         if self.now < due:
             self.add(
                 "titration_interval",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"Titration day: doses at least {wait} min apart; next at "
                 f"{due.astimezone(self.context.zone):%H:%M}.",
                 key=wait_key,
@@ -361,14 +365,19 @@ class _Deciding:
 
     def _next_day_caps(self, episode: Episode) -> None:
         previous = episode.previous_day
-        drug = self.request.drug.value
-        total = sum((self._converted(item.dose_mg, item.drug) for item in previous), ZERO)
+        requested = self.request.drug
+        drug = requested.value
+        if all(item.drug == requested for item in previous):
+            amounts = [item.dose_mg for item in previous]
+        else:
+            amounts = [self._converted(item.dose_mg, item.drug) for item in previous]
+        total = sum(amounts, ZERO)
         if len(previous) > 2:
             key = f"{drug}.next_day_single_fraction_of_total"
             cap = floor_tenth(total * self.value(key))
             self.add(
                 "next_day_share_of_total",
-                Severity.CAP,
+                CAP,
                 f"After {len(previous)} injections totalling {_mg(floor_tenth(total))} on "
                 f"{episode.last_dosing_day}, a single dose is at most {_mg(cap)}.",
                 key=key,
@@ -376,11 +385,11 @@ class _Deciding:
             )
         else:
             key = f"{drug}.next_day_increase_fraction"
-            largest = max(self._converted(item.dose_mg, item.drug) for item in previous)
+            largest = max(amounts)
             cap = floor_tenth(largest * (ONE + self.value(key)))
             self.add(
                 "next_day_increase",
-                Severity.CAP,
+                CAP,
                 f"After {len(previous)} injection(s) on {episode.last_dosing_day} (largest "
                 f"{_mg(floor_tenth(largest))}), a dose may rise by at most {self.value(key) * 100:.0f}%: "
                 f"at most {_mg(cap)}.",
@@ -397,7 +406,7 @@ class _Deciding:
         cap = floor_tenth(largest * fraction)
         self.add(
             "missed_days",
-            Severity.REVIEW,
+            REVIEW,
             f"{episode.missed_days} days without a dose: at most {_mg(cap)} ({fraction * 100:.0f}% of the last "
             f"stable dose of {_mg(floor_tenth(largest))}), and a physician reviews first.",
             key=key,
@@ -422,7 +431,7 @@ class _Deciding:
             )
         self.add(
             "drug_switch",
-            Severity.REVIEW,
+            REVIEW,
             f"Switching from {last.drug.value.upper()} to {self.request.drug.value.upper()}: the last day's "
             f"{_mg(day_total)} {last.drug.value.upper()} is about {range_text} a day "
             f"(HDM:DAM 1:{low}-{high}); the physician confirms the dose.",
@@ -434,7 +443,7 @@ class _Deciding:
         if self.treatment_day is not None and self.treatment_day <= self.value(key):
             self.add(
                 "first_days_vigilance",
-                Severity.ADVISORY,
+                ADVISORY,
                 f"Day {self.treatment_day} since the (re)start: overdoses cluster in the first "
                 f"{self.value(key)} days; watch closely.",
                 key=key,
@@ -458,7 +467,7 @@ class _Deciding:
             if iv_today + planned > threshold:
                 self.add(
                     "iv_above_diminishing_benefit",
-                    Severity.ADVISORY,
+                    ADVISORY,
                     f"IV DAM today would reach {_mg(iv_today + planned)}; above {_mg(threshold)} a day "
                     "further IV doses add little benefit.",
                     key=advisory_key,
@@ -474,14 +483,14 @@ class _Deciding:
             if len({item.session_id for item in same}) >= limit:
                 self.add(
                     "sessions_per_day",
-                    Severity.NOT_DUE,
+                    NOT_DUE,
                     f"All {limit} {drug.value} dose(s) ordered for today are given.",
                     overridable=False,
                 )
         if same and not same[-1].observation_signed_off:
             self.add(
                 "observation_open",
-                Severity.NOT_DUE,
+                NOT_DUE,
                 f"The observation after the last {drug.value} dose is not signed off yet.",
                 overridable=False,
             )
@@ -503,14 +512,14 @@ class _Deciding:
         if remaining <= 0:
             self.add(
                 "methadone_beside_dam",
-                Severity.HOLD,
+                HOLD,
                 f"Methadone today has reached {_mg(limit)}, the limit beside diacetylmorphine.",
                 key=key,
             )
             return
         self.add(
             "methadone_beside_dam",
-            Severity.CAP,
+            CAP,
             f"Beside diacetylmorphine, methadone is at most {_mg(limit)} a day: at most {_mg(remaining)} more.",
             key=key,
             cap_mg=remaining,
@@ -525,7 +534,7 @@ class _Deciding:
             if score >= self.value("sedation.hold_at_score"):
                 self.add(
                     "sedation_hold",
-                    Severity.HOLD,
+                    HOLD,
                     f"Sedation score {score}: hold the dose, stay with the patient, consider naloxone.",
                     key="sedation.hold_at_score",
                 )
@@ -538,7 +547,7 @@ class _Deciding:
             if alcohol >= self.value("alcohol.hold_at_mg_per_l"):
                 self.add(
                     "breath_alcohol_hold",
-                    Severity.HOLD,
+                    HOLD,
                     f"Breath alcohol {alcohol} mg/L: hold the dose and reassess later.",
                     key="alcohol.hold_at_mg_per_l",
                 )
@@ -551,7 +560,7 @@ class _Deciding:
         if assessment.signs:
             self.add(
                 "signs_recorded",
-                Severity.ADVISORY,
+                ADVISORY,
                 "Signs recorded before the dose: "
                 + "; ".join(assessment.signs)
                 + ". Judge them before dosing.",
@@ -563,7 +572,7 @@ class _Deciding:
         high = self.value(f"{area}.reduce_by_fraction_max")
         self.add(
             rule_id,
-            Severity.REDUCE,
+            REDUCE,
             f"{what}: reduce the dose by {low * 100:.0f}-{high * 100:.0f}%, or hold, and note why.",
             key=key,
             cap_mg=None,  # a share, applied in _finish
@@ -574,7 +583,7 @@ class _Deciding:
         for rule_id in sorted(self.lifted & hard):
             self.add(
                 "override_not_allowed",
-                Severity.INFO,
+                INFO,
                 f"An override cannot lift '{rule_id}'; it still applies.",
                 overridable=False,
             )
@@ -590,13 +599,13 @@ class _Deciding:
                 verdict = blocking_verdict
                 break
         cap = self._cap(active) if order is not None else ZERO
-        reduced = Severity.REDUCE in severities
+        reduced = REDUCE in severities
         if verdict is None:
             if cap <= 0:
                 verdict = Verdict.HOLD
                 self.add(
                     "nothing_allowed",
-                    Severity.HOLD,
+                    HOLD,
                     "The limits leave no dose that can be given now.",
                     overridable=False,
                 )
@@ -630,7 +639,7 @@ class _Deciding:
         ]
         cap = min(dose_caps) if dose_caps else ZERO
         for item in active:
-            if item.severity is Severity.REDUCE:
+            if item.severity is REDUCE:
                 area = REDUCTION_AREAS[item.rule_id]
                 cap = cap * (ONE - self.value(f"{area}.reduce_by_fraction_min"))
         for item in active:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -24,26 +25,19 @@ class Episode:
 
 
 def last_hat_index_before(history: DosingHistory, end: int) -> int | None:
-    items = history.administrations
-    index = end - 1
-    while index >= 0:
-        if items[index].drug in HAT_DRUGS:
-            return index
-        index -= 1
-    return None
+    """The index of the last HAT dose among administrations[:end], if any."""
+    position = bisect_left(history.hat_indices, end) - 1
+    return history.hat_indices[position] if position >= 0 else None
 
 
 def find_episode(
     history: DosingHistory, today: date, retitrate_after_days: int, look_back_days: int
 ) -> Episode:
-    """Only the last `look_back_days` are walked, so a year of history costs no more than a month."""
-    today_start = history.first_index_on_or_after(today)
-    last_index = last_hat_index_before(history, today_start)
-    if last_index is None:
+    """Only the breaks are visited, so a year of history costs no more than a week."""
+    position = bisect_left(history.hat_days, today) - 1
+    if position < 0:
         return Episode(True, None, 0, False, today, ())
-    days = history.local_days
-    items = history.administrations
-    last_day = days[last_index]
+    last_day = history.hat_days[position]
     missed = missed_days_between(last_day, today)
     if missed >= retitrate_after_days:
         started_on: date | None = today
@@ -51,29 +45,34 @@ def find_episode(
     else:
         restarting = False
         started_on = _episode_start(
-            history, last_index, retitrate_after_days, today - timedelta(days=look_back_days)
+            history, position, retitrate_after_days, today - timedelta(days=look_back_days)
         )
-    first_of_last_day = history.first_index_on_or_after(last_day)
-    previous_day = tuple(
-        item for item in items[first_of_last_day:today_start] if item.drug in HAT_DRUGS
-    )
+    items = history.administrations
+    day_items = items[
+        history.first_index_on_or_after(last_day) : history.first_index_after(last_day)
+    ]
+    previous_day = tuple(item for item in day_items if item.drug in HAT_DRUGS)
     return Episode(False, last_day, missed, restarting, started_on, previous_day)
 
 
 def _episode_start(
-    history: DosingHistory, index: int, retitrate_after_days: int, horizon: date
+    history: DosingHistory, position: int, retitrate_after_days: int, horizon: date
 ) -> date | None:
-    """The first day after the most recent long break, or None if that lies before the horizon."""
-    days = history.local_days
-    current = days[index]
-    while True:
-        # The horizon is checked first: nothing before it is read, so a decision replayed from a
-        # snapshot that keeps only the look-back window comes out the same.
-        if current < horizon:
+    """The first dosing day after the most recent long break up to hat_days[position].
+
+    None when that day lies before the horizon: nothing before the horizon decides anything, so a
+    decision replayed from a snapshot that keeps only the look-back window comes out the same.
+    """
+    breaks = history.hat_breaks
+    index = bisect_right(breaks, (position, float("inf"))) - 1
+    start_position = 0
+    while index >= 0:
+        break_position, missed = breaks[index]
+        if history.hat_days[break_position] < horizon:
             return None
-        earlier = last_hat_index_before(history, history.first_index_on_or_after(current))
-        if earlier is None:
-            return current  # the very first dosing day
-        if missed_days_between(days[earlier], current) >= retitrate_after_days:
-            return current
-        current = days[earlier]
+        if missed >= retitrate_after_days:
+            start_position = break_position
+            break
+        index -= 1
+    started_on = history.hat_days[start_position]
+    return None if started_on < horizon else started_on
