@@ -19,7 +19,6 @@ from openhat.rules.context import (
     Route,
     SessionContext,
 )
-from openhat.rules.day import dosing_day
 from openhat.rules.errors import ContextError
 from openhat.rules.missed import Episode, find_episode
 from openhat.rules.outcome import BLOCKING_ORDER, Decision, Finding, Severity, Verdict
@@ -32,6 +31,9 @@ NOT_AGONISTS = frozenset({Drug.NALTREXONE_XR})
 # Enum attribute access is slow on Python 3.11; decide() runs tens of thousands of times a second.
 BLOCK, NOT_DUE, HOLD, REVIEW = Severity.BLOCK, Severity.NOT_DUE, Severity.HOLD, Severity.REVIEW
 CAP, REDUCE, ADVISORY, INFO = Severity.CAP, Severity.REDUCE, Severity.ADVISORY, Severity.INFO
+VERDICT_DOSE, VERDICT_DOSE_REDUCED, VERDICT_HOLD = Verdict.DOSE, Verdict.DOSE_REDUCED, Verdict.HOLD
+DOSE_VERDICTS = frozenset({Verdict.DOSE, Verdict.DOSE_REDUCED})
+NO_OVERRIDES: frozenset[str] = frozenset()
 # Reduction findings and the preset area whose shares they apply.
 REDUCTION_AREAS = {"sedation_reduce": "sedation", "breath_alcohol_reduce": "alcohol"}
 
@@ -56,10 +58,13 @@ class _Deciding:
         self.numbers = context.protocol.numbers
         self.request = context.request
         self.now: datetime = context.now
-        self.today = dosing_day(context.now, context.zone)
+        # `now` was checked to be aware when the context was built.
+        self.today = context.now.astimezone(context.zone).date()
         self.findings: list[Finding] = []
-        self.lifted: frozenset[str] = frozenset().union(
-            *(item.rule_ids for item in context.overrides)
+        self.lifted: frozenset[str] = (
+            frozenset().union(*(item.rule_ids for item in context.overrides))
+            if context.overrides
+            else NO_OVERRIDES
         )
         self.treatment_day: int | None = None
 
@@ -602,7 +607,7 @@ class _Deciding:
         reduced = REDUCE in severities
         if verdict is None:
             if cap <= 0:
-                verdict = Verdict.HOLD
+                verdict = VERDICT_HOLD
                 self.add(
                     "nothing_allowed",
                     HOLD,
@@ -612,11 +617,11 @@ class _Deciding:
             else:
                 requested = self.request.dose_mg
                 verdict = (
-                    Verdict.DOSE_REDUCED
+                    VERDICT_DOSE_REDUCED
                     if reduced or (requested is not None and requested > cap)
-                    else Verdict.DOSE
+                    else VERDICT_DOSE
                 )
-        allows = verdict in (Verdict.DOSE, Verdict.DOSE_REDUCED)
+        allows = verdict in DOSE_VERDICTS
         return Decision(
             verdict=verdict,
             max_dose_mg=cap if allows else ZERO,
