@@ -80,27 +80,43 @@ class _Deciding:
         cap_mg: Decimal | None = None,
         overridable: bool = True,
     ) -> Finding:
-        value = self.protocol.values[key] if key is not None else None
-        loosened = None
-        if value is not None and value.loosening is not None:
-            loosening = value.loosening
-            loosened = (
-                f"loosened by the clinic from {loosening.previous} to {value.value} {value.unit}: "
-                f"{loosening.reason} (approved by {loosening.approved_by})"
+        overridden = overridable and rule_id in self.lifted
+        if key is None:
+            finding = Finding(
+                rule_id,
+                severity,
+                message,
+                None,
+                None,
+                "",
+                (),
+                cap_mg,
+                overridable,
+                overridden,
+                None,
             )
-        finding = Finding(
-            rule_id=rule_id,
-            severity=severity,
-            message=message,
-            preset_key=key,
-            preset_value=value.value if value is not None else None,
-            unit=value.unit if value is not None else "",
-            sources=value.sources if value is not None else (),
-            cap_mg=cap_mg,
-            overridable=overridable,
-            overridden=overridable and rule_id in self.lifted,
-            loosened=loosened,
-        )
+        else:
+            value = self.protocol.values[key]
+            loosened = None
+            if value.loosening is not None:
+                loosening = value.loosening
+                loosened = (
+                    f"loosened by the clinic from {loosening.previous} to {value.value} {value.unit}: "
+                    f"{loosening.reason} (approved by {loosening.approved_by})"
+                )
+            finding = Finding(
+                rule_id,
+                severity,
+                message,
+                key,
+                value.value,
+                value.unit,
+                value.sources,
+                cap_mg,
+                overridable,
+                overridden,
+                loosened,
+            )
         self.findings.append(finding)
         return finding
 
@@ -129,11 +145,11 @@ class _Deciding:
 
     def _order(self) -> Order | None:
         request = self.request
-        if request.drug in HAT_DRUGS and request.drug.value not in self.protocol.drugs:
+        if request.drug in HAT_DRUGS and request.drug not in self.protocol.drugs:
             self.add(
                 "drug_not_in_protocol",
                 BLOCK,
-                f"The clinic's protocol ({self.protocol.key}) has no rules for {request.drug.value.upper()}: "
+                f"The clinic's protocol ({self.protocol.key}) has no rules for {request.drug.upper()}: "
                 "do not dose; ask the physician.",
                 overridable=False,
             )
@@ -148,7 +164,7 @@ class _Deciding:
         self.add(
             "no_valid_order",
             BLOCK,
-            f"No active signed order for {request.drug.value.upper()} by the {request.route.value.upper()} "
+            f"No active signed order for {request.drug.upper()} by the {request.route.upper()} "
             "route at this time: do not dose; ask the physician.",
             overridable=False,
         )
@@ -157,11 +173,11 @@ class _Deciding:
     def _window(self, order: Order) -> None:
         window = self.request.window
         if order.windows and window is not None and window not in order.windows:
-            allowed = ", ".join(sorted(item.value for item in order.windows))
+            allowed = ", ".join(sorted(order.windows))
             self.add(
                 "order_window",
                 NOT_DUE,
-                f"The order covers the {allowed} session(s), not the {window.value} session.",
+                f"The order covers the {allowed} session(s), not the {window} session.",
                 overridable=False,
             )
 
@@ -256,13 +272,13 @@ class _Deciding:
 
     def _daily_total(self, order: Order, given_today: Decimal) -> None:
         drug = self.request.drug
-        key = f"{drug.value}.daily_max_mg" if drug in HAT_DRUGS else None
+        key = f"{drug}.daily_max_mg" if drug in HAT_DRUGS else None
         protocol_max = self.value(key) if key is not None else None
         limit = (
             order.daily_max_mg if protocol_max is None else min(order.daily_max_mg, protocol_max)
         )
         remaining = limit - given_today
-        name = drug.value.upper() if drug in HAT_DRUGS else drug.value
+        name = drug.upper() if drug in HAT_DRUGS else drug
         if remaining <= 0:
             self.add(
                 "daily_max",
@@ -275,7 +291,9 @@ class _Deciding:
         self.add(
             "daily_max",
             CAP,
-            f"{_mg(given_today)} {name} given today; daily maximum {_mg(limit)}: at most {_mg(remaining)} more.",
+            f"No {name} given yet today; the daily maximum is {_mg(limit)}."
+            if given_today == 0
+            else f"{_mg(given_today)} {name} given today; daily maximum {_mg(limit)}: at most {_mg(remaining)} more.",
             key=key,
             cap_mg=remaining,
             overridable=False,
@@ -290,7 +308,7 @@ class _Deciding:
 
     def _titration(self, episode: Episode, today_hat: list[Administration]) -> None:
         request = self.request
-        drug = request.drug.value
+        drug = request.drug
         if episode.restarting:
             self.add(
                 "retitration",
@@ -371,7 +389,7 @@ class _Deciding:
     def _next_day_caps(self, episode: Episode) -> None:
         previous = episode.previous_day
         requested = self.request.drug
-        drug = requested.value
+        drug = requested
         if all(item.drug == requested for item in previous):
             amounts = [item.dose_mg for item in previous]
         else:
@@ -437,8 +455,8 @@ class _Deciding:
         self.add(
             "drug_switch",
             REVIEW,
-            f"Switching from {last.drug.value.upper()} to {self.request.drug.value.upper()}: the last day's "
-            f"{_mg(day_total)} {last.drug.value.upper()} is about {range_text} a day "
+            f"Switching from {last.drug.upper()} to {self.request.drug.upper()}: the last day's "
+            f"{_mg(day_total)} {last.drug.upper()} is about {range_text} a day "
             f"(HDM:DAM 1:{low}-{high}); the physician confirms the dose.",
             key="conversion.hdm_to_dam_high",
         )
@@ -489,14 +507,14 @@ class _Deciding:
                 self.add(
                     "sessions_per_day",
                     NOT_DUE,
-                    f"All {limit} {drug.value} dose(s) ordered for today are given.",
+                    f"All {limit} {drug} dose(s) ordered for today are given.",
                     overridable=False,
                 )
         if same and not same[-1].observation_signed_off:
             self.add(
                 "observation_open",
                 NOT_DUE,
-                f"The observation after the last {drug.value} dose is not signed off yet.",
+                f"The observation after the last {drug} dose is not signed off yet.",
                 overridable=False,
             )
         given = sum((item.dose_mg for item in same), ZERO)
