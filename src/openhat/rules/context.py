@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
@@ -125,12 +125,13 @@ class Order:
         if self.sessions_per_day < 1:
             raise ContextError("order.sessions_per_day", "must be at least 1")
         _set(self, "daily_max_mg", non_negative_mg(self.daily_max_mg, "order.daily_max_mg"))
-        require_aware(self.starts_at, "order.starts_at")
-        if (
-            self.ends_at is not None
-            and require_aware(self.ends_at, "order.ends_at") <= self.starts_at
-        ):
-            raise ContextError("order.ends_at", "the order ends before it starts")
+        # Instants are kept in UTC: Python compares and subtracts datetimes that share a tzinfo
+        # by wall clock, which is wrong by an hour across a daylight-saving change.
+        _set(self, "starts_at", require_aware(self.starts_at, "order.starts_at").astimezone(UTC))
+        if self.ends_at is not None:
+            _set(self, "ends_at", require_aware(self.ends_at, "order.ends_at").astimezone(UTC))
+            if self.ends_at <= self.starts_at:
+                raise ContextError("order.ends_at", "the order ends before it starts")
         try:
             _set(self, "phase", Phase(self.phase))
             _set(self, "windows", frozenset(SessionWindow(window) for window in self.windows))
@@ -158,7 +159,7 @@ class Administration:
     observation_signed_off: bool = True
 
     def __post_init__(self) -> None:
-        require_aware(self.at, "history.at")
+        _set(self, "at", require_aware(self.at, "history.at").astimezone(UTC))  # see Order
         drug = _drug(self.drug, "history.drug")
         _set(self, "drug", drug)
         _set(self, "route", _route(self.route, "history.route", drug))
@@ -320,7 +321,7 @@ class SessionContext:
     def __post_init__(self) -> None:
         if not isinstance(self.protocol, Protocol):
             raise ContextError("protocol", "a loaded Protocol is required")
-        require_aware(self.now, "now")
+        _set(self, "now", require_aware(self.now, "now").astimezone(UTC))  # see Order
         _set(self, "orders", tuple(self.orders))
         _set(self, "overrides", tuple(self.overrides))
         for name, value, kind in (
