@@ -21,6 +21,15 @@ from openhat.rules.context import (
     SessionWindow,
 )
 from openhat.rules.decide import decide
+from openhat.rules.eligibility import (
+    EligibilityFacts,
+    EligibilityResult,
+    EligibilityVerdict,
+    PhysicianException,
+    PriorTreatment,
+    assess_eligibility,
+    load_eligibility_preset,
+)
 from openhat.rules.errors import AdjustmentError, ContextError, PresetError, RulesError, UnitError
 from openhat.rules.outcome import ENGINE_VERSION, Decision, Finding, Severity, Verdict
 from openhat.rules.protocol import Protocol, load_protocol, loosen, tighten
@@ -36,11 +45,16 @@ __all__ = [
     "DoseRequest",
     "DosingHistory",
     "Drug",
+    "EligibilityFacts",
+    "EligibilityResult",
+    "EligibilityVerdict",
     "Finding",
     "Order",
     "Override",
     "Phase",
+    "PhysicianException",
     "PresetError",
+    "PriorTreatment",
     "Protocol",
     "Route",
     "RulesError",
@@ -49,7 +63,9 @@ __all__ = [
     "Severity",
     "UnitError",
     "Verdict",
+    "assess_eligibility",
     "decide",
+    "load_eligibility_preset",
     "load_protocol",
     "loosen",
     "replay",
