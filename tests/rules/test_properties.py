@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from openhat.rules import (
@@ -39,6 +39,7 @@ from openhat.rules import (
 )
 from openhat.rules.day import day_bounds, dosing_day
 from openhat.rules.protocol import Protocol
+from tests.rules import builders
 
 PROPERTY = settings(
     max_examples=250,
@@ -440,7 +441,23 @@ def test_worse_assessment_never_allows_a_larger_dose(
     assert_no_larger_dose_for_the_worse(pair)
 
 
+def lifted_hold_pair(**assessments: object) -> tuple[SessionContext, SessionContext]:
+    """Maintenance at 3 x 100 mg a day; the physician lifted the hold for this session."""
+    history = builders.daily_doses(-5, -1, "100")
+    lifts = (builders.override("sedation_hold", "breath_alcohol_hold"),)
+    better, worse = (
+        builders.context(history=history, overrides=lifts, **values)  # type: ignore[arg-type]
+        for values in (
+            {key: value[0] for key, value in assessments.items()},  # type: ignore[index]
+            {key: value[1] for key, value in assessments.items()},  # type: ignore[index]
+        )
+    )
+    return better, worse
+
+
 @PROPERTY
+@example(lifted_hold_pair(sedation=(3, 4)))
+@example(lifted_hold_pair(alcohol=("0.15", "0.30")))
 @given(assessment_pairs(lifting=ASSESSMENT_RULE_IDS))
 def test_worse_assessment_never_allows_a_larger_dose_when_a_physician_lifts_findings(
     pair: tuple[SessionContext, SessionContext],
