@@ -25,12 +25,20 @@ METHADONE_BESIDE_DAM = (
 
 LIFTED = [
     Scenario(
-        "a physician override lifts a sedation-4 hold for this session",
+        "a physician override lifts a sedation-4 hold; the score-3 reduction still applies",
         dict(history=STABLE, sedation=4, overrides=(override("sedation_hold"),)),
+        Verdict.DOSE_REDUCED,
+        max_dose_mg="150",
+        overridden=("sedation_hold",),
+        present=("sedation_reduce",),
+        absent=("override_not_allowed",),
+    ),
+    Scenario(
+        "a physician override of the sedation-4 hold and its reduction allows the full dose",
+        dict(history=STABLE, sedation=4, overrides=(override("sedation_hold", "sedation_reduce"),)),
         Verdict.DOSE,
         max_dose_mg="200",
-        overridden=("sedation_hold",),
-        absent=("override_not_allowed",),
+        overridden=("sedation_hold", "sedation_reduce"),
     ),
     Scenario(
         "a physician override lifts a sedation-3 reduction",
@@ -40,11 +48,12 @@ LIFTED = [
         overridden=("sedation_reduce",),
     ),
     Scenario(
-        "a physician override lifts a breath-alcohol hold at 0.30 mg/L",
+        "a physician override lifts a breath-alcohol hold at 0.30 mg/L; the reduction still applies",
         dict(history=STABLE, alcohol="0.30", overrides=(override("breath_alcohol_hold"),)),
-        Verdict.DOSE,
-        max_dose_mg="200",
+        Verdict.DOSE_REDUCED,
+        max_dose_mg="150",
         overridden=("breath_alcohol_hold",),
+        present=("breath_alcohol_reduce",),
     ),
     Scenario(
         "a physician override lifts a breath-alcohol reduction at 0.15 mg/L",
@@ -54,7 +63,7 @@ LIFTED = [
         overridden=("breath_alcohol_reduce",),
     ),
     Scenario(
-        "an override of the alcohol hold leaves the sedation reduction in force",
+        "an override of the alcohol hold leaves both reductions: 200 mg to 112.5 mg",
         dict(
             history=STABLE,
             alcohol="0.30",
@@ -62,8 +71,9 @@ LIFTED = [
             overrides=(override("breath_alcohol_hold"),),
         ),
         Verdict.DOSE_REDUCED,
-        max_dose_mg="150",
+        max_dose_mg="112.5",
         overridden=("breath_alcohol_hold",),
+        present=("sedation_reduce", "breath_alcohol_reduce"),
     ),
     Scenario(
         "a physician override lifts the 30-min session interval",
@@ -245,7 +255,7 @@ HARD = [
             history=STABLE,
             sedation=4,
             request_mg="250",
-            overrides=(override("sedation_hold", "order_dose"),),
+            overrides=(override("sedation_hold", "sedation_reduce", "order_dose"),),
         ),
         Verdict.DOSE_REDUCED,
         max_dose_mg="200",
@@ -272,7 +282,7 @@ def test_override_lasts_one_session() -> None:
             history=STABLE, sedation=4, now=at(0, "08:00"), overrides=(override("sedation_hold"),)
         )
     )
-    assert with_override.verdict is Verdict.DOSE
+    assert with_override.allows_dose
     next_session = decide(context(history=[*STABLE, MORNING], sedation=4, now=at(0, "12:00")))
     assert next_session.verdict is Verdict.HOLD
     finding = next_session.finding("sedation_hold")
@@ -306,6 +316,6 @@ def test_override_is_part_of_the_snapshot() -> None:
     ]
     replayed = replay(snapshot)
     assert replayed.as_dict() == decision.as_dict()
-    assert replayed.verdict is Verdict.DOSE
+    assert replayed.allows_dose
     without = dict(snapshot, overrides=[])
     assert replay(without).verdict is Verdict.HOLD
