@@ -7,7 +7,7 @@ lifted; a physician override lifts the other named findings for one session.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from openhat.rules.context import (
@@ -129,6 +129,7 @@ class _Deciding:
         request = self.request
         order = self._order()
         if order is None:
+            self._refused_overrides()
             return self._finish(None)
         self._window(order)
         history = self.context.history
@@ -190,11 +191,12 @@ class _Deciding:
         drug = request.drug
         today_hat = [item for item in today_items if item.drug in HAT_DRUGS]
         sessions_today = {item.session_id for item in today_hat}
-        look_back = int(self.value("vigilance.first_days")) + 1
+        whole = self.protocol.whole
+        look_back = whole["vigilance.first_days"] + 1
         episode = find_episode(
             self.context.history,
             self.today,
-            int(self.value("missed.retitrate_after_days")),
+            whole["missed.retitrate_after_days"],
             look_back,
         )
         if episode.started_on is not None:
@@ -235,7 +237,7 @@ class _Deciding:
         self._advisories(episode, today_hat)
 
     def _session_count(self, order: Order, done: int, key: str) -> None:
-        protocol_limit = int(self.value(key))
+        protocol_limit = self.protocol.whole[key]
         limit = min(order.sessions_per_day, protocol_limit)
         if done >= limit:
             self.add(
@@ -259,7 +261,7 @@ class _Deciding:
     def _session_interval(self, last: Administration) -> None:
         key = "sessions.min_interval_minutes"
         minutes = self.value(key)
-        due = last.at + timedelta(minutes=int(minutes))
+        due = last.at + self.protocol.durations[key]
         if self.now < due:
             waited = int((self.now - last.at).total_seconds() // 60)
             self.add(
@@ -328,6 +330,9 @@ class _Deciding:
                     cap_mg=cap,
                 )
             return
+        # Injectable titration steps count injected (and inhaled) doses only: a tablet earlier
+        # today does not make the first injection a later one.
+        today_hat = [item for item in today_hat if item.route != Route.ORAL]
         if not today_hat:
             key = f"{drug}.first_dose_max_mg"
             cap = self.value(key)
@@ -367,7 +372,7 @@ class _Deciding:
             )
             wait_key = f"{drug}.day1_min_interval_minutes"
         wait = self.value(wait_key)
-        due = previous.at + timedelta(minutes=int(wait))
+        due = previous.at + self.protocol.durations[wait_key]
         if self.now < due:
             self.add(
                 "titration_interval",
@@ -554,27 +559,31 @@ class _Deciding:
         assessment = self.context.assessment
         score = assessment.sedation_score
         if score is not None:
+            held = False
             if score >= self.value("sedation.hold_at_score"):
-                self.add(
+                held = not self.add(
                     "sedation_hold",
                     HOLD,
                     f"Sedation score {score}: hold the dose, stay with the patient, consider naloxone.",
                     key="sedation.hold_at_score",
-                )
-            elif score >= self.value("sedation.reduce_at_score"):
+                ).overridden
+            # A lifted hold still reduces: the override takes away the hold, not the caution,
+            # so a worse reading never allows more than a milder one.
+            if not held and score >= self.value("sedation.reduce_at_score"):
                 self._reduction(
                     "sedation_reduce", f"Sedation score {score}", "sedation.reduce_at_score"
                 )
         alcohol = assessment.breath_alcohol_mg_per_l
         if alcohol is not None:
+            held = False
             if alcohol >= self.value("alcohol.hold_at_mg_per_l"):
-                self.add(
+                held = not self.add(
                     "breath_alcohol_hold",
                     HOLD,
                     f"Breath alcohol {alcohol} mg/L: hold the dose and reassess later.",
                     key="alcohol.hold_at_mg_per_l",
-                )
-            elif alcohol >= self.value("alcohol.reduce_from_mg_per_l"):
+                ).overridden
+            if not held and alcohol >= self.value("alcohol.reduce_from_mg_per_l"):
                 self._reduction(
                     "breath_alcohol_reduce",
                     f"Breath alcohol {alcohol} mg/L",
@@ -644,7 +653,7 @@ class _Deciding:
             verdict=verdict,
             max_dose_mg=cap if allows else ZERO,
             cap_mg=cap,
-            observation_minutes=int(self.value("observation.minutes")),
+            observation_minutes=self.protocol.whole["observation.minutes"],
             findings=tuple(self.findings),
             dosing_day=self.today,
             treatment_day=self.treatment_day,
@@ -654,20 +663,18 @@ class _Deciding:
         )
 
     def _cap(self, active: list[Finding]) -> Decimal:
-        """Every absolute cap, then the clinical reductions as shares; the daily remainder last."""
-        dose_caps = [
-            item.cap_mg
-            for item in active
-            if item.cap_mg is not None and item.rule_id != "daily_max"
-        ]
-        cap = min(dose_caps) if dose_caps else ZERO
-        for item in active:
-            if item.severity is REDUCE:
+        """The lowest cap; a clinical reduction then takes its share off the dose that would
+        otherwise be given: the requested dose if lower, and after the day's remainder."""
+        caps = [item.cap_mg for item in active if item.cap_mg is not None]
+        cap = min(caps) if caps else ZERO
+        reductions = [item for item in active if item.severity is REDUCE]
+        if reductions:
+            requested = self.request.dose_mg
+            if requested is not None and requested < cap:
+                cap = requested
+            for item in reductions:
                 area = REDUCTION_AREAS[item.rule_id]
                 cap = cap * (ONE - self.value(f"{area}.reduce_by_fraction_min"))
-        for item in active:
-            if item.rule_id == "daily_max" and item.cap_mg is not None:
-                cap = min(cap, item.cap_mg)
         return max(floor_tenth(cap), ZERO)
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from openhat.rules.context import HAT_DRUGS, Administration, DosingHistory
 from openhat.rules.day import missed_days_between
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
+class Episode(NamedTuple):
     first_ever: bool  # no earlier HAT dose at all
     last_dosing_day: date | None  # the last day before today with a HAT dose
     missed_days: int  # whole days without a dose between that day and today

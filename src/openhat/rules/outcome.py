@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from openhat.rules.context import SessionContext
@@ -43,8 +43,10 @@ BLOCKING_ORDER: tuple[tuple[Severity, Verdict], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One reason behind a decision. A NamedTuple: as immutable as a frozen dataclass, and
+    several times cheaper to build, which matters at tens of thousands of decisions a second."""
+
     rule_id: str
     severity: Severity
     message: str

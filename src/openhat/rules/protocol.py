@@ -18,6 +18,7 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from openhat.rules.errors import AdjustmentError, PresetError
 from openhat.rules.sources import LOCAL, SOURCES
 
 PRESET_DIR = Path(__file__).parent / "presets"
+MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
 Tighter = Literal["lower", "higher", "fixed"]
 
 
@@ -56,7 +58,7 @@ _COMMON: dict[str, Spec] = {
         "higher",
         "minimum time from one session's last dose to the next session",
     ),
-    "observation.minutes": _spec("min", "5", "240", "higher", "observation after every dose"),
+    "observation.minutes": _spec("min", "5", "240", "higher", "observation after every dose", True),
     "missed.reduce_after_days": _spec(
         "days",
         "1",
@@ -206,10 +208,32 @@ class Protocol:
     drugs: frozenset[str]
     file: str = ""
     numbers: Mapping[str, Decimal] = field(init=False, repr=False, compare=False)
+    # Derived once, because decide() needs them on every call: whole numbers as int, and every
+    # value in minutes as a timedelta.
+    whole: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    durations: Mapping[str, timedelta] = field(init=False, repr=False, compare=False)
     hash: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", {key: item.value for key, item in self.values.items()})
+        object.__setattr__(
+            self,
+            "whole",
+            {
+                key: int(item.value)
+                for key, item in self.values.items()
+                if item.value == item.value.to_integral_value()
+            },
+        )
+        object.__setattr__(
+            self,
+            "durations",
+            {
+                key: timedelta(microseconds=int(item.value * MICROSECONDS_PER_MINUTE))
+                for key, item in self.values.items()
+                if item.unit == "min"
+            },
+        )
         object.__setattr__(self, "hash", _protocol_hash(self))
 
     def number(self, key: str) -> Decimal:

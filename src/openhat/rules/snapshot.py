@@ -8,7 +8,7 @@ look-back window plus the last dosing day before it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from openhat.rules.context import (
@@ -176,8 +176,8 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
                 for item in data["overrides"]
             ),
         )
-    except (KeyError, TypeError) as error:
-        raise ContextError("snapshot", f"incomplete or malformed snapshot ({error})") from None
+    except (KeyError, TypeError, ValueError, InvalidOperation) as error:
+        raise ContextError("snapshot", f"incomplete or malformed snapshot ({error!r})") from None
 
 
 def replay(data: dict[str, Any]) -> Decision:
