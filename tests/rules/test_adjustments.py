@@ -163,3 +163,27 @@ def test_a_loosened_missed_days_share_is_reported() -> None:
     assert any(item.loosened and "0.5" in item.loosened for item in decision.findings), [
         (item.rule_id, item.loosened) for item in decision.findings
     ]
+
+
+def test_every_decision_reports_a_loosened_observation_time() -> None:
+    """Observation time applies to every dose, so the decision itself lists its loosening."""
+    looser = loosen(
+        protocol(), "observation.minutes", 15, reason="short-stay room", approved_by="dr_a"
+    )
+    decision = decide(context(preset=looser, history=STABLE))
+    assert decision.observation_minutes == 15
+    assert any("observation.minutes" in text and "20" in text for text in decision.loosened)
+    assert decision.as_dict()["loosened"] == list(decision.loosened)
+    assert decide(context(history=STABLE)).loosened == ()
+
+
+def test_the_decision_summary_lists_a_loosened_share() -> None:
+    looser = loosen(
+        protocol(),
+        "alcohol.reduce_by_fraction_min",
+        "0.10",
+        reason="clinic policy",
+        approved_by="dr_a",
+    )
+    decision = decide(context(preset=looser, history=STABLE, alcohol="0.15"))
+    assert any("alcohol.reduce_by_fraction_min" in text for text in decision.loosened)

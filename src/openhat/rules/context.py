@@ -188,6 +188,9 @@ class DosingHistory:
     hat_indices: tuple[int, ...] = field(init=False, repr=False, compare=False)
     hat_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
     hat_breaks: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    hat_day_doses: tuple[tuple[Administration, ...], ...] = field(
+        init=False, repr=False, compare=False
+    )  # the HAT doses of each day in hat_days
 
     def __post_init__(self) -> None:
         zone = clinic_zone(self.time_zone)
@@ -207,17 +210,28 @@ class DosingHistory:
             index for index, item in enumerate(administrations) if item.drug in HAT_DRUGS
         )
         hat_days: list[date] = []
+        day_doses: list[list[Administration]] = []
         breaks: list[tuple[int, int]] = []
         for index in hat_indices:
             day = local_days[index]
             if hat_days and hat_days[-1] == day:
+                day_doses[-1].append(administrations[index])
                 continue
             if hat_days and (day - hat_days[-1]).days > 1:
                 breaks.append((len(hat_days), (day - hat_days[-1]).days - 1))
             hat_days.append(day)
+            day_doses.append([administrations[index]])
         _set(self, "hat_indices", hat_indices)
         _set(self, "hat_days", tuple(hat_days))
         _set(self, "hat_breaks", tuple(breaks))
+        _set(self, "hat_day_doses", tuple(tuple(doses) for doses in day_doses))
+
+    def hat_doses_on(self, day: date) -> tuple[Administration, ...]:
+        """The HAT doses given on a local day (empty if none)."""
+        position = bisect_left(self.hat_days, day)
+        if position < len(self.hat_days) and self.hat_days[position] == day:
+            return self.hat_day_doses[position]
+        return ()
 
     @classmethod
     def of(cls, administrations: Iterable[Administration], time_zone: str) -> DosingHistory:

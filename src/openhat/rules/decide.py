@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 from openhat.rules.context import (
     HAT_DRUGS,
@@ -38,6 +39,7 @@ NO_OVERRIDES: frozenset[str] = frozenset()
 REDUCTION_AREAS = {"sedation_reduce": "sedation", "breath_alcohol_reduce": "alcohol"}
 
 
+@lru_cache(maxsize=4096)
 def _mg(amount: Decimal) -> str:
     text = str(amount)
     if "." in text:
@@ -79,6 +81,7 @@ class _Deciding:
         key: str | None = None,
         cap_mg: Decimal | None = None,
         overridable: bool = True,
+        also: tuple[str, ...] = (),
     ) -> Finding:
         overridden = overridable and rule_id in self.lifted
         if key is None:
@@ -97,13 +100,7 @@ class _Deciding:
             )
         else:
             value = self.protocol.values[key]
-            loosened = None
-            if value.loosening is not None:
-                loosening = value.loosening
-                loosened = (
-                    f"loosened by the clinic from {loosening.previous} to {value.value} {value.unit}: "
-                    f"{loosening.reason} (approved by {loosening.approved_by})"
-                )
+            loosened = self._loosened_text((key, *also))
             finding = Finding(
                 rule_id,
                 severity,
@@ -119,6 +116,19 @@ class _Deciding:
             )
         self.findings.append(finding)
         return finding
+
+    def _loosened_text(self, keys: tuple[str, ...]) -> str | None:
+        """Every loosened value among `keys`, said in words; None if none was loosened."""
+        texts = []
+        for key in keys:
+            value = self.protocol.values[key]
+            loosening = value.loosening
+            if loosening is not None:
+                texts.append(
+                    f"{key} loosened by the clinic from {loosening.previous} to {value.value} "
+                    f"{value.unit}: {loosening.reason} (approved by {loosening.approved_by})"
+                )
+        return "; ".join(texts) if texts else None
 
     def value(self, key: str) -> Decimal:
         return self.numbers[key]
@@ -189,7 +199,7 @@ class _Deciding:
     ) -> None:
         request = self.request
         drug = request.drug
-        today_hat = [item for item in today_items if item.drug in HAT_DRUGS]
+        today_hat = list(self.context.history.hat_doses_on(self.today))
         sessions_today = {item.session_id for item in today_hat}
         whole = self.protocol.whole
         look_back = whole["vigilance.first_days"] + 1
@@ -439,6 +449,7 @@ class _Deciding:
             f"stable dose of {_mg(floor_tenth(largest))}), and a physician reviews first.",
             key=key,
             cap_mg=cap,
+            also=("missed.reduced_dose_fraction",),
         )
 
     def _drug_switch(self, episode: Episode, last: Administration | None) -> None:
@@ -464,6 +475,7 @@ class _Deciding:
             f"{_mg(day_total)} {last.drug.upper()} is about {range_text} a day "
             f"(HDM:DAM 1:{low}-{high}); the physician confirms the dose.",
             key="conversion.hdm_to_dam_high",
+            also=("conversion.hdm_to_dam_low",),
         )
 
     def _advisories(self, episode: Episode, today_hat: list[Administration]) -> None:
@@ -608,6 +620,7 @@ class _Deciding:
             f"{what}: reduce the dose by {low * 100:.0f}-{high * 100:.0f}%, or hold, and note why.",
             key=key,
             cap_mg=None,  # a share, applied in _finish
+            also=(f"{area}.reduce_by_fraction_min", f"{area}.reduce_by_fraction_max"),
         )
 
     def _refused_overrides(self) -> None:
@@ -649,6 +662,10 @@ class _Deciding:
                     else VERDICT_DOSE
                 )
         allows = verdict in DOSE_VERDICTS
+        loosened = [item.loosened for item in self.findings if item.loosened]
+        observation = self._loosened_text(("observation.minutes",))
+        if observation:
+            loosened.append(observation)
         return Decision(
             verdict=verdict,
             max_dose_mg=cap if allows else ZERO,
@@ -659,6 +676,7 @@ class _Deciding:
             treatment_day=self.treatment_day,
             preset_key=self.protocol.key,
             preset_hash=self.protocol.hash,
+            loosened=tuple(loosened),
             context=self.context,
         )
 

@@ -6,7 +6,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from openhat.rules.context import HAT_DRUGS, Administration, DosingHistory
+from openhat.rules.context import Administration, DosingHistory
 from openhat.rules.day import missed_days_between
 
 
@@ -46,12 +46,7 @@ def find_episode(
         started_on = _episode_start(
             history, position, retitrate_after_days, today - timedelta(days=look_back_days)
         )
-    items = history.administrations
-    day_items = items[
-        history.first_index_on_or_after(last_day) : history.first_index_after(last_day)
-    ]
-    previous_day = tuple(item for item in day_items if item.drug in HAT_DRUGS)
-    return Episode(False, last_day, missed, restarting, started_on, previous_day)
+    return Episode(False, last_day, missed, restarting, started_on, history.hat_day_doses[position])
 
 
 def _episode_start(

@@ -88,6 +88,8 @@ class Decision:
     )  # day N since the (re)start, None if more than the vigilance window ago
     preset_key: str
     preset_hash: str
+    # Every clinic-loosened preset value this decision used, in words (empty when none).
+    loosened: tuple[str, ...] = ()
     engine_version: str = ENGINE_VERSION
     context: SessionContext | None = field(default=None, repr=False, compare=False)
 
@@ -109,6 +111,7 @@ class Decision:
             "treatment_day": self.treatment_day,
             "preset_key": self.preset_key,
             "preset_hash": self.preset_hash,
+            "loosened": list(self.loosened),
             "engine_version": self.engine_version,
         }
 
