@@ -54,3 +54,19 @@ def test_treatment_day_is_unknown_when_short_breaks_reach_past_the_look_back() -
     assert decision.treatment_day is None
     assert decision.finding("first_days_vigilance") is None
     assert decision.finding("retitration") is None
+
+
+def test_history_index_by_local_day() -> None:
+    history = context(
+        history=[
+            dose(at(-2, "08:00"), "100"),
+            dose(at(-2, "13:00"), "50"),
+            dose(at(0, "08:00"), "90"),
+        ],
+        now=at(0, "09:00"),
+    ).history
+    day = at(-2, "08:00").date()
+    assert history.first_index_on_or_after(day) == 0
+    assert history.first_index_after(day) == 2
+    assert [item.dose_mg for item in history.hat_doses_on(day)] == [100, 50]
+    assert history.hat_doses_on(at(-1, "08:00").date()) == ()
