@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from openhat.rules.day import clinic_zone
@@ -174,6 +175,29 @@ class Administration:
             raise ContextError("history.session_id", "every administration belongs to a session id")
 
 
+class DaySums(NamedTuple):
+    """Per-drug totals and largest single doses of one day's HAT doses, summed once."""
+
+    doses: int
+    total_mg: dict[Drug, Decimal]
+    largest_mg: dict[Drug, Decimal]
+
+    @classmethod
+    def of(cls, doses: Iterable[Administration]) -> DaySums:
+        count = 0
+        totals: dict[Drug, Decimal] = {}
+        largest: dict[Drug, Decimal] = {}
+        for item in doses:
+            count += 1
+            totals[item.drug] = totals.get(item.drug, Decimal(0)) + item.dose_mg
+            if item.dose_mg > largest.get(item.drug, Decimal(0)):
+                largest[item.drug] = item.dose_mg
+        return cls(count, totals, largest)
+
+
+NO_DOSES = DaySums(0, {}, {})
+
+
 @dataclass(frozen=True)
 class DosingHistory:
     """Administrations in time order, indexed by the clinic's local day."""
@@ -191,6 +215,7 @@ class DosingHistory:
     hat_day_doses: tuple[tuple[Administration, ...], ...] = field(
         init=False, repr=False, compare=False
     )  # the HAT doses of each day in hat_days
+    hat_day_sums: tuple[DaySums, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zone = clinic_zone(self.time_zone)
@@ -225,6 +250,13 @@ class DosingHistory:
         _set(self, "hat_days", tuple(hat_days))
         _set(self, "hat_breaks", tuple(breaks))
         _set(self, "hat_day_doses", tuple(tuple(doses) for doses in day_doses))
+        _set(self, "hat_day_sums", tuple(DaySums.of(doses) for doses in day_doses))
+
+    def hat_sums_on(self, day: date) -> DaySums:
+        position = bisect_left(self.hat_days, day)
+        if position < len(self.hat_days) and self.hat_days[position] == day:
+            return self.hat_day_sums[position]
+        return NO_DOSES
 
     def hat_doses_on(self, day: date) -> tuple[Administration, ...]:
         """The HAT doses given on a local day (empty if none)."""

@@ -100,7 +100,7 @@ class _Deciding:
             )
         else:
             value = self.protocol.values[key]
-            loosened = self._loosened_text((key, *also))
+            loosened = self._loosened_text((key, *also)) if self.protocol.loosened_keys else None
             finding = Finding(
                 rule_id,
                 severity,
@@ -119,6 +119,8 @@ class _Deciding:
 
     def _loosened_text(self, keys: tuple[str, ...]) -> str | None:
         """Every loosened value among `keys`, said in words; None if none was loosened."""
+        if not self.protocol.loosened_keys:
+            return None
         texts = []
         for key in keys:
             value = self.protocol.values[key]
@@ -129,9 +131,6 @@ class _Deciding:
                     f"{value.unit}: {loosening.reason} (approved by {loosening.approved_by})"
                 )
         return "; ".join(texts) if texts else None
-
-    def value(self, key: str) -> Decimal:
-        return self.numbers[key]
 
     # --- the decision ------------------------------------------------------------------------
 
@@ -229,7 +228,7 @@ class _Deciding:
                 self._session_interval(last)
 
         self._daily_total(
-            order, sum((item.dose_mg for item in today_hat if item.drug == drug), ZERO)
+            order, self.context.history.hat_sums_on(self.today).total_mg.get(drug, ZERO)
         )
         self._order_cap(order)
         if episode.titration_day:
@@ -270,7 +269,7 @@ class _Deciding:
 
     def _session_interval(self, last: Administration) -> None:
         key = "sessions.min_interval_minutes"
-        minutes = self.value(key)
+        minutes = self.numbers[key]
         due = last.at + self.protocol.durations[key]
         if self.now < due:
             waited = int((self.now - last.at).total_seconds() // 60)
@@ -285,7 +284,7 @@ class _Deciding:
     def _daily_total(self, order: Order, given_today: Decimal) -> None:
         drug = self.request.drug
         key = f"{drug}.daily_max_mg" if drug in HAT_DRUGS else None
-        protocol_max = self.value(key) if key is not None else None
+        protocol_max = self.numbers[key] if key is not None else None
         limit = (
             order.daily_max_mg if protocol_max is None else min(order.daily_max_mg, protocol_max)
         )
@@ -331,7 +330,7 @@ class _Deciding:
         if request.route not in INJECTABLE_ROUTES and request.route != Route.INHALED:
             key = f"{drug}.oral_first_dose_max_mg"
             if self.protocol.has(key) and not any(item.route == Route.ORAL for item in today_hat):
-                cap = self.value(key)
+                cap = self.numbers[key]
                 self.add(
                     "titration_oral_first_dose",
                     CAP,
@@ -345,7 +344,7 @@ class _Deciding:
         today_hat = [item for item in today_hat if item.route != Route.ORAL]
         if not today_hat:
             key = f"{drug}.first_dose_max_mg"
-            cap = self.value(key)
+            cap = self.numbers[key]
             self.add(
                 "titration_first_dose",
                 CAP,
@@ -357,7 +356,7 @@ class _Deciding:
         previous = today_hat[-1]
         if request.top_up:
             key = f"{drug}.top_up_max_mg"
-            cap = self.value(key)
+            cap = self.numbers[key]
             self.add(
                 "titration_top_up",
                 CAP,
@@ -372,7 +371,7 @@ class _Deciding:
             )
         else:
             key = f"{drug}.day1_single_dose_max_mg"
-            cap = self.value(key)
+            cap = self.numbers[key]
             self.add(
                 "titration_single_dose",
                 CAP,
@@ -381,7 +380,7 @@ class _Deciding:
                 cap_mg=cap,
             )
             wait_key = f"{drug}.day1_min_interval_minutes"
-        wait = self.value(wait_key)
+        wait = self.numbers[wait_key]
         due = previous.at + self.protocol.durations[wait_key]
         if self.now < due:
             self.add(
@@ -398,38 +397,37 @@ class _Deciding:
         if source == target:
             return amount
         if target == Drug.HDM:
-            return amount / self.value("conversion.hdm_to_dam_high")
-        return amount * self.value("conversion.hdm_to_dam_low")
+            return amount / self.numbers["conversion.hdm_to_dam_high"]
+        return amount * self.numbers["conversion.hdm_to_dam_low"]
 
     def _next_day_caps(self, episode: Episode) -> None:
-        previous = episode.previous_day
-        requested = self.request.drug
-        drug = requested
-        if all(item.drug == requested for item in previous):
-            amounts = [item.dose_mg for item in previous]
-        else:
-            amounts = [self._converted(item.dose_mg, item.drug) for item in previous]
-        total = sum(amounts, ZERO)
-        if len(previous) > 2:
+        sums = episode.previous_sums
+        drug = self.request.drug
+        if len(sums.total_mg) == 1 and drug in sums.total_mg:
+            total, largest = sums.total_mg[drug], sums.largest_mg[drug]
+        else:  # the last day was (partly) the other drug: convert, at the cautious end
+            total = sum((self._converted(mg, given) for given, mg in sums.total_mg.items()), ZERO)
+            largest = max(self._converted(mg, given) for given, mg in sums.largest_mg.items())
+        count = sums.doses
+        if count > 2:
             key = f"{drug}.next_day_single_fraction_of_total"
-            cap = floor_tenth(total * self.value(key))
+            cap = floor_tenth(total * self.numbers[key])
             self.add(
                 "next_day_share_of_total",
                 CAP,
-                f"After {len(previous)} injections totalling {_mg(floor_tenth(total))} on "
+                f"After {count} injections totalling {_mg(floor_tenth(total))} on "
                 f"{episode.last_dosing_day}, a single dose is at most {_mg(cap)}.",
                 key=key,
                 cap_mg=cap,
             )
         else:
             key = f"{drug}.next_day_increase_fraction"
-            largest = max(amounts)
-            cap = floor_tenth(largest * (ONE + self.value(key)))
+            cap = floor_tenth(largest * (ONE + self.numbers[key]))
             self.add(
                 "next_day_increase",
                 CAP,
-                f"After {len(previous)} injection(s) on {episode.last_dosing_day} (largest "
-                f"{_mg(floor_tenth(largest))}), a dose may rise by at most {self.value(key) * 100:.0f}%: "
+                f"After {count} injection(s) on {episode.last_dosing_day} (largest "
+                f"{_mg(floor_tenth(largest))}), a dose may rise by at most {self.numbers[key] * 100:.0f}%: "
                 f"at most {_mg(cap)}.",
                 key=key,
                 cap_mg=cap,
@@ -437,9 +435,9 @@ class _Deciding:
 
     def _missed_days(self, episode: Episode) -> None:
         key = "missed.reduce_after_days"
-        if episode.missed_days < self.value(key):
+        if episode.missed_days < self.numbers[key]:
             return
-        fraction = self.value("missed.reduced_dose_fraction")
+        fraction = self.numbers["missed.reduced_dose_fraction"]
         largest = max(self._converted(item.dose_mg, item.drug) for item in episode.previous_day)
         cap = floor_tenth(largest * fraction)
         self.add(
@@ -455,8 +453,8 @@ class _Deciding:
     def _drug_switch(self, episode: Episode, last: Administration | None) -> None:
         if last is None or last.drug == self.request.drug:
             return
-        low = self.value("conversion.hdm_to_dam_low")
-        high = self.value("conversion.hdm_to_dam_high")
+        low = self.numbers["conversion.hdm_to_dam_low"]
+        high = self.numbers["conversion.hdm_to_dam_high"]
         day_total = sum(
             (item.dose_mg for item in episode.previous_day if item.drug == last.drug), ZERO
         )
@@ -480,12 +478,12 @@ class _Deciding:
 
     def _advisories(self, episode: Episode, today_hat: list[Administration]) -> None:
         key = "vigilance.first_days"
-        if self.treatment_day is not None and self.treatment_day <= self.value(key):
+        if self.treatment_day is not None and self.treatment_day <= self.numbers[key]:
             self.add(
                 "first_days_vigilance",
                 ADVISORY,
                 f"Day {self.treatment_day} since the (re)start: overdoses cluster in the first "
-                f"{self.value(key)} days; watch closely.",
+                f"{self.numbers[key]} days; watch closely.",
                 key=key,
             )
         advisory_key = "dam.iv_advisory_daily_mg"
@@ -502,7 +500,7 @@ class _Deciding:
                 ),
                 ZERO,
             )
-            threshold = self.value(advisory_key)
+            threshold = self.numbers[advisory_key]
             planned = self.request.dose_mg if self.request.dose_mg is not None else ZERO
             if iv_today + planned > threshold:
                 self.add(
@@ -547,7 +545,7 @@ class _Deciding:
         if not beside_dam:
             return
         key = "oral.methadone_max_mg_beside_dam"
-        limit = self.value(key)
+        limit = self.numbers[key]
         remaining = limit - given_today
         if remaining <= 0:
             self.add(
@@ -572,7 +570,7 @@ class _Deciding:
         score = assessment.sedation_score
         if score is not None:
             held = False
-            if score >= self.value("sedation.hold_at_score"):
+            if score >= self.numbers["sedation.hold_at_score"]:
                 held = not self.add(
                     "sedation_hold",
                     HOLD,
@@ -581,21 +579,21 @@ class _Deciding:
                 ).overridden
             # A lifted hold still reduces: the override takes away the hold, not the caution,
             # so a worse reading never allows more than a milder one.
-            if not held and score >= self.value("sedation.reduce_at_score"):
+            if not held and score >= self.numbers["sedation.reduce_at_score"]:
                 self._reduction(
                     "sedation_reduce", f"Sedation score {score}", "sedation.reduce_at_score"
                 )
         alcohol = assessment.breath_alcohol_mg_per_l
         if alcohol is not None:
             held = False
-            if alcohol >= self.value("alcohol.hold_at_mg_per_l"):
+            if alcohol >= self.numbers["alcohol.hold_at_mg_per_l"]:
                 held = not self.add(
                     "breath_alcohol_hold",
                     HOLD,
                     f"Breath alcohol {alcohol} mg/L: hold the dose and reassess later.",
                     key="alcohol.hold_at_mg_per_l",
                 ).overridden
-            if not held and alcohol >= self.value("alcohol.reduce_from_mg_per_l"):
+            if not held and alcohol >= self.numbers["alcohol.reduce_from_mg_per_l"]:
                 self._reduction(
                     "breath_alcohol_reduce",
                     f"Breath alcohol {alcohol} mg/L",
@@ -612,8 +610,8 @@ class _Deciding:
 
     def _reduction(self, rule_id: str, what: str, key: str) -> None:
         area = REDUCTION_AREAS[rule_id]
-        low = self.value(f"{area}.reduce_by_fraction_min")
-        high = self.value(f"{area}.reduce_by_fraction_max")
+        low = self.numbers[f"{area}.reduce_by_fraction_min"]
+        high = self.numbers[f"{area}.reduce_by_fraction_max"]
         self.add(
             rule_id,
             REDUCE,
@@ -692,7 +690,7 @@ class _Deciding:
                 cap = requested
             for item in reductions:
                 area = REDUCTION_AREAS[item.rule_id]
-                cap = cap * (ONE - self.value(f"{area}.reduce_by_fraction_min"))
+                cap = cap * (ONE - self.numbers[f"{area}.reduce_by_fraction_min"])
         return max(floor_tenth(cap), ZERO)
 
 

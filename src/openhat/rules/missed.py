@@ -6,7 +6,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from openhat.rules.context import Administration, DosingHistory
+from openhat.rules.context import NO_DOSES, Administration, DaySums, DosingHistory
 from openhat.rules.day import missed_days_between
 
 
@@ -17,6 +17,7 @@ class Episode(NamedTuple):
     restarting: bool  # the break is long enough to titrate again as on day 1
     started_on: date | None  # start of the current episode; None if before the look-back window
     previous_day: tuple[Administration, ...]  # HAT doses of the last dosing day
+    previous_sums: DaySums  # their count, totals and largest doses per drug
 
     @property
     def titration_day(self) -> bool:
@@ -35,7 +36,7 @@ def find_episode(
     """Only the breaks are visited, so a year of history costs no more than a week."""
     position = bisect_left(history.hat_days, today) - 1
     if position < 0:
-        return Episode(True, None, 0, False, today, ())
+        return Episode(True, None, 0, False, today, (), NO_DOSES)
     last_day = history.hat_days[position]
     missed = missed_days_between(last_day, today)
     if missed >= retitrate_after_days:
@@ -46,7 +47,15 @@ def find_episode(
         started_on = _episode_start(
             history, position, retitrate_after_days, today - timedelta(days=look_back_days)
         )
-    return Episode(False, last_day, missed, restarting, started_on, history.hat_day_doses[position])
+    return Episode(
+        False,
+        last_day,
+        missed,
+        restarting,
+        started_on,
+        history.hat_day_doses[position],
+        history.hat_day_sums[position],
+    )
 
 
 def _episode_start(

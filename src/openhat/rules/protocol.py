@@ -212,10 +212,16 @@ class Protocol:
     # value in minutes as a timedelta.
     whole: Mapping[str, int] = field(init=False, repr=False, compare=False)
     durations: Mapping[str, timedelta] = field(init=False, repr=False, compare=False)
+    loosened_keys: frozenset[str] = field(init=False, repr=False, compare=False)
     hash: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", {key: item.value for key, item in self.values.items()})
+        object.__setattr__(
+            self,
+            "loosened_keys",
+            frozenset(key for key, item in self.values.items() if item.loosening is not None),
+        )
         object.__setattr__(
             self,
             "whole",
