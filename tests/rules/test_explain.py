@@ -206,3 +206,29 @@ def test_the_markdown_includes_the_eligibility_presets() -> None:
             assert row.label.replace("|", "\\|") in text
             for source in row.sources:
                 assert source == LOCAL or source in SOURCES
+
+
+def test_a_rules_preset_keys_are_only_those_the_protocol_has() -> None:
+    """ca-ioat has no tablet rule, so the tablet titration rule names no key for it."""
+    from openhat.rules.explain import RULES
+
+    rule = RULES["titration_oral_first_dose"]
+    assert rule.keys_for(load_protocol("ch-diaphin")) == ("dam.oral_first_dose_max_mg",)
+    assert rule.keys_for(load_protocol("ca-ioat")) == ()
+    assert set(rule.keys_for()) == {"dam.oral_first_dose_max_mg", "hdm.oral_first_dose_max_mg"}
+
+
+def test_a_preset_without_local_values_says_nothing_about_confirming_them() -> None:
+    from openhat.rules.explain import _dosing_section
+    from openhat.rules.protocol import protocol_from_data
+
+    data = load_protocol("ch-diaphin").as_data()
+    for item in data["values"].values():
+        if item["local_reason"]:
+            item["sources"], item["local_reason"] = ["S15"], None
+    fully_sourced = protocol_from_data(data)
+    text = "\n".join(_dosing_section(fully_sourced))
+    assert "local defaults" not in text
+    assert "local defaults for the medical director" in "\n".join(
+        _dosing_section(load_protocol("ch-diaphin"))
+    )

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from openhat.rules.eligibility import Criterion, eligibility_preset_keys, load_eligibility_preset
 from openhat.rules.outcome import Severity
 from openhat.rules.protocol import (
     HAT_DRUG_SECTIONS,
@@ -459,49 +459,23 @@ class EligibilitySummary:
     rows: tuple[CriterionRow, ...]
 
 
-def _eligibility_module() -> Any:
-    try:
-        from openhat.rules import eligibility
-    except ImportError:
-        return None
-    if not hasattr(eligibility, "load_eligibility_preset") or not hasattr(
-        eligibility, "eligibility_preset_keys"
-    ):
-        return None
-    return eligibility
-
-
-def eligibility_preset_keys() -> list[str]:
-    module = _eligibility_module()
-    return list(module.eligibility_preset_keys()) if module is not None else []
-
-
-def _criterion_row(criterion: Any) -> CriterionRow:
-    parameters: Mapping[str, Any] = getattr(criterion, "parameters", {}) or {}
+def _criterion_row(criterion: Criterion) -> CriterionRow:
     parts = []
-    for name, item in parameters.items():
+    for name, item in criterion.parameters.items():
         text = format_value(item.value, item.unit)
         parts.append(text if name == "value" else f"{name.replace('_', ' ')}: {text}")
-    required = sorted(
-        str(getattr(kind, "value", kind)) for kind in getattr(criterion, "required_kinds", ())
-    )
-    if required:
-        parts.append("including " + " or ".join(required))
-    if getattr(criterion, "current_only", False):
+    if criterion.required_kinds:
+        parts.append("including " + " or ".join(sorted(criterion.required_kinds)))
+    if criterion.current_only:
         parts.append("current treatment only")
-    fact = getattr(criterion, "fact", None)
-    if fact:
-        parts.append(f"recorded fact: {fact}")
-    reasons = tuple(getattr(criterion, "local_reasons", ()) or ())
-    sources = tuple(getattr(criterion, "sources", ()) or ())
-    cited = [Citation(key, SOURCES.get(key, "unknown source")) for key in sources if key != LOCAL]
-    if LOCAL in sources or reasons:
-        cited += [Citation(LOCAL, reason) for reason in reasons] or [Citation(LOCAL, "")]
-    kind = getattr(criterion, "kind", "")
+    if criterion.fact:
+        parts.append(f"recorded fact: {criterion.fact}")
+    cited = [Citation(key, SOURCES[key]) for key in criterion.sources if key != LOCAL]
+    cited += [Citation(LOCAL, reason) for reason in criterion.local_reasons]
     return CriterionRow(
-        criterion_id=str(criterion.id),
-        label=str(criterion.label),
-        kind=str(getattr(kind, "value", kind)).replace("_", " "),
+        criterion_id=criterion.id,
+        label=criterion.label,
+        kind=criterion.kind.replace("_", " "),
         value_text="; ".join(parts),
         citations=tuple(cited),
     )
@@ -509,13 +483,9 @@ def _criterion_row(criterion: Any) -> CriterionRow:
 
 def eligibility_summary(key: str) -> EligibilitySummary:
     """An eligibility preset's criteria as rows; PresetError for an unknown key."""
-    module = _eligibility_module()
-    if module is None:
-        raise LookupError("the eligibility presets are not available")
-    preset = module.load_eligibility_preset(key)
-    exception_sources = tuple(getattr(preset, "exceptions_sources", ()) or ())
-    if getattr(preset, "exceptions_allowed", False):
-        cited = ", ".join(exception_sources)
+    preset = load_eligibility_preset(key)
+    if preset.exceptions_allowed:
+        cited = ", ".join(preset.exceptions_sources)
         exceptions = "justified exceptions allowed" + (f" ({cited})" if cited else "")
     else:
         exceptions = "no exceptions provided for"
@@ -635,14 +605,9 @@ def _catalogue_section() -> list[str]:
 
 
 def _eligibility_section() -> list[str]:
-    keys = eligibility_preset_keys()
-    if not keys:
-        return []
     lines = ["## Eligibility presets", ""]
-    for key in keys:
+    for key in eligibility_preset_keys():
         summary = eligibility_summary(key)
-        if not summary.rows:
-            continue
         lines += [
             f"### {summary.title} (`{summary.key}`)",
             "",
