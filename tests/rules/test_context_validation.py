@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from openhat.rules import ContextError, decide
@@ -28,7 +26,7 @@ def test_a_decision_rebuilt_without_its_context_has_no_snapshot() -> None:
     decision = decide(context(history=daily_doses(-3, -1, "100")))
     assert decision.snapshot()["format"] == 1
     with pytest.raises(ValueError, match="without its context"):
-        replace(decision, context=None).snapshot()
+        decision._replace(context=None).snapshot()
 
 
 def test_an_open_observation_after_an_oral_dose_is_not_due() -> None:

@@ -48,11 +48,23 @@ def _mg(amount: Decimal) -> str:
 
 
 def floor_tenth(amount: Decimal) -> Decimal:
-    return amount.quantize(TENTH, rounding=ROUND_FLOOR)
+    return amount.quantize(TENTH, ROUND_FLOOR)  # positional: keyword parsing costs here
 
 
 class _Deciding:
     """Collects findings and caps for one decision."""
+
+    __slots__ = (
+        "context",
+        "findings",
+        "lifted",
+        "now",
+        "numbers",
+        "protocol",
+        "request",
+        "today",
+        "treatment_day",
+    )
 
     def __init__(self, context: SessionContext) -> None:
         self.context = context

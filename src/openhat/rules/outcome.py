@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -75,8 +74,9 @@ class Finding(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """The outcome of decide(). A NamedTuple for the same reason as Finding."""
+
     verdict: Verdict
     max_dose_mg: Decimal  # the largest dose allowed now (0 unless the verdict is a dose)
     cap_mg: Decimal  # the dose limit from every cap, whatever the verdict
@@ -91,7 +91,7 @@ class Decision:
     # Every clinic-loosened preset value this decision used, in words (empty when none).
     loosened: tuple[str, ...] = ()
     engine_version: str = ENGINE_VERSION
-    context: SessionContext | None = field(default=None, repr=False, compare=False)
+    context: SessionContext | None = None  # the inputs, for snapshot(); not part of as_dict()
 
     @property
     def allows_dose(self) -> bool:
