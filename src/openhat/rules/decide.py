@@ -22,7 +22,14 @@ from openhat.rules.context import (
 )
 from openhat.rules.errors import ContextError
 from openhat.rules.missed import Episode, find_episode
-from openhat.rules.outcome import BLOCKING_ORDER, Decision, Finding, Severity, Verdict
+from openhat.rules.outcome import (
+    BLOCKING_ORDER,
+    ENGINE_VERSION,
+    Decision,
+    Finding,
+    Severity,
+    Verdict,
+)
 from openhat.rules.protocol import Protocol
 
 ZERO = Decimal(0)
@@ -153,13 +160,13 @@ class _Deciding:
             self._refused_overrides()
             return self._finish(None)
         self._window(order)
-        history = self.context.history
-        today_start = history.first_index_on_or_after(self.today)
-        today_items = history.administrations[today_start:]
         if request.drug in HAT_DRUGS:
-            self._hat_rules(order, today_items, today_start)
+            self._hat_rules(order)
         else:
-            self._oral_rules(order, today_items)
+            history = self.context.history
+            self._oral_rules(
+                order, history.administrations[history.first_index_on_or_after(self.today) :]
+            )
         if request.drug not in NOT_AGONISTS:
             self._assessment()
         self._refused_overrides()
@@ -205,9 +212,7 @@ class _Deciding:
 
     # --- supervised HAT doses (DAM, HDM) --------------------------------------------------------
 
-    def _hat_rules(
-        self, order: Order, today_items: tuple[Administration, ...], today_start: int
-    ) -> None:
+    def _hat_rules(self, order: Order) -> None:
         request = self.request
         drug = request.drug
         today_hat = list(self.context.history.hat_doses_on(self.today))
@@ -634,6 +639,8 @@ class _Deciding:
         )
 
     def _refused_overrides(self) -> None:
+        if not self.lifted:
+            return
         hard = {item.rule_id for item in self.findings if not item.overridable}
         for rule_id in sorted(self.lifted & hard):
             self.add(
@@ -646,15 +653,29 @@ class _Deciding:
     # --- verdict -----------------------------------------------------------------------------
 
     def _finish(self, order: Order | None) -> Decision:
-        active = [item for item in self.findings if not item.overridden]
-        severities = {item.severity for item in active}
+        # One pass over the findings that are in force: their severities, caps and reductions.
+        severities = set()
+        caps = []
+        reductions = []
+        loosened = []
+        for item in self.findings:
+            if item.loosened:
+                loosened.append(item.loosened)
+            if item.overridden:
+                continue
+            severity = item.severity
+            severities.add(severity)
+            if item.cap_mg is not None:
+                caps.append(item.cap_mg)
+            if severity is REDUCE:
+                reductions.append(item.rule_id)
         verdict = None
         for severity, blocking_verdict in BLOCKING_ORDER:
             if severity in severities:
                 verdict = blocking_verdict
                 break
-        cap = self._cap(active) if order is not None else ZERO
-        reduced = REDUCE in severities
+        cap = self._cap(caps, reductions) if order is not None else ZERO
+        reduced = bool(reductions)
         if verdict is None:
             if cap <= 0:
                 verdict = VERDICT_HOLD
@@ -672,36 +693,36 @@ class _Deciding:
                     else VERDICT_DOSE
                 )
         allows = verdict in DOSE_VERDICTS
-        loosened = [item.loosened for item in self.findings if item.loosened]
-        observation = self._loosened_text(("observation.minutes",))
-        if observation:
-            loosened.append(observation)
+        if self.protocol.loosened_keys:
+            observation = self._loosened_text(("observation.minutes",))
+            if observation:
+                loosened.append(observation)
+        protocol = self.protocol
         return Decision(
-            verdict=verdict,
-            max_dose_mg=cap if allows else ZERO,
-            cap_mg=cap,
-            observation_minutes=self.protocol.whole["observation.minutes"],
-            findings=tuple(self.findings),
-            dosing_day=self.today,
-            treatment_day=self.treatment_day,
-            preset_key=self.protocol.key,
-            preset_hash=self.protocol.hash,
-            loosened=tuple(loosened),
-            context=self.context,
+            verdict,
+            cap if allows else ZERO,
+            cap,
+            protocol.whole["observation.minutes"],
+            tuple(self.findings),
+            self.today,
+            self.treatment_day,
+            protocol.key,
+            protocol.hash,
+            tuple(loosened),
+            ENGINE_VERSION,
+            self.context,
         )
 
-    def _cap(self, active: list[Finding]) -> Decimal:
+    def _cap(self, caps: list[Decimal], reductions: list[str]) -> Decimal:
         """The lowest cap; a clinical reduction then takes its share off the dose that would
         otherwise be given: the requested dose if lower, and after the day's remainder."""
-        caps = [item.cap_mg for item in active if item.cap_mg is not None]
         cap = min(caps) if caps else ZERO
-        reductions = [item for item in active if item.severity is REDUCE]
         if reductions:
             requested = self.request.dose_mg
             if requested is not None and requested < cap:
                 cap = requested
-            for item in reductions:
-                area = REDUCTION_AREAS[item.rule_id]
+            for rule_id in reductions:
+                area = REDUCTION_AREAS[rule_id]
                 cap = cap * (ONE - self.numbers[f"{area}.reduce_by_fraction_min"])
         return max(floor_tenth(cap), ZERO)
 
