@@ -1,0 +1,134 @@
+"""Rules for oral and other orders, and the pre-dose assessment (sedation, breath alcohol, signs)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from openhat.rules.context import (
+    Administration,
+    Drug,
+    Order,
+)
+from openhat.rules.deciding import (
+    ADVISORY,
+    CAP,
+    HOLD,
+    NOT_DUE,
+    REDUCE,
+    REDUCTION_AREAS,
+    ZERO,
+    DecisionBuilder,
+    mg_text,
+)
+
+
+class OralAndAssessmentRules(DecisionBuilder):
+    __slots__ = ()
+
+    def _oral_rules(self, order: Order, today_items: tuple[Administration, ...]) -> None:
+        drug = self.request.drug
+        same = [item for item in today_items if item.drug == drug]
+        if not self.request.top_up:
+            limit = order.sessions_per_day
+            if len({item.session_id for item in same}) >= limit:
+                self.add(
+                    "sessions_per_day",
+                    NOT_DUE,
+                    f"All {limit} {drug} dose(s) ordered for today are given.",
+                    overridable=False,
+                )
+        if same and not same[-1].observation_signed_off:
+            self.add(
+                "observation_open",
+                NOT_DUE,
+                f"The observation after the last {drug} dose is not signed off yet.",
+                overridable=False,
+            )
+        given = sum((item.dose_mg for item in same), ZERO)
+        self._daily_total(order, given)
+        self._order_cap(order)
+        if drug == Drug.METHADONE:
+            self._methadone_beside_dam(order, given)
+
+    def _methadone_beside_dam(self, order: Order, given_today: Decimal) -> None:
+        beside_dam = any(
+            item.drug == Drug.DAM and item.active_at(self.now) for item in self.context.orders
+        )
+        if not beside_dam:
+            return
+        key = "oral.methadone_max_mg_beside_dam"
+        limit = self.numbers[key]
+        remaining = limit - given_today
+        if remaining <= 0:
+            self.add(
+                "methadone_beside_dam",
+                HOLD,
+                f"Methadone today has reached {mg_text(limit)}, the limit beside diacetylmorphine.",
+                key=key,
+            )
+            return
+        self.add(
+            "methadone_beside_dam",
+            CAP,
+            f"Beside diacetylmorphine, methadone is at most {mg_text(limit)} a day: at most {mg_text(remaining)} more.",
+            key=key,
+            cap_mg=remaining,
+        )
+
+    # --- the pre-dose assessment -------------------------------------------------------------
+
+    def _assessment(self) -> None:
+        assessment = self.context.assessment
+        score = assessment.sedation_score
+        if score is not None:
+            held = False
+            if score >= self.numbers["sedation.hold_at_score"]:
+                held = not self.add(
+                    "sedation_hold",
+                    HOLD,
+                    f"Sedation score {score}: hold the dose, stay with the patient, consider naloxone.",
+                    key="sedation.hold_at_score",
+                ).overridden
+            # A lifted hold still reduces: the override takes away the hold, not the caution,
+            # so a worse reading never allows more than a milder one.
+            if not held and score >= self.numbers["sedation.reduce_at_score"]:
+                self._reduction(
+                    "sedation_reduce", f"Sedation score {score}", "sedation.reduce_at_score"
+                )
+        alcohol = assessment.breath_alcohol_mg_per_l
+        if alcohol is not None:
+            held = False
+            if alcohol >= self.numbers["alcohol.hold_at_mg_per_l"]:
+                held = not self.add(
+                    "breath_alcohol_hold",
+                    HOLD,
+                    f"Breath alcohol {alcohol} mg/L: hold the dose and reassess later.",
+                    key="alcohol.hold_at_mg_per_l",
+                ).overridden
+            if not held and alcohol >= self.numbers["alcohol.reduce_from_mg_per_l"]:
+                self._reduction(
+                    "breath_alcohol_reduce",
+                    f"Breath alcohol {alcohol} mg/L",
+                    "alcohol.reduce_from_mg_per_l",
+                )
+        if assessment.signs:
+            self.add(
+                "signs_recorded",
+                ADVISORY,
+                "Signs recorded before the dose: "
+                + "; ".join(assessment.signs)
+                + ". Judge them before dosing.",
+            )
+
+    def _reduction(self, rule_id: str, what: str, key: str) -> None:
+        area = REDUCTION_AREAS[rule_id]
+        low = self.numbers[f"{area}.reduce_by_fraction_min"]
+        high = self.numbers[f"{area}.reduce_by_fraction_max"]
+        self.add(
+            rule_id,
+            REDUCE,
+            f"{what}: reduce the dose by {low * 100:.0f}-{high * 100:.0f}%, or hold, and note why.",
+            key=key,
+            cap_mg=None,  # a share, applied in _finish
+            also=(f"{area}.reduce_by_fraction_min", f"{area}.reduce_by_fraction_max"),
+        )
