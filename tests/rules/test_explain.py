@@ -73,7 +73,7 @@ def test_the_parser_finds_the_rules_of_decide() -> None:
 
 def test_every_rule_decide_emits_is_in_the_catalogue() -> None:
     missing = emitted_rule_ids() - set(RULES)
-    assert not missing, f"add these rules to openhat.rules.explain: {sorted(missing)}"
+    assert not missing, f"add these rules to openhat.rules.catalogue: {sorted(missing)}"
 
 
 def test_the_catalogue_has_no_rule_decide_no_longer_emits() -> None:

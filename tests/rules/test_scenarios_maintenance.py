@@ -7,8 +7,10 @@ total, after 1-2 injections at most +50% on the largest dose [S15]; 1,000 mg DAM
 
 from __future__ import annotations
 
-from openhat.rules import Verdict
-from tests.rules.builders import at, daily_doses, dose, order
+from decimal import Decimal
+
+from openhat.rules import Verdict, decide
+from tests.rules.builders import at, context, daily_doses, dose, order
 from tests.rules.scenarios import Scenario, run, table
 
 # A stable maintenance patient: 3 x 200 mg a day for two months; yesterday 600 mg in 3 injections,
@@ -472,3 +474,23 @@ SCENARIOS = [
 @table(SCENARIOS)
 def test_maintenance(scenario: Scenario) -> None:
     run(scenario)
+
+
+def test_a_cap_below_the_orders_minimum_is_said() -> None:
+    """Day 2 after three doses of 30 mg allows 45 mg; a 50-100 mg order's minimum is not reachable."""
+    history = [dose(at(-1, clock), "30") for clock in ("08:00", "12:00", "16:00")]
+    decision = decide(
+        context(
+            history=history,
+            orders=(order(dose=("50", "100")),),
+            request_mg="50",
+            now=at(0, "08:00"),
+        )
+    )
+    assert decision.max_dose_mg == Decimal(45)
+    finding = decision.finding("below_order_minimum")
+    assert finding is not None and "45 mg" in finding.message and "50 mg" in finding.message
+    within = decide(
+        context(history=history, orders=(order(dose=("40", "100")),), now=at(0, "08:00"))
+    )
+    assert within.finding("below_order_minimum") is None

@@ -278,6 +278,12 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
         False,
     ),
     _rule(
+        "below_order_minimum",
+        "The limits leave less than the order's minimum dose: give what is allowed and tell the prescriber.",
+        S.ADVISORY,
+        False,
+    ),
+    _rule(
         "nothing_allowed",
         "The limits together leave no dose that can be given now.",
         S.HOLD,

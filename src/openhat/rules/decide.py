@@ -16,6 +16,7 @@ from openhat.rules.context import (
     SessionContext,
 )
 from openhat.rules.deciding import (
+    ADVISORY,
     BLOCK,
     DOSE_VERDICTS,
     HOLD,
@@ -30,6 +31,7 @@ from openhat.rules.deciding import (
     VERDICT_HOLD,
     ZERO,
     floor_tenth,
+    mg_text,
 )
 from openhat.rules.errors import ContextError
 from openhat.rules.outcome import (
@@ -157,6 +159,14 @@ class _Deciding(HatRules, OralAndAssessmentRules):
                     else VERDICT_DOSE
                 )
         allows = verdict in DOSE_VERDICTS
+        if allows and order is not None and cap < order.dose_min_mg:
+            self.add(
+                "below_order_minimum",
+                ADVISORY,
+                f"The largest dose allowed now, {mg_text(cap)}, is below the order's minimum of "
+                f"{mg_text(order.dose_min_mg)}: give at most {mg_text(cap)} and tell the prescriber.",
+                overridable=False,
+            )
         if self.protocol.loosened_keys:
             observation = self._loosened_text(("observation.minutes",))
             if observation:
