@@ -135,3 +135,15 @@ def test_the_engine_imports_no_django() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_amounts_in_messages_are_plain_milligrams() -> None:
+    from openhat.rules.deciding import mg_text
+
+    assert [mg_text(Decimal(text)) for text in ("1E+1", "225.0", "112.50", "1000", "0.10")] == [
+        "10 mg",
+        "225 mg",
+        "112.5 mg",
+        "1000 mg",
+        "0.1 mg",
+    ]

@@ -39,7 +39,8 @@ REDUCTION_AREAS = {"sedation_reduce": "sedation", "breath_alcohol_reduce": "alco
 
 @lru_cache(maxsize=4096)
 def mg_text(amount: Decimal) -> str:
-    text = str(amount)
+    """'225 mg', '112.5 mg': fixed-point (never '1E+3'), trailing zeros dropped."""
+    text = format(amount, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + " mg"
