@@ -37,7 +37,7 @@ from openhat.rules.schema import (
 )
 from openhat.rules.schema import Spec as Spec  # re-exported with SCHEMA: it lived here before
 from openhat.rules.schema import Tighter as Tighter
-from openhat.rules.sources import LOCAL, SOURCES
+from openhat.rules.sources import parse_citation
 
 PRESET_DIR = Path(__file__).parent / "presets"
 MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
@@ -205,31 +205,8 @@ def parse_sourced_value(
         raise PresetError(file, key, f"has no unit (expected {unit!r})")
     if given_unit != unit:
         raise PresetError(file, key, f"unit {given_unit!r} where {unit!r} is meant")
-    source = raw.get("source")
-    if source is None or source == [] or source == "":
-        raise PresetError(
-            file, key, 'has no source: cite a source key (e.g. "S15") or "local" with a reason'
-        )
-    sources = (
-        (source,)
-        if isinstance(source, str)
-        else tuple(source)
-        if isinstance(source, list)
-        else None
-    )
-    if sources is None or not all(isinstance(item, str) for item in sources):
-        raise PresetError(file, key, 'source must be a key like "S15", a list of keys, or "local"')
-    reason = raw.get("reason")
-    for item in sources:
-        if item != LOCAL and item not in SOURCES:
-            raise PresetError(file, key, f"unknown source {item!r}")
-    if LOCAL in sources:
-        if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
-            raise PresetError(file, key, "a local value needs a one-line reason")
-        return value, sources, reason.strip()
-    if reason is not None:
-        raise PresetError(file, key, "a reason is only given for local values")
-    return value, sources, None
+    sources, reason = parse_citation(file, key, raw.get("source"), raw.get("reason"))
+    return value, sources, reason
 
 
 def _flatten(file: str, table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

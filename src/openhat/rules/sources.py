@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from openhat.rules.errors import PresetError
+
 LOCAL = "local"
 
 SOURCES: dict[str, str] = {
@@ -33,3 +35,36 @@ SOURCES: dict[str, str] = {
     "S39": "Bansback et al., Addiction 2018",
     "S40": "Dijkgraaf et al., BMJ 2005",
 }
+
+
+def parse_citation(
+    file: str, key: str, source: object, reason: object
+) -> tuple[tuple[str, ...], str | None]:
+    """Check a preset's `source` (a key, a list of keys, or "local") and its reason.
+
+    Returns (source keys, the one-line reason of a local value or None); a broken citation raises
+    PresetError naming the file and the key.
+    """
+    if source is None or source in ("", []):
+        raise PresetError(
+            file, key, 'has no source: cite a source key (e.g. "S15") or "local" with a reason'
+        )
+    sources = (
+        (source,)
+        if isinstance(source, str)
+        else tuple(source)
+        if isinstance(source, list)
+        else None
+    )
+    if sources is None or not all(isinstance(item, str) for item in sources):
+        raise PresetError(file, key, 'source must be a key like "S15", a list of keys, or "local"')
+    for item in sources:
+        if item != LOCAL and item not in SOURCES:
+            raise PresetError(file, key, f"unknown source {item!r}")
+    if LOCAL in sources:
+        if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
+            raise PresetError(file, key, "a local value needs a one-line reason")
+        return sources, reason.strip()
+    if reason is not None:
+        raise PresetError(file, key, "a reason is only given for local values")
+    return sources, None

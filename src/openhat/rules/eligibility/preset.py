@@ -23,7 +23,7 @@ from openhat.rules.eligibility.vocabulary import (
 )
 from openhat.rules.errors import PresetError
 from openhat.rules.protocol import parse_sourced_value
-from openhat.rules.sources import LOCAL, SOURCES
+from openhat.rules.sources import parse_citation
 
 
 @dataclass(frozen=True)
@@ -118,35 +118,6 @@ _EXTRA_FIELDS: Mapping[CriterionKind, set[str]] = {
 _HEADER_FIELDS = {"key", "kind", "title", "version", "summary", "exceptions_allowed"}
 
 
-def _sources(
-    file: str, key: str, source: object, reason: object
-) -> tuple[tuple[str, ...], str | None]:
-    """Check a bare source citation (for criteria without a number) like parse_sourced_value does."""
-    if source is None or source in ("", []):
-        raise PresetError(
-            file, key, 'has no source: cite a source key (e.g. "S1") or "local" with a reason'
-        )
-    sources = (
-        (source,)
-        if isinstance(source, str)
-        else tuple(source)
-        if isinstance(source, list)
-        else None
-    )
-    if sources is None or not all(isinstance(item, str) for item in sources):
-        raise PresetError(file, key, 'source must be a key like "S1", a list of keys, or "local"')
-    for item in sources:
-        if item != LOCAL and item not in SOURCES:
-            raise PresetError(file, key, f"unknown source {item!r}")
-    if LOCAL in sources:
-        if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
-            raise PresetError(file, key, "a local value needs a one-line reason")
-        return sources, reason.strip()
-    if reason is not None:
-        raise PresetError(file, key, "a reason is only given for local values")
-    return sources, None
-
-
 def _enum_list(file: str, key: str, raw: object, enum: type[StrEnum]) -> frozenset[Any]:
     if not isinstance(raw, list) or not raw:
         raise PresetError(file, key, "must be a non-empty list")
@@ -208,7 +179,9 @@ def _parse_criterion(file: str, index: int, raw: object) -> Criterion:
             raise PresetError(
                 file, f"{where}.fact", f"{fact!r} is not a known fact; known: {', '.join(FACTS)}"
             )
-        sources, reason = _sources(file, f"{where}.source", raw.get("source"), raw.get("reason"))
+        sources, reason = parse_citation(
+            file, f"{where}.source", raw.get("source"), raw.get("reason")
+        )
         all_sources.extend(sources)
         local_reasons.extend([reason] if reason else [])
 
@@ -279,7 +252,7 @@ def load_eligibility_preset_file(path: Path) -> EligibilityPreset:
     exception_reason: str | None = None
     if allowed:
         # A jurisdiction that provides for exceptions says so in its text: cite it.
-        exception_sources, exception_reason = _sources(
+        exception_sources, exception_reason = parse_citation(
             file,
             "preset.exceptions_source",
             header.get("exceptions_source"),
