@@ -25,21 +25,38 @@ class Capability(StrEnum):
     CHANGE_STATUS = "change_status"  # assessing, suspension, exit, readmission
     VIEW_AUDIT = "view_audit"
     VIEW_AGGREGATES = "view_aggregates"  # pseudonymised exports and aggregate reports
+    VIEW_CLINICAL = "view_clinical"  # eligibility, consents, orders on the chart (read)
+    ASSESS_ELIGIBILITY = "assess_eligibility"  # sign an eligibility assessment, enrol
+    RECORD_CONSENT = "record_consent"  # record or revoke a consent, record a licence
+    PRESCRIBE = "prescribe"  # write, change and stop medication orders
 
 
-_READ_CHARTS = {Capability.VIEW_PATIENTS}
+_READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PHYSICIAN: frozenset(
         _READ_CHARTS
-        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.CHANGE_STATUS}
+        | {
+            Capability.EDIT_PATIENTS,
+            Capability.VIEW_IDENTITY,
+            Capability.CHANGE_STATUS,
+            Capability.ASSESS_ELIGIBILITY,
+            Capability.RECORD_CONSENT,
+            Capability.PRESCRIBE,
+        }
     ),
     # Nurses check identity against the photo at every session and do intake.
-    Role.NURSE: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
+    Role.NURSE: frozenset(
+        _READ_CHARTS
+        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.RECORD_CONSENT}
+    ),
     # The pharmacy works with client codes; it has no need for names.
     Role.PHARMACIST: frozenset(_READ_CHARTS),
     Role.PHARMACY_TECHNICIAN: frozenset(_READ_CHARTS),
     # Case managers arrange housing, income and legal aid, which needs the legal name.
-    Role.COUNSELLOR: frozenset(_READ_CHARTS | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY}),
+    Role.COUNSELLOR: frozenset(
+        _READ_CHARTS
+        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.RECORD_CONSENT}
+    ),
     Role.MANAGER: frozenset(
         _READ_CHARTS
         | {
@@ -47,6 +64,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_IDENTITY,
             Capability.CHANGE_STATUS,
             Capability.VIEW_AUDIT,
+            Capability.RECORD_CONSENT,
         }
     ),
     Role.AUDITOR: frozenset(_READ_CHARTS | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}),
