@@ -303,7 +303,7 @@ def test_required_kinds_with_outcomes_that_are_not_known(
     path = tmp_path / "strict.toml"
     path.write_text(
         '[preset]\nkey = "strict"\nkind = "eligibility"\ntitle = "t"\nversion = "1"\nsummary = "s"\n'
-        "exceptions_allowed = false\n"
+        "exceptions_allowed = false\nlicence_required = false\n"
         '[[criteria]]\nid = "treatments"\nlabel = "Two failed treatments, one of them methadone"\n'
         'kind = "min_prior_treatments"\nvalue = { value = 2, unit = "count", source = "S13" }\n'
         'counted_outcomes = ["failed", "abandoned"]\nrequired_kinds = ["methadone"]\n',

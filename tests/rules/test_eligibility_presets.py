@@ -69,6 +69,9 @@ def test_every_preset_loads_and_every_criterion_cites_its_jurisdictions_source(k
     # Only the Swiss ordinance provides for justified exceptions [S1].
     assert preset.exceptions_allowed is (key == "ch")
     assert preset.exceptions_sources == (("S1",) if key == "ch" else ())
+    # Only Switzerland requires a federal patient licence beside eligibility [S1].
+    assert preset.licence_required is (key == "ch")
+    assert preset.licence_sources == (("S1",) if key == "ch" else ())
 
 
 @pytest.mark.parametrize("key", sorted(SOURCE_OF_PRESET))
@@ -238,6 +241,7 @@ kind = "eligibility"
 title = "Test"
 version = "1"
 summary = "A test preset."
+licence_required = false
 exceptions_allowed = false
 
 [[criteria]]
@@ -289,6 +293,11 @@ BROKEN = [
     broken("exceptions allowed without a source", VALID.replace("exceptions_allowed = false", "exceptions_allowed = true"), "preset.exceptions_source", "has no source"),
     broken("exceptions allowed with a local source and no reason", VALID.replace("exceptions_allowed = false", 'exceptions_allowed = true\nexceptions_source = "local"'), "preset.exceptions_source", "a local value needs a one-line reason"),
     broken("an exception source where exceptions are not allowed", VALID.replace("exceptions_allowed = false", 'exceptions_allowed = false\nexceptions_source = "S1"'), "preset.exceptions_source", "only cited when exceptions_allowed = true"),
+    broken("licence_required missing", VALID.replace("licence_required = false\n", ""), "preset.licence_required", "must be true or false"),
+    broken("licence_required as text", VALID.replace("licence_required = false", 'licence_required = "yes"'), "preset.licence_required", "must be true or false"),
+    broken("a licence required without a source", VALID.replace("licence_required = false", "licence_required = true"), "preset.licence_source", "has no source"),
+    broken("a licence source where none is required", VALID.replace("licence_required = false", 'licence_required = false\nlicence_source = "S1"'), "preset.licence_source", "only cited when licence_required = true"),
+    broken("a licence reason where none is required", VALID.replace("licence_required = false", 'licence_required = false\nlicence_reason = "x"'), "preset.licence_source", "only cited when licence_required = true"),
     broken("no criteria", VALID.split("[[criteria]]")[0], "criteria", "at least one [[criteria]] table"),
     broken("a criterion that is not a table", VALID.split("[[criteria]]")[0].replace("[preset]", "criteria = [1]\n[preset]"), "criteria[0]", "must be a table"),
     broken("a criterion without a label", VALID.replace('label = "Aged 18 or over"', ""), "criteria[0].label", "is missing or empty"),
@@ -360,10 +369,21 @@ def test_local_values_and_toml_decimals_are_accepted_with_their_reasons(tmp_path
     preset = load_eligibility_preset_file(write(tmp_path, text))
     assert preset.exceptions_allowed and preset.exceptions_sources == ("local",)
     assert preset.exceptions_local_reason == "the clinic board allows reasoned exceptions"
+    assert not preset.licence_required and preset.licence_local_reason is None
     years = preset.criteria[1]
     assert years.number("value") == Decimal("2.5")
     assert years.local_reasons == ("a stricter local rule",)
     assert preset.criteria[2].local_reasons == ("assessed by the clinic's own scale",)
+
+
+def test_a_locally_required_licence_carries_its_reason(tmp_path: Path) -> None:
+    text = VALID.replace(
+        "licence_required = false",
+        'licence_required = true\nlicence_source = "local"\nlicence_reason = "the canton asks for one"',
+    )
+    preset = load_eligibility_preset_file(write(tmp_path, text))
+    assert preset.licence_required and preset.licence_sources == ("local",)
+    assert preset.licence_local_reason == "the canton asks for one"
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ def _source(module: str) -> str:
     assert path is not None
     return Path(path).read_text(encoding="utf-8")
 
+
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]+$")
 # Calls that record a finding: self.add(rule_id, ...) and helpers such as self._reduction(rule_id, ...).
 FINDING_CALL = re.compile(r"add|reduction|finding", re.IGNORECASE)
@@ -212,6 +213,14 @@ def test_the_markdown_includes_the_eligibility_presets() -> None:
             assert row.label.replace("|", "\\|") in text
             for source in row.sources:
                 assert source == LOCAL or source in SOURCES
+
+
+def test_the_eligibility_summary_says_whether_a_patient_licence_is_required() -> None:
+    assert eligibility_summary("ch").licence == "a patient licence is required (S1)"
+    assert eligibility_summary("nl").licence == "no patient licence required"
+    text = protocols_markdown()
+    assert "justified exceptions allowed (S1); a patient licence is required (S1)." in text
+    assert "no exceptions provided for; no patient licence required." in text
 
 
 def test_a_rules_preset_keys_are_only_those_the_protocol_has() -> None:

@@ -180,6 +180,7 @@ class EligibilitySummary:
     summary: str
     exceptions: str
     rows: tuple[CriterionRow, ...]
+    licence: str = "no patient licence required"
 
 
 def _criterion_row(criterion: Criterion) -> CriterionRow:
@@ -212,12 +213,16 @@ def eligibility_summary(key: str) -> EligibilitySummary:
         exceptions = "justified exceptions allowed" + (f" ({cited})" if cited else "")
     else:
         exceptions = "no exceptions provided for"
+    licence = "no patient licence required"
+    if preset.licence_required:
+        licence = f"a patient licence is required ({', '.join(preset.licence_sources)})"
     return EligibilitySummary(
         key=preset.key,
         title=preset.title,
         version=preset.version,
         summary=preset.summary,
         exceptions=exceptions,
+        licence=licence,
         rows=tuple(_criterion_row(criterion) for criterion in preset.criteria),
     )
 
@@ -336,7 +341,7 @@ def _eligibility_section() -> list[str]:
             "",
             summary.summary,
             "",
-            f"Version {summary.version}; {summary.exceptions}.",
+            f"Version {summary.version}; {summary.exceptions}; {summary.licence}.",
             "",
         ]
         lines += _table(

@@ -71,6 +71,10 @@ class EligibilityPreset:
     criteria: tuple[Criterion, ...]
     file: str = ""
     exceptions_local_reason: str | None = None
+    # A licence from an authority beside eligibility (CH: the federal patient licence [S1]).
+    licence_required: bool = False
+    licence_sources: tuple[str, ...] = ()
+    licence_local_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,19 @@ _EXTRA_FIELDS: Mapping[CriterionKind, set[str]] = {
     CriterionKind.FACT_TRUE: {"fact", "source", "reason"},
     CriterionKind.EXCLUSION: {"fact", "source", "reason"},
 }
-_HEADER_FIELDS = {"key", "kind", "title", "version", "summary", "exceptions_allowed"}
+_HEADER_FIELDS = {
+    "key",
+    "kind",
+    "title",
+    "version",
+    "summary",
+    "exceptions_allowed",
+    "exceptions_source",
+    "exceptions_reason",
+    "licence_required",
+    "licence_source",
+    "licence_reason",
+}
 
 
 def _enum_list(file: str, key: str, raw: object, enum: type[StrEnum]) -> frozenset[Any]:
@@ -233,7 +249,7 @@ def load_eligibility_preset_file(path: Path) -> EligibilityPreset:
     for name in ("key", "kind", "title", "version", "summary"):
         if not isinstance(header.get(name), str) or not header[name].strip():
             raise PresetError(file, f"preset.{name}", "is missing or empty")
-    unknown_header = set(header) - _HEADER_FIELDS - {"exceptions_source", "exceptions_reason"}
+    unknown_header = set(header) - _HEADER_FIELDS
     if unknown_header:
         raise PresetError(file, "preset", f"unknown field(s) {', '.join(sorted(unknown_header))}")
     if header["kind"] != "eligibility":
@@ -262,6 +278,7 @@ def load_eligibility_preset_file(path: Path) -> EligibilityPreset:
         raise PresetError(
             file, "preset.exceptions_source", "only cited when exceptions_allowed = true"
         )
+    licence_required, licence_sources, licence_reason = _licence(file, header)
 
     raw_criteria = document.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:
@@ -287,7 +304,27 @@ def load_eligibility_preset_file(path: Path) -> EligibilityPreset:
         criteria=tuple(criteria),
         file=file,
         exceptions_local_reason=exception_reason,
+        licence_required=licence_required,
+        licence_sources=licence_sources,
+        licence_local_reason=licence_reason,
     )
+
+
+def _licence(file: str, header: dict[str, Any]) -> tuple[bool, tuple[str, ...], str | None]:
+    """Whether the jurisdiction requires a patient licence; a requirement cites its text."""
+    required = header.get("licence_required")
+    if not isinstance(required, bool):
+        raise PresetError(file, "preset.licence_required", "must be true or false")
+    if not required:
+        if "licence_source" in header or "licence_reason" in header:
+            raise PresetError(
+                file, "preset.licence_source", "only cited when licence_required = true"
+            )
+        return False, (), None
+    sources, reason = parse_citation(
+        file, "preset.licence_source", header.get("licence_source"), header.get("licence_reason")
+    )
+    return True, sources, reason
 
 
 def _check_ages(file: str, criteria: list[Criterion]) -> None:
