@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from openhat.clinics.roles import Role
+from openhat.rules.protocol import dosing_preset_keys
 
 
 class JurisdictionPreset(models.TextChoices):
@@ -21,6 +22,16 @@ class JurisdictionPreset(models.TextChoices):
     UK_RIOTT = "uk-riott", "United Kingdom (RIOTT)"
     CA_NAOMI = "ca-naomi", "Canada (NAOMI)"
     CA_CRISM = "ca-crism", "Canada (CRISM iOAT guideline)"
+
+
+DEFAULT_DOSING_PRESET = "ch-diaphin"
+DOSING_PRESET_CHOICES = [(key, key) for key in dosing_preset_keys()]
+
+
+def default_dosing_preset(jurisdiction_preset: str) -> str:
+    """The dosing preset a new clinic starts with: Canadian clinics dose by the iOAT guideline,
+    the European ones by the Swiss product label (the trials there used it)."""
+    return "ca-ioat" if jurisdiction_preset.startswith("ca-") else DEFAULT_DOSING_PRESET
 
 
 def validate_time_zone(value: str) -> None:
@@ -43,6 +54,10 @@ class Clinic(models.Model):
     name = models.CharField(max_length=120)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     jurisdiction_preset = models.CharField(max_length=16, choices=JurisdictionPreset.choices)
+    # The rules engine's dosing preset (rules/presets/<key>.toml) that orders and doses obey.
+    dosing_preset = models.CharField(
+        max_length=32, choices=DOSING_PRESET_CHOICES, default=DEFAULT_DOSING_PRESET
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

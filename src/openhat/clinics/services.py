@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
-from openhat.clinics.models import ApiToken, Clinic, StaffMembership
+from openhat.clinics.models import ApiToken, Clinic, StaffMembership, default_dosing_preset
 from openhat.clinics.roles import Role
 from openhat.core.errors import DomainError, NotFound
 
@@ -36,10 +36,16 @@ def create_clinic(
     name: str,
     time_zone: str,
     jurisdiction_preset: str,
+    dosing_preset: str | None = None,
 ) -> Clinic:
+    """A new clinic; its dosing preset defaults to the one for its jurisdiction."""
     with transaction.atomic():
         clinic = Clinic(
-            code=code, name=name, time_zone=time_zone, jurisdiction_preset=jurisdiction_preset
+            code=code,
+            name=name,
+            time_zone=time_zone,
+            jurisdiction_preset=jurisdiction_preset,
+            dosing_preset=dosing_preset or default_dosing_preset(jurisdiction_preset),
         )
         _validated(clinic)
         clinic.save()
