@@ -5,10 +5,11 @@ from datetime import date, timedelta
 import pytest
 
 from openhat.core.errors import DomainError, PermissionDenied
-from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, PatientStatus
+from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, NEEDS_ENROLMENT, PatientStatus
 from openhat.patients.models import StatusChange
 from openhat.patients.services import change_status, clinic_today, register_patient
 from openhat.patients.validation import IdentityInput
+from tests.enrolment.helpers import enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +17,15 @@ ALL_PAIRS = [(a, b) for a in PatientStatus.values for b in PatientStatus.values 
 
 
 def _walk_to(patient, status, actor):
+    """Walk the patient to `status`; enrolment goes through the enrolment service."""
+    if status in ("enrolled", "suspended"):
+        enrolled(patient, actor)
+        patient.refresh_from_db()
     path = {
         "referred": [],
         "assessing": ["assessing"],
-        "enrolled": ["assessing", "enrolled"],
-        "suspended": ["assessing", "enrolled", "suspended"],
+        "enrolled": [],
+        "suspended": ["suspended"],
         "exited": ["exited"],
     }[status]
     today = clinic_today(patient.clinic)
@@ -50,7 +55,11 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(
         exit_reason="transfer" if to_status == "exited" else "",
         note="reason given",
     )
-    if to_status in ALLOWED_TRANSITIONS[from_status]:
+    if (from_status, to_status) in NEEDS_ENROLMENT:
+        with pytest.raises(DomainError) as error:
+            change_status(**attempt)
+        assert error.value.code == "enrolment_required"
+    elif to_status in ALLOWED_TRANSITIONS[from_status]:
         assert change_status(**attempt).status == to_status
     else:
         before = StatusChange.objects.filter(patient=patient).count()

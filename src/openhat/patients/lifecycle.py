@@ -41,6 +41,9 @@ NEEDS_NOTE = {
     (PatientStatus.EXITED, PatientStatus.REFERRED),
 }
 
+# Transitions only the enrolment service makes, after checking what enrolment requires.
+NEEDS_ENROLMENT = {(PatientStatus.ASSESSING, PatientStatus.ENROLLED)}
+
 
 def allowed_next(status: str) -> list[str]:
     return sorted(ALLOWED_TRANSITIONS[PatientStatus(status)])

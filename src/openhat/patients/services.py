@@ -18,7 +18,13 @@ from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.core import idempotency
 from openhat.core.errors import DomainError
-from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, NEEDS_NOTE, ExitReason, PatientStatus
+from openhat.patients.lifecycle import (
+    ALLOWED_TRANSITIONS,
+    NEEDS_ENROLMENT,
+    NEEDS_NOTE,
+    ExitReason,
+    PatientStatus,
+)
 from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity, StatusChange
 from openhat.patients.validation import IdentityInput, check_photo, clean_identity
 
@@ -119,7 +125,14 @@ def change_status(
     effective_date: date,
     exit_reason: str = "",
     note: str = "",
+    enrolment_checked: bool = False,
 ) -> Patient:
+    """Move the patient along the lifecycle (patients.lifecycle), dated `effective_date`.
+
+    Assessing -> enrolled is enrolment, which has prerequisites (eligibility, consent, licence):
+    only openhat.enrolment.services.enrol, having checked them, passes `enrolment_checked=True`.
+    Resuming a suspended patient (suspended -> enrolled) needs no such check.
+    """
     require(actor, patient.clinic_id, Capability.CHANGE_STATUS)
     if to_status not in PatientStatus.values:
         raise DomainError("status_unknown", f"Unknown status {to_status!r}.", "to_status")
@@ -143,6 +156,14 @@ def change_status(
                 "illegal_status_transition",
                 f"A patient who is {current.get_status_display().lower()} cannot become "
                 f"{PatientStatus(to_status).label.lower()}; allowed next: {names}.",
+                "to_status",
+            )
+        if (current.status, to_status) in NEEDS_ENROLMENT and not enrolment_checked:
+            raise DomainError(
+                "enrolment_required",
+                "Enrolment is its own step: a physician enrols the patient once the signed "
+                "eligibility assessment, the treatment consent and any required licence are "
+                "recorded.",
                 "to_status",
             )
         last_change = (
