@@ -41,6 +41,15 @@ def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
             .values_list("effective_date", flat=True)
         )
         assert dates == sorted(dates)
+    # Every patient who was ever enrolled got there through the enrolment service (CH: licensed).
+    from openhat.enrolment.models import Enrolment
+
+    for patient in Patient.objects.filter(
+        clinic=result.clinic, status__in=["enrolled", "suspended", "exited"]
+    ):
+        enrolment = Enrolment.objects.get(patient=patient)
+        assert enrolment.assessment.decision == "eligible" and enrolment.licence is not None
+        assert enrolment.assessment.assessed_on <= enrolment.start_date
     assert verify_chain(AuditEvent, "audit_event")[1] is None
 
 

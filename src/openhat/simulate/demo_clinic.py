@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -21,8 +22,11 @@ from openhat.audit.services import record_event
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Role
 from openhat.clinics.services import add_membership, create_clinic
+from openhat.enrolment import services as enrolment_services
+from openhat.enrolment.facts import FactsInput, PriorTreatmentInput
+from openhat.enrolment.models import ConsentKind, PhysicianDecision
 from openhat.patients.lifecycle import ExitReason, PatientStatus
-from openhat.patients.models import Sex
+from openhat.patients.models import Patient, Sex
 from openhat.patients.services import change_status, clinic_today, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
 
@@ -130,8 +134,13 @@ def _load_patients(
         patient = register_patient(
             actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on
         )
+        assessed_on = referred_on
         for step, days_later in _path_to(target, rng):
             when = min(referred_on + timedelta(days=days_later), today)
+            if step == PatientStatus.ENROLLED:
+                _enrol(patient, staff, identity, assessed_on=assessed_on, start=when)
+                patient.refresh_from_db()
+                continue
             patient = change_status(
                 actor=physician,
                 patient=patient,
@@ -140,12 +149,78 @@ def _load_patients(
                 exit_reason=next(exits) if step == PatientStatus.EXITED else "",
                 note=_note_for(step),
             )
+            if step == PatientStatus.ASSESSING:
+                assessed_on = when
         if patient.status in (PatientStatus.ENROLLED, PatientStatus.SUSPENDED):
             upload_photo(
                 actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng)
             )
         if progress is not None:
             progress(index, len(targets))
+
+
+def _eligible_facts(identity: IdentityInput, assessed_on: date, seed: int) -> FactsInput:
+    """Facts meeting the Swiss criteria [S1]: two failed or abandoned earlier treatments."""
+    rng = random.Random(seed)  # its own generator, so the demo's other draws stay as they were
+    methadone_start = assessed_on - timedelta(days=rng.randint(1500, 2500))
+    methadone_end = methadone_start + timedelta(days=rng.randint(200, 600))
+    second_start = methadone_end + timedelta(days=rng.randint(60, 300))
+    return FactsInput(
+        date_of_birth=identity.date_of_birth,
+        years_dependent=Decimal(rng.randint(4, 15)),
+        years_injecting=Decimal(rng.randint(3, 12)),
+        prior_treatments=[
+            PriorTreatmentInput(
+                "methadone",
+                methadone_start,
+                methadone_end,
+                "failed",
+                Decimal(rng.randint(6, 14) * 10),
+            ),
+            PriorTreatmentInput(
+                rng.choice(["buprenorphine", "srom", "residential"]),
+                second_start,
+                second_start + timedelta(days=rng.randint(30, 200)),
+                "abandoned",
+            ),
+        ],
+        heroin_route="injecting",
+        share_of_days_injecting_last_90=Decimal(rng.randint(60, 100)),
+        flags={"severe_heroin_dependence": True, "has_deficits": True},
+        use_pattern="Street heroin, injecting two to four times a day (synthetic).",
+        health_and_social_problems="Hepatitis C; unstable housing (synthetic).",
+    )
+
+
+def _enrol(
+    patient: Patient,
+    staff: dict[str, User],
+    identity: IdentityInput,
+    *,
+    assessed_on: date,
+    start: date,
+) -> None:
+    """Assessment, treatment consent and federal licence on the assessment day; then enrolment."""
+    physician, nurse = staff[Role.PHYSICIAN.value], staff[Role.NURSE.value]
+    enrolment_services.assess_eligibility(
+        actor=physician,
+        patient=patient,
+        facts=_eligible_facts(identity, assessed_on, DEMO_SEED + patient.number),
+        decision=PhysicianDecision.ELIGIBLE,
+        assessed_on=assessed_on,
+    )
+    enrolment_services.record_consent(
+        actor=nurse, patient=patient, kind=ConsentKind.TREATMENT, given_on=assessed_on
+    )
+    enrolment_services.record_licence(
+        actor=physician,
+        patient=patient,
+        number=f"BAG-DEMO-{patient.number:04d}",
+        authority="Federal Office of Public Health (synthetic)",
+        valid_from=assessed_on,
+        valid_until=assessed_on + timedelta(days=2 * 365),
+    )
+    enrolment_services.enrol(actor=physician, patient=patient, start_date=start)
 
 
 def _path_to(target: str, rng: random.Random) -> list[tuple[str, int]]:
