@@ -374,7 +374,7 @@ def supersede_order(
             # create a version N+1. Under the line's lock the second one sees that the version
             # it changed is no longer current and gets a Conflict.
             locked = (
-                OrderLine.objects.select_for_update()
+                OrderLine.objects.select_for_update(of=("self",))
                 .select_related("current_version", "clinic", "patient")
                 .get(pk=line.pk)
             )
