@@ -215,7 +215,9 @@ CONTENT_SECURITY_POLICY = {
 
 # An order ending within this many days is flagged on the chart and the clinic's order list
 # (expired prescriptions are pharmacists' most common reason to refuse a dose).
-OPENHAT_ORDER_EXPIRY_WARNING_DAYS = env_int("OPENHAT_ORDER_EXPIRY_WARNING_DAYS", 3, minimum=1, maximum=60)
+OPENHAT_ORDER_EXPIRY_WARNING_DAYS = env_int(
+    "OPENHAT_ORDER_EXPIRY_WARNING_DAYS", 3, minimum=1, maximum=60
+)
 
 # --- identity photos -----------------------------------------------------------------------------
 OPENHAT_PHOTO_MAX_BYTES = env_int(

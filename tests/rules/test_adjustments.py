@@ -187,3 +187,13 @@ def test_the_decision_summary_lists_a_loosened_share() -> None:
     )
     decision = decide(context(preset=looser, history=STABLE, alcohol="0.15"))
     assert any("alcohol.reduce_by_fraction_min" in text for text in decision.loosened)
+
+
+def test_adjustments_take_decimals_as_well_as_text() -> None:
+    from decimal import Decimal
+
+    assert tighten(protocol(), "dam.daily_max_mg", Decimal("800")).number("dam.daily_max_mg") == 800
+    looser = loosen(
+        protocol(), "dam.daily_max_mg", Decimal("1200"), reason="trial", approved_by="dr_a"
+    )
+    assert looser.number("dam.daily_max_mg") == 1200

@@ -167,7 +167,7 @@ def _decimal(file: str, key: str, raw: object) -> Decimal:
         raise PresetError(file, key, f"value {raw!r} is not a number")
     if isinstance(raw, float):
         raw = repr(raw)  # TOML floats: take the digits as written, never binary float arithmetic
-    if not isinstance(raw, int | str):
+    if not isinstance(raw, int | str | Decimal):
         raise PresetError(file, key, f"value {raw!r} is not a number")
     try:
         number = Decimal(raw)
