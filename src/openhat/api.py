@@ -93,7 +93,9 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.code, exc.message, exc.field, exc.status_code)
+    # as_dict: {code, message, field}, plus what a subclass adds (an order refused by the preset
+    # carries the engine's findings, so a client can show them).
+    return api.create_response(request, exc.as_dict(), status=exc.status_code)
 
 
 def _field_of(location: Any) -> str | None:
@@ -165,10 +167,16 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 def _register_routers() -> None:
     from openhat.clinics.api import router as clinics_router
+    from openhat.enrolment.api import router as enrolment_router
+    from openhat.fhir.api import router as fhir_router
     from openhat.patients.api import router as patients_router
+    from openhat.prescribing.api import router as prescribing_router
 
     api.add_router("/", clinics_router)
     api.add_router("/patients", patients_router)
+    api.add_router("/", enrolment_router)
+    api.add_router("/", prescribing_router)
+    api.add_router("/", fhir_router)
 
 
 _register_routers()

@@ -1,0 +1,228 @@
+"""Eligibility, licences, consents and enrolment over JSON (issue 4, items 1-3).
+
+Every handler validates with a schema, checks the role through patients.access.patient_for (a
+patient of another clinic is "not found"), calls one enrolment service and returns its result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from openhat.clinics.api import caller
+from openhat.clinics.roles import Capability
+from openhat.core.errors import NotFound
+from openhat.enrolment import services
+from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
+from openhat.enrolment.models import (
+    Consent,
+    EligibilityAssessment,
+    Enrolment,
+    PatientLicence,
+    PhysicianDecision,
+)
+from openhat.enrolment.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    ConsentIn,
+    ConsentOut,
+    EnrolIn,
+    EnrolmentOut,
+    FactsIn,
+    LicenceIn,
+    LicenceOut,
+    RevocationIn,
+)
+from openhat.patients.access import patient_for
+from openhat.patients.schemas import ErrorOut
+
+router = Router(tags=["enrolment"])
+
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+PATIENT = "/patients/{slug:code}"
+
+
+def _facts_input(facts: FactsIn) -> FactsInput:
+    return FactsInput(
+        date_of_birth=facts.date_of_birth,
+        years_dependent=facts.years_dependent,
+        years_opioid_use=facts.years_opioid_use,
+        years_injecting=facts.years_injecting,
+        prior_treatments=None
+        if facts.prior_treatments is None
+        else [
+            PriorTreatmentInput(
+                kind=item.kind,
+                started_on=item.started_on,
+                ended_on=item.ended_on,
+                outcome=item.outcome,
+                max_daily_dose_mg=item.max_daily_dose_mg,
+            )
+            for item in facts.prior_treatments
+        ],
+        methadone_doses=None
+        if facts.methadone_doses is None
+        else [
+            MethadoneDoseInput(
+                started_on=item.started_on,
+                ended_on=item.ended_on,
+                daily_dose_mg=item.daily_dose_mg,
+            )
+            for item in facts.methadone_doses
+        ],
+        heroin_route=facts.heroin_route,
+        share_of_days_injecting_last_90=facts.share_of_days_injecting_last_90,
+        flags=dict(facts.flags),
+        use_pattern=facts.use_pattern,
+        health_and_social_problems=facts.health_and_social_problems,
+    )
+
+
+@router.get(
+    f"{PATIENT}/eligibility",
+    response={200: list[AssessmentOut], **ERRORS},
+    summary="Eligibility assessments, every version, each with the engine's result and sources",
+)
+def list_assessments(request: HttpRequest, code: str) -> Any:
+    patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
+    return (
+        EligibilityAssessment.objects.filter(patient=patient)
+        .select_related("signed_by")
+        .order_by("version")
+    )
+
+
+@router.post(
+    f"{PATIENT}/eligibility",
+    response={201: AssessmentOut, **ERRORS},
+    summary="Sign an eligibility assessment (the next version): facts, decision, exception reason",
+    description=(
+        f"Physicians only. `decision` is one of {', '.join(PhysicianDecision.values)}; "
+        "'exception' needs `exception_reason`. The engine's criteria are run on the facts and "
+        "stored with the signed decision; a decision the criteria contradict is refused."
+    ),
+)
+def sign_assessment(
+    request: HttpRequest, code: str, payload: AssessmentIn
+) -> Status[EligibilityAssessment]:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
+    assessment = services.assess_eligibility(
+        actor=user,
+        patient=patient,
+        facts=_facts_input(payload.facts),
+        decision=payload.decision,
+        exception_reason=payload.exception_reason,
+        assessed_on=payload.assessed_on,
+    )
+    return Status(201, assessment)
+
+
+@router.get(
+    f"{PATIENT}/licences",
+    response={200: list[LicenceOut], **ERRORS},
+    summary="Patient licences (CH: the federal licence), oldest first",
+)
+def list_licences(request: HttpRequest, code: str) -> Any:
+    patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
+    return PatientLicence.objects.filter(patient=patient).order_by("valid_from", "id")
+
+
+@router.post(
+    f"{PATIENT}/licences",
+    response={201: LicenceOut, **ERRORS},
+    summary="Record a patient licence (number, authority, validity)",
+)
+def record_licence(request: HttpRequest, code: str, payload: LicenceIn) -> Status[PatientLicence]:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
+    licence = services.record_licence(
+        actor=user,
+        patient=patient,
+        number=payload.number,
+        authority=payload.authority,
+        valid_from=payload.valid_from,
+        valid_until=payload.valid_until,
+    )
+    return Status(201, licence)
+
+
+@router.get(
+    f"{PATIENT}/consents",
+    response={200: list[ConsentOut], **ERRORS},
+    summary="Consents (treatment, research, release of information) with any revocation",
+)
+def list_consents(request: HttpRequest, code: str) -> Any:
+    patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
+    return (
+        Consent.objects.filter(patient=patient)
+        .select_related("revocation")
+        .order_by("given_on", "id")
+    )
+
+
+@router.post(
+    f"{PATIENT}/consents",
+    response={201: ConsentOut, **ERRORS},
+    summary="Record a consent",
+    description=(
+        "A release of information (US 42 CFR Part 2 style) needs `recipient`, `purpose`, "
+        "`expires_on` and `covers`; counselling notes need a consent of their own. An expiry in "
+        "the past is refused."
+    ),
+)
+def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status[Consent]:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
+    consent = services.record_consent(
+        actor=user,
+        patient=patient,
+        kind=payload.kind,
+        given_on=payload.given_on,
+        expires_on=payload.expires_on,
+        recipient=payload.recipient,
+        purpose=payload.purpose,
+        covers=[str(item) for item in payload.covers],
+        note=payload.note,
+    )
+    return Status(201, consent)
+
+
+@router.post(
+    f"{PATIENT}/consents/{{int:consent_id}}/revoke",
+    response={200: ConsentOut, **ERRORS},
+    summary="Record that the patient revoked a consent (from today; the consent row stays)",
+)
+def revoke_consent(
+    request: HttpRequest, code: str, consent_id: int, payload: RevocationIn
+) -> Consent:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
+    consent = Consent.objects.filter(patient=patient, pk=consent_id).first()
+    if consent is None:
+        raise NotFound("consent_not_found", "This patient has no such consent.", "consent_id")
+    revocation = services.revoke_consent(actor=user, consent=consent, reason=payload.reason)
+    return revocation.consent
+
+
+@router.post(
+    f"{PATIENT}/enrol",
+    response={201: EnrolmentOut, **ERRORS},
+    summary="Enrol a patient being assessed, from a start date",
+    description=(
+        "Needs a signed eligibility assessment (eligible, or by exception), a treatment consent "
+        "that holds on the start date and, where the preset requires it, a valid licence."
+    ),
+)
+def enrol(request: HttpRequest, code: str, payload: EnrolIn) -> Status[Enrolment]:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
+    return Status(201, services.enrol(actor=user, patient=patient, start_date=payload.start_date))
