@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
 from openhat.audit.models import AuditEvent
 from openhat.audit.services import verify_chain
@@ -15,6 +19,11 @@ from openhat.simulate.demo_clinic import (
     PATIENT_COUNT,
     STATE_PLAN,
     load_demo_clinic,
+)
+from openhat.simulate.demo_orders import (
+    LOADER_DEVICE_NAME,
+    TITRATION_COUNT,
+    prescribed_daily_mg,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +63,21 @@ def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
 
 
 def test_loading_the_demo_twice_adds_nothing(capsys):
+    from openhat.prescribing.models import OrderEvent, OrderVersion
+
+    def counts() -> tuple[int, ...]:
+        return (
+            Patient.objects.count(),
+            StatusChange.objects.count(),
+            OrderVersion.objects.count(),
+            OrderEvent.objects.count(),
+        )
+
     call_command("load_demo")
-    counts = (Patient.objects.count(), StatusChange.objects.count(), AuditEvent.objects.count())
+    loaded = counts()
+    assert loaded[2] > 0
     call_command("load_demo")
-    assert (Patient.objects.count(), StatusChange.objects.count()) == counts[:2]
+    assert counts() == loaded
     assert Patient.objects.filter(clinic__code=DEMO_CLINIC_CODE).count() == PATIENT_COUNT
     assert "already loaded" in capsys.readouterr().out
 
@@ -68,3 +88,80 @@ def test_demo_command_prepares_without_serving(capsys):
     for role in Role:
         assert f"demo-{role.value.replace('_', '-')}" in output
     assert "http://127.0.0.1:8000/" in output
+
+
+def test_demo_orders_are_signed_calibrated_and_follow_the_patients():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from openhat.prescribing.models import OrderLine, OrderState
+    from openhat.prescribing.services import active_orders, expiring_orders
+
+    result = load_demo_clinic()
+    clinic = result.clinic
+    lines = OrderLine.objects.filter(clinic=clinic).select_related("current_version", "patient")
+    # Every order was signed by the demo physician with a verified second factor.
+    for line in lines:
+        version = line.current_version
+        assert version is not None and version.signed_by.username == "demo-physician"
+        assert version.second_factor_verified_at is not None
+        assert version.preset_key == "ch-diaphin" and version.preset_loosenings == []
+    # Every enrolled patient has an order in force.
+    enrolled = Patient.objects.filter(clinic=clinic, status="enrolled")
+    for patient in enrolled:
+        assert active_orders(patient), patient.client_code
+    active_lines = [line for line in lines if line.state == OrderState.ACTIVE]
+    assert {line.patient.status for line in active_lines} == {"enrolled"}
+    active = [v for line in active_lines if (v := line.current_version) is not None]
+    # Maintenance DAM: three sessions, ranges around 150 mg, at most 1,000 mg a day; the mean
+    # prescribed daily dose near NAOMI's 454 mg [S13].
+    maintenance = [v for v in active if v.drug == "dam" and v.phase == "maintenance"]
+    assert len(maintenance) >= 8
+    for version in maintenance:
+        assert version.sessions_per_day == 3 and version.routes == ["iv"]
+        assert version.dose_min_mg < version.dose_max_mg <= version.daily_max_mg <= 1000
+    mean = sum((prescribed_daily_mg(v) for v in maintenance), Decimal(0)) / len(maintenance)
+    assert abs(mean - Decimal(454)) <= Decimal(454) * Decimal("0.15"), mean
+    # Oral night cover: evening methadone (at most 150 mg beside DAM) or SROM.
+    night = [v for v in active if v.drug in ("methadone", "srom")]
+    assert len(night) >= len(enrolled) // 2
+    assert all(v.windows == ["evening"] and v.routes == ["oral"] for v in night)
+    assert all(v.daily_max_mg <= 150 for v in night if v.drug == "methadone")
+    # Titration: recent, with a range to titrate within.
+    titration = [v for v in active if v.drug == "dam" and v.phase == "titration"]
+    assert len(titration) == TITRATION_COUNT
+    for version in titration:
+        assert version.dose_min_mg <= 15 < 100 <= version.dose_max_mg
+        assert version.ends_at is not None
+        assert (version.ends_at - version.starts_at).days <= 14
+        assert version.starts_at >= timezone.now() - timedelta(days=10)  # started recently
+    assert expiring_orders(clinic)  # one order is due for renewal: the flag shows
+    # Suspended patients' orders are suspended, exited patients' orders stopped.
+    for status, state in (("suspended", OrderState.SUSPENDED), ("exited", OrderState.STOPPED)):
+        patients = Patient.objects.filter(clinic=clinic, status=status)
+        assert patients
+        for patient in patients:
+            states = set(OrderLine.objects.filter(patient=patient).values_list("state", flat=True))
+            assert states == {state}, patient.client_code
+    # The loader's own signing device is gone; the physician's authenticator is unused.
+    assert not TOTPDevice.objects.filter(name=LOADER_DEVICE_NAME).exists()
+    device = TOTPDevice.objects.get(user__username="demo-physician")
+    assert device.confirmed and device.drift == 0 and device.last_t == -1
+    assert verify_chain(AuditEvent, "audit_event")[1] is None
+
+
+def test_the_demo_physician_can_sign_with_the_printed_authenticator_after_loading():
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from openhat.prescribing.services import OrderInput, sign_order
+
+    result = load_demo_clinic()
+    physician = User.objects.get(username="demo-physician")
+    device = TOTPDevice.objects.get(user=physician)
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    patient = Patient.objects.filter(clinic=result.clinic, status="enrolled").first()
+    assert patient is not None
+    order = OrderInput(
+        drug="srom", routes=["oral"], dose_min=100, sessions_per_day=1, daily_max=100
+    )
+    assert sign_order(actor=physician, patient=patient, order=order, totp_code=f"{code:06d}")

@@ -1,5 +1,9 @@
 """The demo clinic: one clinic, a staff member per role, 30 synthetic patients in varied states.
 
+Enrolled patients get orders signed by the demo physician (demo_orders: DAM maintenance near
+NAOMI's mean, oral night cover, a few in titration); suspended and exited patients' orders are
+suspended or stopped with them.
+
 Everything goes through the services, so the demo has the same audit trail real use would have.
 Loading is idempotent: a second run finds the clinic and changes nothing.
 """
@@ -29,6 +33,8 @@ from openhat.patients.lifecycle import ExitReason, PatientStatus
 from openhat.patients.models import Patient, Sex
 from openhat.patients.services import change_status, clinic_today, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
+from openhat.prescribing.models import OrderLine
+from openhat.simulate.demo_orders import DemoPrescriber, Plan, plan_for_enrolled
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -98,11 +104,13 @@ def load_demo_clinic(progress: Callable[[int, int], None] | None = None) -> Demo
             )
             add_membership(actor=None, user=user, clinic=clinic, role=role)
             staff[role.value] = user
+        _load_patients(clinic, staff, rng, progress)
+        # After the patients: the physician's orders were signed with the loader's own
+        # authenticator (demo_orders.LoaderAuthenticator), deleted by now; this one is untouched.
         for role in (Role.PHYSICIAN, Role.PHARMACIST):
             TOTPDevice.objects.create(
                 user=staff[role.value], name="demo authenticator", confirmed=True
             )
-        _load_patients(clinic, staff, rng, progress)
         record_event(
             AuditCode.DEMO_CLINIC_LOADED,
             actor=None,
@@ -123,8 +131,19 @@ def _load_patients(
     targets = [status for status, count in STATE_PLAN for _ in range(count)]
     rng.shuffle(targets)
     exits = iter(EXIT_REASONS)
+    prescriber = DemoPrescriber.start(physician, DEMO_SEED + 1, today)
+    enrolled_seen = 0
     for index, target in enumerate(targets, start=1):
         referred_on = today - timedelta(days=rng.randint(20, 720))
+        plan = Plan.MAINTENANCE
+        if target == PatientStatus.ENROLLED:
+            plan = plan_for_enrolled(enrolled_seen)
+            enrolled_seen += 1
+        if plan == Plan.TITRATION:
+            # Titration happens in the first days: these patients were referred a few weeks ago
+            # and enrolled in the last days (below).
+            referred_on = today - timedelta(days=prescriber.rng.randint(30, 40))
+        lines: list[OrderLine] = []
         identity = IdentityInput(
             legal_name=f"Demo Patient {index:02d}",
             date_of_birth=date(rng.randint(1960, 1998), rng.randint(1, 12), rng.randint(1, 28)),
@@ -138,15 +157,25 @@ def _load_patients(
         for step, days_later in _path_to(target, rng):
             when = min(referred_on + timedelta(days=days_later), today)
             if step == PatientStatus.ENROLLED:
+                if plan == Plan.TITRATION:
+                    when = today - timedelta(days=prescriber.rng.randint(1, 9))
                 _enrol(patient, staff, identity, assessed_on=assessed_on, start=when)
                 patient.refresh_from_db()
+                lines = prescriber.prescribe(
+                    patient, plan, when, stays_active=target == PatientStatus.ENROLLED
+                )
                 continue
+            exit_reason = next(exits) if step == PatientStatus.EXITED else ""
+            if step == PatientStatus.SUSPENDED:
+                prescriber.suspend(lines)
+            elif step == PatientStatus.EXITED:
+                prescriber.stop(lines, ExitReason(exit_reason).label.lower())
             patient = change_status(
                 actor=physician,
                 patient=patient,
                 to_status=step,
                 effective_date=when,
-                exit_reason=next(exits) if step == PatientStatus.EXITED else "",
+                exit_reason=exit_reason,
                 note=_note_for(step),
             )
             if step == PatientStatus.ASSESSING:
@@ -157,6 +186,7 @@ def _load_patients(
             )
         if progress is not None:
             progress(index, len(targets))
+    prescriber.finish()
 
 
 def _eligible_facts(identity: IdentityInput, assessed_on: date, seed: int) -> FactsInput:
