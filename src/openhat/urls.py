@@ -7,6 +7,9 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("openhat.clinics.urls")),
     path("patients/", include("openhat.patients.urls")),
+    path("patients/", include("openhat.enrolment.urls")),
+    path("patients/", include("openhat.prescribing.urls")),
+    path("orders/", include("openhat.prescribing.clinic_urls")),
     path("audit/", include("openhat.audit.urls")),
     path("api/", api.urls),
 ]

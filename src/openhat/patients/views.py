@@ -30,6 +30,7 @@ from openhat.patients.forms import (
     StatusChangeForm,
 )
 from openhat.patients.lifecycle import ExitReason, PatientStatus, allowed_next
+from openhat.patients.models import Patient
 
 PATIENTS_PER_PAGE = 50
 
@@ -110,8 +111,24 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
             "history": patient.status_changes.select_related("actor").order_by("-at", "-id"),
             "can_edit": role_can(membership.role, Capability.EDIT_PATIENTS),
             "can_change_status": role_can(membership.role, Capability.CHANGE_STATUS),
+            **_clinical_sections(patient, membership.role),
         },
     )
+
+
+def _clinical_sections(patient: Patient, role: str) -> dict[str, Any]:
+    """Eligibility, consents and orders, for the roles that read clinical records."""
+    if not role_can(role, Capability.VIEW_CLINICAL):
+        return {"clinical": False}
+    # Imported here: the enrolment and prescribing apps build on patients, not the reverse.
+    from openhat.enrolment.views import chart_sections as enrolment_sections
+    from openhat.prescribing.views import chart_sections as order_sections
+
+    return {
+        "clinical": True,
+        **enrolment_sections(patient, role),
+        **order_sections(patient, role),
+    }
 
 
 @login_required
