@@ -15,7 +15,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -28,9 +28,11 @@ from PIL import Image
 
 from openhat.api import api
 from openhat.clinics.services import create_api_token
+from openhat.enrolment.models import Consent
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today, upload_photo
-from tests.access.api import API_CASES, NEEDS_PHOTO
+from openhat.prescribing.services import sign_order, suspend_order
+from tests.access.api import API_CASES, NEEDS_PHOTO, PREPARE
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.conftest import (
     Personas,
@@ -40,6 +42,14 @@ from tests.conftest import (
     register_zrh_patient,
     sign_in,
 )
+from tests.enrolment.helpers import (
+    assess,
+    licence,
+    ready_for_enrolment,
+    to_assessing,
+    treatment_consent,
+)
+from tests.prescribing.conftest import dam, totp_code
 
 OUTSIDER = "outsider"
 ZRH_ROLES = sorted(ALL_ROLES)
@@ -168,6 +178,10 @@ class World:
     personas: Personas
     patient: Patient
     other_patient: Patient
+    prepared: dict[str, str] = field(default_factory=dict)  # {line_id}, {consent_id}
+    # A second ZRH patient, being assessed with everything enrolment needs, with an active and a
+    # suspended order ({ready_code}, {consent_id}, {line_id}, {suspended_line_id}).
+    ready: Ready
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -175,11 +189,22 @@ class World:
         clinic = (
             self.personas.other_clinic.code if record_of == "OUT" else self.personas.clinic.code
         )
+        if "{totp}" in text:
+            text = text.replace("{totp}", totp_code(self.personas[role]))
         if "{token_id}" in text:
             token, _ = create_api_token(actor=self.personas[role], name="matrix token to revoke")
             text = text.replace("{token_id}", str(token.pk))
+        ready_code = self.other_patient.client_code if record_of == "OUT" else self.ready.code
+        if "{totp}" in text:
+            text = text.replace("{totp}", totp_code(self.personas[role]))
+        for placeholder, value in self.prepared.items():
+            text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
+            .replace("{ready_code}", ready_code)
+            .replace("{consent_id}", str(self.ready.consent_id))
+            .replace("{line_id}", str(self.ready.line_id))
+            .replace("{suspended_line_id}", str(self.ready.suspended_line_id))
             .replace("{other_code}", self.other_patient.client_code)
             .replace("{clinic}", clinic)
             .replace("{today}", clinic_today(self.personas.clinic).isoformat())
@@ -197,6 +222,56 @@ class World:
         if isinstance(value, list):
             return [self.fill_data(item, role, record_of=record_of) for item in value]
         return value
+
+
+@dataclass(frozen=True)
+class Ready:
+    code: str
+    consent_id: int
+    line_id: int
+    suspended_line_id: int
+
+
+def build_ready(personas: Personas) -> Ready:
+    """A patient being assessed, assessed eligible, consented and licensed, with an active DAM
+    order and a suspended one: what the enrolment and order pages need to succeed."""
+    physician = personas["physician"]
+    patient = ready_for_enrolment(register_zrh_patient(personas), physician)
+    consent = Consent.objects.get(patient=patient, kind="treatment")
+    active = sign_order(
+        actor=physician, patient=patient, order=dam(), totp_code=totp_code(physician)
+    )
+    suspended = sign_order(
+        actor=physician, patient=patient, order=dam(), totp_code=totp_code(physician)
+    )
+    suspend_order(actor=physician, line=suspended.line, reason="matrix: in hospital")
+    return Ready(patient.client_code, consent.pk, active.line_id, suspended.line_id)
+
+
+def prepare(world: World, case: RouteCase) -> None:
+    """Make what the case's route needs (tests/access/api.py PREPARE) for the ZRH patient."""
+    world.prepared = {}
+    step = PREPARE.get(case.route)
+    if step is None:
+        return
+    physician = world.personas["physician"]
+    patient = world.patient
+    if step == "consent":
+        consent = treatment_consent(patient, physician)
+        world.prepared["{consent_id}"] = str(consent.pk)
+        return
+    patient = to_assessing(patient, physician)
+    if step == "ready_to_enrol":
+        assess(patient, physician)
+        treatment_consent(patient, physician)
+        licence(patient, physician)
+    elif step in ("order", "suspended_order"):
+        version = sign_order(
+            actor=physician, patient=patient, order=dam(), totp_code=totp_code(physician)
+        )
+        if step == "suspended_order":
+            suspend_order(actor=physician, line=version.line, reason="matrix preparation")
+        world.prepared["{line_id}"] = str(version.line_id)
 
 
 def small_png() -> bytes:
@@ -218,7 +293,8 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             personas = build_personas()
             for role in [*ZRH_ROLES, OUTSIDER]:
                 confirmed_totp(personas[role])
-            yield World(personas, register_zrh_patient(personas), register_out_patient(personas))
+            patient = register_zrh_patient(personas)
+            yield World(personas, patient, register_out_patient(personas), build_ready(personas))
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -280,6 +356,7 @@ def test_role_gets_the_expected_answer(
 ) -> None:
     if case.route in NEEDS_PHOTO:
         upload_photo(actor=world.personas["nurse"], patient=world.patient, content=small_png())
+    prepare(world, case)
 
     response = send(signed_in(role), world, case, role)
 
@@ -308,6 +385,7 @@ def test_role_gets_the_expected_answer(
 def _names_a_zrh_record(case: RouteCase) -> bool:
     return (
         "{code}" in case.path
+        or "{ready_code}" in case.path
         or "{clinic}" in case.path
         or "{clinic}" in json.dumps(case.data, default=str)
     )
@@ -325,6 +403,7 @@ REVERSE = [
 def test_another_clinics_record_is_not_found(
     case: RouteCase, role: str, world: World, signed_in: Any
 ) -> None:
+    prepare(world, case)
     response = send(signed_in(role), world, case, role, record_of="OUT")
 
     assert response.status_code == 404, (

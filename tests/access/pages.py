@@ -18,6 +18,9 @@ PATIENT_EDITORS = frozenset({"physician", "nurse", "counsellor", "manager"})
 IDENTITY_READERS = frozenset({"physician", "nurse", "counsellor", "manager"})
 STATUS_CHANGERS = frozenset({"physician", "manager"})
 AUDIT_READERS = frozenset({"manager", "auditor"})
+PHYSICIANS = frozenset({"physician"})
+CONSENT_RECORDERS = frozenset({"physician", "nurse", "counsellor", "manager"})
+READY = ("{ready_code}",)
 
 OK = frozenset({200})
 REDIRECT = frozenset({302})
@@ -48,6 +51,37 @@ NEW_PATIENT = {
     "health_number": "",
     "idempotency_key": "matrix-new-patient-0001",
 }
+ELIGIBLE_FACTS = {
+    "date_of_birth": "1975-05-17",
+    "years_dependent": "12",
+    "years_injecting": "10",
+    "heroin_route": "injecting",
+    "flag_severe_heroin_dependence": "yes",
+    "flag_has_deficits": "yes",
+    "pt0_kind": "methadone",
+    "pt0_started_on": "2015-01-01",
+    "pt0_ended_on": "2016-06-30",
+    "pt0_outcome": "failed",
+    "pt1_kind": "residential",
+    "pt1_started_on": "2018-03-01",
+    "pt1_ended_on": "2018-05-31",
+    "pt1_outcome": "abandoned",
+    "action": "sign",
+    "decision": "eligible",
+}
+DAM_ORDER = {
+    "drug": "dam",
+    "routes": ["iv"],
+    "dose_unit": "mg",
+    "dose_min": "150",
+    "dose_max": "200",
+    "sessions_per_day": "2",
+    "daily_max": "400",
+    "phase": "maintenance",
+    "reason": "matrix",
+    "totp_code": "{totp}",
+}
+ORDER = "/patients/{ready_code}/orders/{line_id}"
 IDENTITY = {
     "legal_name": "Test Person Edited",
     "date_of_birth": "1975-05-17",
@@ -177,6 +211,161 @@ PAGE_CASES: list[RouteCase] = [
         REDIRECT,
         data={"photo": ReusablePhotoUpload()},
     ),
+    # --- enrolment (on {code}, referred; or {ready_code}, being assessed with every prerequisite)
+    RouteCase("enrolment:assess", "GET", "/patients/{code}/eligibility/", PHYSICIANS, OK),
+    RouteCase(
+        "enrolment:assess",
+        "POST",
+        "/patients/{code}/eligibility/",
+        PHYSICIANS,
+        REDIRECT,
+        data=ELIGIBLE_FACTS,
+    ),
+    RouteCase("enrolment:licence", "GET", "/patients/{code}/licence/", CONSENT_RECORDERS, OK),
+    RouteCase(
+        "enrolment:licence",
+        "POST",
+        "/patients/{code}/licence/",
+        CONSENT_RECORDERS,
+        REDIRECT,
+        data={
+            "number": "BAG-MATRIX-1",
+            "authority": "Federal Office of Public Health",
+            "valid_from": "{today}",
+            "valid_until": "2099-12-31",
+        },
+    ),
+    RouteCase("enrolment:consent", "GET", "/patients/{code}/consents/new/", CONSENT_RECORDERS, OK),
+    RouteCase(
+        "enrolment:consent",
+        "POST",
+        "/patients/{code}/consents/new/",
+        CONSENT_RECORDERS,
+        REDIRECT,
+        data={"kind": "treatment", "given_on": "{today}"},
+    ),
+    RouteCase(
+        "enrolment:revoke_consent",
+        "GET",
+        "/patients/{ready_code}/consents/{consent_id}/revoke/",
+        CONSENT_RECORDERS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "enrolment:revoke_consent",
+        "POST",
+        "/patients/{ready_code}/consents/{consent_id}/revoke/",
+        CONSENT_RECORDERS,
+        REDIRECT,
+        data={"reason": "The patient withdrew it."},
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "enrolment:enrol",
+        "GET",
+        "/patients/{ready_code}/enrol/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "enrolment:enrol",
+        "POST",
+        "/patients/{ready_code}/enrol/",
+        PHYSICIANS,
+        REDIRECT,
+        data={"start_date": "{today}"},
+        outsider_must_not_see=READY,
+    ),
+    # --- prescribing (the ready patient has an active and a suspended DAM order) --------------
+    RouteCase(
+        "prescribing:new_order",
+        "GET",
+        "/patients/{ready_code}/orders/new/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:new_order",
+        "POST",
+        "/patients/{ready_code}/orders/new/",
+        PHYSICIANS,
+        REDIRECT,
+        data=DAM_ORDER,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:change_order",
+        "GET",
+        f"{ORDER}/change/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:change_order",
+        "POST",
+        f"{ORDER}/change/",
+        PHYSICIANS,
+        REDIRECT,
+        data={**DAM_ORDER, "dose_min": "160", "expected_version": "1"},
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:suspend_order",
+        "GET",
+        f"{ORDER}/suspend/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:suspend_order",
+        "POST",
+        f"{ORDER}/suspend/",
+        PHYSICIANS,
+        REDIRECT,
+        data={"reason": "matrix: in hospital"},
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:resume_order",
+        "GET",
+        "/patients/{ready_code}/orders/{suspended_line_id}/resume/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:resume_order",
+        "POST",
+        "/patients/{ready_code}/orders/{suspended_line_id}/resume/",
+        PHYSICIANS,
+        REDIRECT,
+        data={"reason": "matrix: back", "totp_code": "{totp}"},
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:stop_order",
+        "GET",
+        f"{ORDER}/stop/",
+        PHYSICIANS,
+        OK,
+        outsider_must_not_see=READY,
+    ),
+    RouteCase(
+        "prescribing:stop_order",
+        "POST",
+        f"{ORDER}/stop/",
+        PHYSICIANS,
+        REDIRECT,
+        data={"reason": "matrix: moved away"},
+        outsider_must_not_see=READY,
+    ),
+    # Each reader sees their own clinic's orders.
+    RouteCase("orders:list", "GET", "/orders/", CHART_READERS, OK, outsider_status=OK),
     # --- audit (each reader sees their own clinic's trail) ------------------------------------
     RouteCase("audit:events", "GET", "/audit/", AUDIT_READERS, OK, outsider_status=OK),
     RouteCase(
