@@ -15,7 +15,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -32,7 +32,7 @@ from openhat.enrolment.models import Consent
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today, upload_photo
 from openhat.prescribing.services import sign_order, suspend_order
-from tests.access.api import API_CASES, NEEDS_PHOTO, PREPARE
+from tests.access.api import API_CASES, NEEDS_PHOTO
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.conftest import (
     Personas,
@@ -43,11 +43,7 @@ from tests.conftest import (
     sign_in,
 )
 from tests.enrolment.helpers import (
-    assess,
-    licence,
     ready_for_enrolment,
-    to_assessing,
-    treatment_consent,
 )
 from tests.prescribing.conftest import dam, totp_code
 
@@ -178,7 +174,6 @@ class World:
     personas: Personas
     patient: Patient
     other_patient: Patient
-    prepared: dict[str, str] = field(default_factory=dict)  # {line_id}, {consent_id}
     # A second ZRH patient, being assessed with everything enrolment needs, with an active and a
     # suspended order ({ready_code}, {consent_id}, {line_id}, {suspended_line_id}).
     ready: Ready
@@ -195,10 +190,6 @@ class World:
             token, _ = create_api_token(actor=self.personas[role], name="matrix token to revoke")
             text = text.replace("{token_id}", str(token.pk))
         ready_code = self.other_patient.client_code if record_of == "OUT" else self.ready.code
-        if "{totp}" in text:
-            text = text.replace("{totp}", totp_code(self.personas[role]))
-        for placeholder, value in self.prepared.items():
-            text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
             .replace("{ready_code}", ready_code)
@@ -246,32 +237,6 @@ def build_ready(personas: Personas) -> Ready:
     )
     suspend_order(actor=physician, line=suspended.line, reason="matrix: in hospital")
     return Ready(patient.client_code, consent.pk, active.line_id, suspended.line_id)
-
-
-def prepare(world: World, case: RouteCase) -> None:
-    """Make what the case's route needs (tests/access/api.py PREPARE) for the ZRH patient."""
-    world.prepared = {}
-    step = PREPARE.get(case.route)
-    if step is None:
-        return
-    physician = world.personas["physician"]
-    patient = world.patient
-    if step == "consent":
-        consent = treatment_consent(patient, physician)
-        world.prepared["{consent_id}"] = str(consent.pk)
-        return
-    patient = to_assessing(patient, physician)
-    if step == "ready_to_enrol":
-        assess(patient, physician)
-        treatment_consent(patient, physician)
-        licence(patient, physician)
-    elif step in ("order", "suspended_order"):
-        version = sign_order(
-            actor=physician, patient=patient, order=dam(), totp_code=totp_code(physician)
-        )
-        if step == "suspended_order":
-            suspend_order(actor=physician, line=version.line, reason="matrix preparation")
-        world.prepared["{line_id}"] = str(version.line_id)
 
 
 def small_png() -> bytes:
@@ -356,7 +321,6 @@ def test_role_gets_the_expected_answer(
 ) -> None:
     if case.route in NEEDS_PHOTO:
         upload_photo(actor=world.personas["nurse"], patient=world.patient, content=small_png())
-    prepare(world, case)
 
     response = send(signed_in(role), world, case, role)
 
@@ -403,7 +367,6 @@ REVERSE = [
 def test_another_clinics_record_is_not_found(
     case: RouteCase, role: str, world: World, signed_in: Any
 ) -> None:
-    prepare(world, case)
     response = send(signed_in(role), world, case, role, record_of="OUT")
 
     assert response.status_code == 404, (

@@ -8,6 +8,10 @@ Placeholders besides those of cases.py, filled by tests/test_role_matrix.py:
   {today}     (in data) the clinic's local date, ISO: a status change may not be in the future
   {token_id}  (in a path) an API token of the signed-in user
   {photo}     (a data value) a fresh small PNG upload
+  {totp}      (in data) the signed-in user's current authenticator code
+  {ready_code} a ZRH patient being assessed with every enrolment prerequisite, with an active
+              order {line_id}, a suspended order {suspended_line_id} and a treatment consent
+              {consent_id} (built by tests/test_role_matrix.py)
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ CHART_READERS = ALL_ROLES - {"researcher"}
 PATIENT_EDITORS = frozenset({"physician", "nurse", "counsellor", "manager"})
 IDENTITY_READERS = frozenset({"physician", "nurse", "counsellor", "manager"})
 STATUS_CHANGERS = frozenset({"physician", "manager"})
+CONSENT_RECORDERS = frozenset({"physician", "nurse", "counsellor", "manager"})
+PHYSICIANS = frozenset({"physician"})
 
 OK = frozenset({200})
 CREATED = frozenset({201})
@@ -35,6 +41,43 @@ IDENTITY = {
     "sex": "female",
     "health_number": "756.1234.5678.97",
 }
+
+ELIGIBLE_FACTS = {
+    "date_of_birth": "1975-05-17",
+    "years_dependent": "12",
+    "years_injecting": "10",
+    "prior_treatments": [
+        {
+            "kind": "methadone",
+            "started_on": "2015-01-01",
+            "ended_on": "2016-06-30",
+            "outcome": "failed",
+            "max_daily_dose_mg": "90",
+        },
+        {
+            "kind": "residential",
+            "started_on": "2018-03-01",
+            "ended_on": "2018-05-31",
+            "outcome": "abandoned",
+        },
+    ],
+    "heroin_route": "injecting",
+    "flags": {"severe_heroin_dependence": True, "has_deficits": True},
+}
+TITRATION_ORDER = {
+    "drug": "dam",
+    "routes": ["iv"],
+    "dose_min": "15",
+    "dose_max": "30",
+    "sessions_per_day": 2,
+    "daily_max": "60",
+    "phase": "titration",
+    "reason": "matrix titration",
+}
+PATIENT = "/api/patients/{code}"
+READY = "/api/patients/{ready_code}"
+READY_SECRETS = ("{code}", "{ready_code}")
+LINE_ROUTE = "api:POST /api/patients/{code}/orders/{line_id}"
 
 # Routes for which the ZRH patient gets an ID photo before the request.
 NEEDS_PHOTO = frozenset({"api:GET /api/patients/{code}/photo", "patients:photo"})
@@ -120,6 +163,146 @@ API_CASES: list[RouteCase] = [
         "GET",
         "/api/patients/{code}/photo",
         IDENTITY_READERS,
+        OK,
+    ),
+    # --- eligibility, licences, consents, enrolment ----------------------------------------------
+    RouteCase(
+        "api:GET /api/patients/{code}/eligibility",
+        "GET",
+        f"{PATIENT}/eligibility",
+        CHART_READERS,
+        OK,
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/eligibility",
+        "POST",
+        f"{PATIENT}/eligibility",
+        PHYSICIANS,
+        CREATED,
+        data={"facts": ELIGIBLE_FACTS, "decision": "eligible"},
+        json=True,
+    ),
+    RouteCase(
+        "api:GET /api/patients/{code}/licences", "GET", f"{PATIENT}/licences", CHART_READERS, OK
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/licences",
+        "POST",
+        f"{PATIENT}/licences",
+        CONSENT_RECORDERS,
+        CREATED,
+        data={
+            "number": "BAG-MATRIX-1",
+            "authority": "Federal Office of Public Health",
+            "valid_from": "{today}",
+            "valid_until": "2099-12-31",
+        },
+        json=True,
+    ),
+    RouteCase(
+        "api:GET /api/patients/{code}/consents", "GET", f"{PATIENT}/consents", CHART_READERS, OK
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/consents",
+        "POST",
+        f"{PATIENT}/consents",
+        CONSENT_RECORDERS,
+        CREATED,
+        data={"kind": "treatment", "given_on": "{today}"},
+        json=True,
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/consents/{consent_id}/revoke",
+        "POST",
+        f"{READY}/consents/{{consent_id}}/revoke",
+        CONSENT_RECORDERS,
+        OK,
+        data={"reason": "matrix revocation"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/enrol",
+        "POST",
+        f"{READY}/enrol",
+        PHYSICIANS,
+        CREATED,
+        data={"start_date": "{today}"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    # --- orders ---------------------------------------------------------------------------------
+    RouteCase("api:GET /api/patients/{code}/orders", "GET", f"{PATIENT}/orders", CHART_READERS, OK),
+    RouteCase(
+        "api:POST /api/patients/{code}/orders",
+        "POST",
+        f"{READY}/orders",
+        PHYSICIANS,
+        CREATED,
+        data={**TITRATION_ORDER, "totp_code": "{totp}"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        f"{LINE_ROUTE}/supersede",
+        "POST",
+        f"{READY}/orders/{{line_id}}/supersede",
+        PHYSICIANS,
+        CREATED,
+        data={**TITRATION_ORDER, "expected_version": 1, "totp_code": "{totp}"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        f"{LINE_ROUTE}/suspend",
+        "POST",
+        f"{READY}/orders/{{line_id}}/suspend",
+        PHYSICIANS,
+        OK,
+        data={"reason": "matrix suspension"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        f"{LINE_ROUTE}/resume",
+        "POST",
+        f"{READY}/orders/{{suspended_line_id}}/resume",
+        PHYSICIANS,
+        OK,
+        data={"reason": "matrix resumption", "totp_code": "{totp}"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        f"{LINE_ROUTE}/stop",
+        "POST",
+        f"{READY}/orders/{{line_id}}/stop",
+        PHYSICIANS,
+        OK,
+        data={"reason": "matrix stop"},
+        json=True,
+        outsider_must_not_see=READY_SECRETS,
+    ),
+    RouteCase(
+        "api:GET /api/orders/expiring",
+        "GET",
+        "/api/orders/expiring?clinic={clinic}",
+        CHART_READERS,
+        OK,
+    ),
+    # --- FHIR -----------------------------------------------------------------------------------
+    RouteCase(
+        "api:GET /api/patients/{code}/fhir/medication-requests",
+        "GET",
+        f"{PATIENT}/fhir/medication-requests",
+        CHART_READERS,
+        OK,
+    ),
+    RouteCase(
+        "api:GET /api/patients/{code}/fhir/consents",
+        "GET",
+        f"{PATIENT}/fhir/consents",
+        CHART_READERS,
         OK,
     ),
 ]
