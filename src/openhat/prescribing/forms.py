@@ -42,7 +42,9 @@ def _amount(label: str, required: bool = True) -> forms.CharField:
 def _totp() -> forms.CharField:
     return forms.CharField(
         label="Code from your authenticator app",
-        required=False,
+        # Required to sign; the message is the service's own, so page and API read the same.
+        required=True,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app to sign."},
         max_length=10,
         help_text="A fresh code is needed for every signature.",
         widget=forms.TextInput(
