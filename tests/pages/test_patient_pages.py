@@ -363,3 +363,20 @@ def test_pages_carry_no_inline_script_or_style(client_for: Any, patient: Patient
 def test_an_empty_post_shows_required_fields(client_for: Any, patient: Patient, path: str) -> None:
     response = client_for("physician").post(path.replace("{code}", patient.client_code), {})
     assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+def test_the_status_page_sends_enrolment_to_the_enrolment_page(
+    client_for, personas, patient
+) -> None:
+    from openhat.patients.services import change_status, clinic_today
+
+    change_status(
+        actor=personas["physician"],
+        patient=patient,
+        to_status="assessing",
+        effective_date=clinic_today(patient.clinic),
+    )
+    page = client_for("physician").get(f"/patients/{patient.client_code}/status/")
+    text = page.content.decode()
+    assert 'value="enrolled"' not in text
+    assert f"/patients/{patient.client_code}/enrol/" in text

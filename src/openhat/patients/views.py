@@ -188,9 +188,14 @@ def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
 @domain_errors_as_pages
 def change_status(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.CHANGE_STATUS)
-    form = StatusChangeForm(
-        request.POST if request.method == "POST" else None, allowed=allowed_next(patient.status)
-    )
+    # Enrolment has its own page, which checks assessment, consent and licence first.
+    enrol_elsewhere = patient.status == PatientStatus.ASSESSING
+    allowed = [
+        status
+        for status in allowed_next(patient.status)
+        if not (enrol_elsewhere and status == PatientStatus.ENROLLED)
+    ]
+    form = StatusChangeForm(request.POST if request.method == "POST" else None, allowed=allowed)
     needs_confirmation = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -223,6 +228,7 @@ def change_status(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "patient": patient,
             "needs_confirmation": needs_confirmation,
+            "enrol_elsewhere": enrol_elsewhere,
             "exit_reason_label": dict(ExitReason.choices).get(
                 form.cleaned_data.get("exit_reason", "")
             )
