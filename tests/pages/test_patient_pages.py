@@ -380,3 +380,14 @@ def test_the_status_page_sends_enrolment_to_the_enrolment_page(
     text = page.content.decode()
     assert 'value="enrolled"' not in text
     assert f"/patients/{patient.client_code}/enrol/" in text
+
+
+def test_pages_show_times_in_the_clinics_time_zone(client_for, patient) -> None:
+    from openhat.patients.models import StatusChange
+
+    recorded = StatusChange.objects.filter(patient=patient).get().at
+    local = recorded.astimezone(patient.clinic.zone)
+    text = client_for("nurse").get(f"/patients/{patient.client_code}/").content.decode()
+    assert local.strftime("%Y-%m-%d %H:%M") in text
+    if local.utcoffset():  # Zurich is never at UTC+0, so the UTC reading must not be shown
+        assert recorded.strftime("%Y-%m-%d %H:%M") not in text

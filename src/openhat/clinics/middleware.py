@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from openhat.clinics.access import active_memberships
@@ -33,7 +34,13 @@ class CurrentClinicMiddleware:
         request.memberships = memberships  # type: ignore[attr-defined]
         request.membership = chosen  # type: ignore[attr-defined]
         request.clinic = chosen.clinic if chosen else None  # type: ignore[attr-defined]
-        return self.get_response(request)
+        # Pages show times in the clinic's own time zone; storage stays UTC.
+        if chosen is not None:
+            timezone.activate(chosen.clinic.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class SecondFactorRequiredMiddleware:
