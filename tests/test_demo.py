@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from openhat.audit.models import AuditEvent
 from openhat.audit.services import verify_chain
-from openhat.clinics.models import StaffMembership
+from openhat.clinics.models import Clinic, StaffMembership
 from openhat.clinics.roles import Role
 from openhat.patients.models import Patient, StatusChange
 from openhat.simulate.demo_clinic import (
+    CANADA_CLINIC_CODE,
+    CANADA_PATIENT_COUNT,
+    CANADA_STATE_PLAN,
     DEMO_CLINIC_CODE,
     PATIENT_COUNT,
     STATE_PLAN,
@@ -76,10 +79,14 @@ def test_loading_the_demo_twice_adds_nothing(capsys):
     call_command("load_demo")
     loaded = counts()
     assert loaded[2] > 0
+    audit_events = AuditEvent.objects.count()
     call_command("load_demo")
     assert counts() == loaded
+    assert AuditEvent.objects.count() == audit_events
     assert Patient.objects.filter(clinic__code=DEMO_CLINIC_CODE).count() == PATIENT_COUNT
-    assert "already loaded" in capsys.readouterr().out
+    assert Patient.objects.filter(clinic__code=CANADA_CLINIC_CODE).count() == CANADA_PATIENT_COUNT
+    output = capsys.readouterr().out
+    assert "already loaded" in output and "VAN" in output and "ZRH" in output
 
 
 def test_demo_command_prepares_without_serving(capsys):
@@ -88,6 +95,7 @@ def test_demo_command_prepares_without_serving(capsys):
     for role in Role:
         assert f"demo-{role.value.replace('_', '-')}" in output
     assert "http://127.0.0.1:8000/" in output
+    assert "VAN" in output and "ZRH" in output and "clinic switcher" in output
 
 
 def test_demo_orders_are_signed_calibrated_and_follow_the_patients():
@@ -165,3 +173,82 @@ def test_the_demo_physician_can_sign_with_the_printed_authenticator_after_loadin
         drug="srom", routes=["oral"], dose_min=100, sessions_per_day=1, daily_max=100
     )
     assert sign_order(actor=physician, patient=patient, order=order, totp_code=f"{code:06d}")
+
+
+def test_the_canadian_demo_clinic_has_hdm_orders_near_naomis_mean():
+    from openhat.enrolment.models import Enrolment
+    from openhat.prescribing.models import OrderLine, OrderState
+    from openhat.prescribing.services import active_orders
+
+    result = load_demo_clinic()
+    clinic = Clinic.objects.get(code=CANADA_CLINIC_CODE)
+    assert [c.code for c in result.clinics] == [CANADA_CLINIC_CODE, DEMO_CLINIC_CODE]
+    assert clinic.jurisdiction_preset == "ca-crism" and clinic.dosing_preset == "ca-ioat"
+    assert clinic.time_zone == "America/Vancouver"
+    # The same demo staff, with the same role, in both clinics.
+    for role in Role:
+        clinics = set(
+            StaffMembership.objects.filter(user__username=result.staff[role.value]).values_list(
+                "clinic__code", "role"
+            )
+        )
+        assert clinics == {(DEMO_CLINIC_CODE, role.value), (CANADA_CLINIC_CODE, role.value)}
+    statuses = Counter(Patient.objects.filter(clinic=clinic).values_list("status", flat=True))
+    assert statuses == Counter({str(status): count for status, count in CANADA_STATE_PLAN})
+    # Enrolled under CRISM: eligible, consented, no licence (the preset requires none).
+    enrolled = Patient.objects.filter(clinic=clinic, status="enrolled")
+    for patient in enrolled:
+        enrolment = Enrolment.objects.get(patient=patient)
+        assert enrolment.assessment.decision == "eligible" and enrolment.licence is None
+        assert enrolment.assessment.preset_key == "ca-crism"
+        assert active_orders(patient), patient.client_code
+    lines = OrderLine.objects.filter(clinic=clinic).select_related("current_version")
+    assert {line.state for line in lines} == {OrderState.ACTIVE}
+    versions = [v for line in lines if (v := line.current_version) is not None]
+    for version in versions:
+        assert version.signed_by.username == "demo-physician"
+        assert version.second_factor_verified_at is not None
+        assert version.preset_key == "ca-ioat" and version.preset_loosenings == []
+    # HDM maintenance: three IV sessions, at most 500 mg a day (ca-ioat); the mean prescribed
+    # daily dose within 15% of NAOMI's 212.6 mg [S13].
+    hdm = [v for v in versions if v.drug == "hdm"]
+    assert len(hdm) >= 4 and all(v.phase == "maintenance" for v in hdm)
+    for version in hdm:
+        assert version.sessions_per_day == 3 and version.routes == ["iv"]
+        assert version.dose_min_mg < version.dose_max_mg <= version.daily_max_mg <= 500
+    mean = sum((prescribed_daily_mg(v) for v in hdm), Decimal(0)) / len(hdm)
+    naomi = Decimal("212.6")
+    assert abs(mean - naomi) <= naomi * Decimal("0.15"), mean
+    # One or two on DAM under ca-ioat; oral night cover beside (methadone at most 150 mg).
+    dam = [v for v in versions if v.drug == "dam"]
+    assert 1 <= len(dam) <= 2
+    assert all(v.daily_max_mg <= 1000 and v.phase == "maintenance" for v in dam)
+    night = [v for v in versions if v.drug in ("methadone", "srom")]
+    assert night and all(v.windows == ["evening"] and v.routes == ["oral"] for v in night)
+    assert all(v.daily_max_mg <= 150 for v in night if v.drug == "methadone")
+    assert verify_chain(AuditEvent, "audit_event")[1] is None
+
+
+def test_a_run_that_finds_a_clinic_missing_loads_it_and_keeps_the_printed_authenticator(
+    monkeypatch,
+):
+    """A database loaded before VAN existed gets VAN on the next run (stood in for here by a
+    second Canadian code); the authenticator printed earlier stays as it was."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from openhat.prescribing.services import active_orders
+    from openhat.simulate import demo_clinic
+
+    load_demo_clinic()
+    before = TOTPDevice.objects.get(user__username="demo-physician")
+    monkeypatch.setattr(demo_clinic, "CANADA_CLINIC_CODE", "VANB")
+    result = load_demo_clinic()
+    assert result.created and [c.code for c in result.clinics] == ["VANB", DEMO_CLINIC_CODE]
+    enrolled = Patient.objects.filter(clinic__code="VANB", status="enrolled")
+    assert enrolled and all(active_orders(patient) for patient in enrolled)
+    assert Patient.objects.filter(clinic__code=DEMO_CLINIC_CODE).count() == PATIENT_COUNT
+    after = TOTPDevice.objects.get(user__username="demo-physician")
+    assert (after.pk, after.key, after.confirmed) == (before.pk, before.key, True)
+    assert after.drift == 0 and after.last_t == -1
+    assert not TOTPDevice.objects.filter(name=LOADER_DEVICE_NAME).exists()
+    assert verify_chain(AuditEvent, "audit_event")[1] is None

@@ -1,11 +1,18 @@
-"""The demo clinic: one clinic, a staff member per role, 30 synthetic patients in varied states.
+"""The demo clinics: a staff member per role, working in two synthetic clinics.
 
-Enrolled patients get orders signed by the demo physician (demo_orders: DAM maintenance near
-NAOMI's mean, oral night cover, a few in titration); suspended and exited patients' orders are
-suspended or stopped with them.
+ZRH (Switzerland, ch-diaphin dosing): 30 synthetic patients in varied states. Enrolled patients
+get orders signed by the demo physician (demo_orders: DAM maintenance near NAOMI's mean, oral
+night cover, a few in titration); suspended and exited patients' orders are suspended or stopped
+with them.
 
-Everything goes through the services, so the demo has the same audit trail real use would have.
-Loading is idempotent: a second run finds the clinic and changes nothing.
+VAN (Canada, CRISM eligibility, ca-ioat dosing): 8 synthetic patients, most on HDM maintenance
+near NAOMI's mean, one on DAM, a couple referred or being assessed; no patient licence (the
+CRISM preset requires none).
+
+The same demo staff are members of both clinics with the same role; the clinic switcher moves
+between them. Everything goes through the services, so the demo has the same audit trail real use
+would have. Loading is idempotent: each clinic is loaded once, and a run that finds both changes
+nothing (a database loaded before VAN existed gets VAN on the next run).
 """
 
 from __future__ import annotations
@@ -34,7 +41,12 @@ from openhat.patients.models import Patient, Sex
 from openhat.patients.services import change_status, clinic_today, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
-from openhat.simulate.demo_orders import DemoPrescriber, Plan, plan_for_enrolled
+from openhat.simulate.demo_orders import (
+    DemoPrescriber,
+    Plan,
+    canada_plan_for_enrolled,
+    plan_for_enrolled,
+)
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -51,11 +63,25 @@ STATE_PLAN: list[tuple[str, int]] = [
 ]
 EXIT_REASONS = [ExitReason.ORAL_OAT, ExitReason.DROPOUT, ExitReason.TRANSFER]
 
+CANADA_CLINIC_CODE = "VAN"
+CANADA_SEED = 20261123
+CANADA_PATIENT_COUNT = 8
+CANADA_DAM_COUNT = 1  # enrolled VAN patients on DAM; the others are on HDM
+CANADA_STATE_PLAN: list[tuple[str, int]] = [
+    (PatientStatus.REFERRED, 1),
+    (PatientStatus.ASSESSING, 1),
+    (PatientStatus.ENROLLED, 6),
+]
+DEMO_PATIENT_TOTAL = PATIENT_COUNT + CANADA_PATIENT_COUNT  # the progress bar's total
+
+Progress = Callable[[int, int], None]
+
 
 @dataclass
 class DemoResult:
-    clinic: Clinic
-    created: bool
+    clinic: Clinic  # ZRH, the larger demo clinic
+    created: bool  # whether this run loaded anything
+    clinics: list[Clinic] = field(default_factory=list)  # every demo clinic, by code
     staff: dict[str, str] = field(default_factory=dict)  # role -> username
     totp_secrets: dict[str, str] = field(default_factory=dict)  # username -> base32 secret
 
@@ -84,47 +110,106 @@ def _totp_secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
-def load_demo_clinic(progress: Callable[[int, int], None] | None = None) -> DemoResult:
-    existing = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
-    if existing is not None:
-        return _describe(existing, created=False)
-    rng = random.Random(DEMO_SEED)
+def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
+    """Load whichever demo clinic is missing (ZRH, then VAN); a run finding both adds nothing."""
+    zurich = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
+    canada = Clinic.objects.filter(code=CANADA_CLINIC_CODE).first()
+    if zurich is not None and canada is not None:
+        return _describe(zurich, canada, created=False)
+
+    def report(offset: int) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda done, _total: progress(offset + done, DEMO_PATIENT_TOTAL)
+
     with transaction.atomic():
-        clinic = create_clinic(
-            actor=None,
-            code=DEMO_CLINIC_CODE,
-            name="OpenHAT demo clinic (synthetic)",
-            time_zone="Europe/Zurich",
-            jurisdiction_preset="ch",
-        )
-        staff: dict[str, User] = {}
-        for role in Role:
-            user = User.objects.create_user(
-                username=demo_username(role.value), password=DEMO_PASSWORD
+        staff = _demo_staff()
+        # The loader signs with its own device (demo_orders.LoaderAuthenticator), which must be
+        # the physician's only confirmed one meanwhile: an authenticator printed by an earlier
+        # run (ZRH loaded before VAN existed) is set aside unchanged and restored afterwards.
+        set_aside = list(
+            TOTPDevice.objects.filter(user=staff[Role.PHYSICIAN.value], confirmed=True).values_list(
+                "pk", flat=True
             )
-            add_membership(actor=None, user=user, clinic=clinic, role=role)
-            staff[role.value] = user
-        _load_patients(clinic, staff, rng, progress)
+        )
+        TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=False)
+        if zurich is None:
+            zurich = _load_zurich(staff, report(0))
+        if canada is None:
+            canada = _load_canada(staff, report(PATIENT_COUNT))
+        TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=True)
         # After the patients: the physician's orders were signed with the loader's own
-        # authenticator (demo_orders.LoaderAuthenticator), deleted by now; this one is untouched.
+        # authenticator, deleted by now; the printed one is untouched.
         for role in (Role.PHYSICIAN, Role.PHARMACIST):
-            TOTPDevice.objects.create(
-                user=staff[role.value], name="demo authenticator", confirmed=True
-            )
-        record_event(
-            AuditCode.DEMO_CLINIC_LOADED,
-            actor=None,
-            clinic=clinic,
-            data={"patients": PATIENT_COUNT},
-        )
-    return _describe(clinic, created=True)
+            if not TOTPDevice.objects.filter(user=staff[role.value], confirmed=True).exists():
+                TOTPDevice.objects.create(
+                    user=staff[role.value], name="demo authenticator", confirmed=True
+                )
+    return _describe(zurich, canada, created=True)
+
+
+def _demo_staff() -> dict[str, User]:
+    """The demo user of each role, created on the first run (one account per role, used in
+    every demo clinic)."""
+    staff: dict[str, User] = {}
+    for role in Role:
+        username = demo_username(role.value)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+        staff[role.value] = user
+    return staff
+
+
+def _new_demo_clinic(
+    staff: dict[str, User], *, code: str, name: str, time_zone: str, jurisdiction: str
+) -> Clinic:
+    clinic = create_clinic(
+        actor=None, code=code, name=name, time_zone=time_zone, jurisdiction_preset=jurisdiction
+    )
+    for role in Role:
+        add_membership(actor=None, user=staff[role.value], clinic=clinic, role=role)
+    return clinic
+
+
+def _load_zurich(staff: dict[str, User], progress: Progress | None) -> Clinic:
+    clinic = _new_demo_clinic(
+        staff,
+        code=DEMO_CLINIC_CODE,
+        name="OpenHAT demo clinic (synthetic)",
+        time_zone="Europe/Zurich",
+        jurisdiction="ch",
+    )
+    _load_patients(clinic, staff, random.Random(DEMO_SEED), progress)
+    record_event(
+        AuditCode.DEMO_CLINIC_LOADED, actor=None, clinic=clinic, data={"patients": PATIENT_COUNT}
+    )
+    return clinic
+
+
+def _load_canada(staff: dict[str, User], progress: Progress | None) -> Clinic:
+    clinic = _new_demo_clinic(
+        staff,
+        code=CANADA_CLINIC_CODE,
+        name="OpenHAT demo clinic, Canada (synthetic)",
+        time_zone="America/Vancouver",
+        jurisdiction="ca-crism",  # dosing preset: ca-ioat, the Canadian default
+    )
+    _load_canada_patients(clinic, staff, random.Random(CANADA_SEED), progress)
+    record_event(
+        AuditCode.DEMO_CLINIC_LOADED,
+        actor=None,
+        clinic=clinic,
+        data={"patients": CANADA_PATIENT_COUNT},
+    )
+    return clinic
 
 
 def _load_patients(
     clinic: Clinic,
     staff: dict[str, User],
     rng: random.Random,
-    progress: Callable[[int, int], None] | None,
+    progress: Progress | None,
 ) -> None:
     nurse, physician = staff[Role.NURSE.value], staff[Role.PHYSICIAN.value]
     today = clinic_today(clinic)
@@ -159,7 +244,8 @@ def _load_patients(
             if step == PatientStatus.ENROLLED:
                 if plan == Plan.TITRATION:
                     when = today - timedelta(days=prescriber.rng.randint(1, 9))
-                _enrol(patient, staff, identity, assessed_on=assessed_on, start=when)
+                facts = _eligible_facts(identity, assessed_on, DEMO_SEED + patient.number)
+                _enrol(patient, staff, facts, assessed_on=assessed_on, start=when)
                 patient.refresh_from_db()
                 lines = prescriber.prescribe(
                     patient, plan, when, stays_active=target == PatientStatus.ENROLLED
@@ -187,6 +273,88 @@ def _load_patients(
         if progress is not None:
             progress(index, len(targets))
     prescriber.finish()
+
+
+def _load_canada_patients(
+    clinic: Clinic,
+    staff: dict[str, User],
+    rng: random.Random,
+    progress: Progress | None,
+) -> None:
+    """VAN: the CRISM path (assessment, treatment consent, no licence), then DAM or HDM."""
+    nurse, physician = staff[Role.NURSE.value], staff[Role.PHYSICIAN.value]
+    today = clinic_today(clinic)
+    targets = [status for status, count in CANADA_STATE_PLAN for _ in range(count)]
+    rng.shuffle(targets)
+    prescriber = DemoPrescriber.start(physician, CANADA_SEED + 1, today)
+    enrolled_seen = 0
+    for index, target in enumerate(targets, start=1):
+        referred_on = today - timedelta(days=rng.randint(20, 540))
+        identity = IdentityInput(
+            legal_name=f"Demo Patient Canada {index:02d}",
+            date_of_birth=date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28)),
+            sex=rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
+            health_number=f"DEMO-{rng.randint(1000000000, 9999999999)}",
+        )
+        patient = register_patient(
+            actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on
+        )
+        assessed_on = referred_on
+        for step, days_later in _path_to(target, rng):
+            when = min(referred_on + timedelta(days=days_later), today)
+            if step == PatientStatus.ENROLLED:
+                facts = _crism_facts(identity, assessed_on, CANADA_SEED + patient.number)
+                _enrol(patient, staff, facts, assessed_on=assessed_on, start=when, licence=False)
+                patient.refresh_from_db()
+                plan = canada_plan_for_enrolled(enrolled_seen, CANADA_DAM_COUNT)
+                enrolled_seen += 1
+                prescriber.prescribe(patient, plan, when, stays_active=True)
+                continue
+            patient = change_status(
+                actor=physician, patient=patient, to_status=step, effective_date=when
+            )
+            if step == PatientStatus.ASSESSING:
+                assessed_on = when
+        if patient.status == PatientStatus.ENROLLED:
+            upload_photo(
+                actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng)
+            )
+        if progress is not None:
+            progress(index, len(targets))
+    prescriber.finish()
+
+
+def _crism_facts(identity: IdentityInput, assessed_on: date, seed: int) -> FactsInput:
+    """Facts meeting the CRISM guideline [S12]: severe OUD, injecting now, oral OAT ineffective."""
+    rng = random.Random(seed)
+    methadone_start = assessed_on - timedelta(days=rng.randint(900, 2500))
+    methadone_end = methadone_start + timedelta(days=rng.randint(120, 700))
+    srom_start = methadone_end + timedelta(days=rng.randint(60, 300))
+    return FactsInput(
+        date_of_birth=identity.date_of_birth,
+        years_opioid_use=Decimal(rng.randint(5, 20)),
+        years_injecting=Decimal(rng.randint(3, 15)),
+        prior_treatments=[
+            PriorTreatmentInput(
+                "methadone",
+                methadone_start,
+                methadone_end,
+                "failed",
+                Decimal(rng.randint(8, 16) * 10),
+            ),
+            PriorTreatmentInput(
+                "srom", srom_start, srom_start + timedelta(days=rng.randint(30, 200)), "failed"
+            ),
+        ],
+        heroin_route="injecting",
+        flags={
+            "severe_oud": True,
+            "ongoing_illicit_injection": True,
+            "prior_oral_oat_ineffective": True,
+        },
+        use_pattern="Illicit fentanyl, injecting three to five times a day (synthetic).",
+        health_and_social_problems="Two non-fatal overdoses last year; homeless (synthetic).",
+    )
 
 
 def _eligible_facts(identity: IdentityInput, assessed_on: date, seed: int) -> FactsInput:
@@ -225,23 +393,28 @@ def _eligible_facts(identity: IdentityInput, assessed_on: date, seed: int) -> Fa
 def _enrol(
     patient: Patient,
     staff: dict[str, User],
-    identity: IdentityInput,
+    facts: FactsInput,
     *,
     assessed_on: date,
     start: date,
+    licence: bool = True,
 ) -> None:
-    """Assessment, treatment consent and federal licence on the assessment day; then enrolment."""
+    """Assessment, treatment consent and (where the preset requires one, as in CH) the patient
+    licence on the assessment day; then enrolment."""
     physician, nurse = staff[Role.PHYSICIAN.value], staff[Role.NURSE.value]
     enrolment_services.assess_eligibility(
         actor=physician,
         patient=patient,
-        facts=_eligible_facts(identity, assessed_on, DEMO_SEED + patient.number),
+        facts=facts,
         decision=PhysicianDecision.ELIGIBLE,
         assessed_on=assessed_on,
     )
     enrolment_services.record_consent(
         actor=nurse, patient=patient, kind=ConsentKind.TREATMENT, given_on=assessed_on
     )
+    if not licence:
+        enrolment_services.enrol(actor=physician, patient=patient, start_date=start)
+        return
     enrolment_services.record_licence(
         actor=physician,
         patient=patient,
@@ -283,8 +456,9 @@ def _note_for(step: str) -> str:
     return ""
 
 
-def _describe(clinic: Clinic, *, created: bool) -> DemoResult:
-    result = DemoResult(clinic=clinic, created=created)
+def _describe(zurich: Clinic, canada: Clinic, *, created: bool) -> DemoResult:
+    clinics = sorted([zurich, canada], key=lambda clinic: clinic.code)
+    result = DemoResult(clinic=zurich, created=created, clinics=clinics)
     for role in Role:
         result.staff[role.value] = demo_username(role.value)
     for device in TOTPDevice.objects.filter(

@@ -8,10 +8,12 @@ averages 454 mg. Most also get oral night cover in the evening: methadone (at mo
 beside DAM, the preset's limit [S16]) or slow-release oral morphine. A few recently enrolled
 patients are in titration (a wide range from the label's 15 mg first dose [S15]).
 
-HDM: the demo clinic uses the `ch-diaphin` dosing preset, which has rules for DAM only, so
-`sign_order` refuses an HDM order there (and should). Instead of an HDM arm the demo has a few
-patients on oral night cover only. The HDM calibration figure (212.6 mg) needs a clinic on a
-preset covering HDM and is not part of this demo.
+HDM: the Swiss demo clinic (ZRH) uses the `ch-diaphin` dosing preset, which has rules for DAM
+only, so `sign_order` refuses an HDM order there (and should); ZRH has a few patients on oral
+night cover only instead. The smaller Canadian demo clinic (VAN, `ca-ioat` preset) has the HDM
+arm: HDM IV three sessions a day with per-session doses averaging 71 mg, i.e. 213 mg/day, near
+NAOMI's mean prescribed maintenance daily dose of 212.6 mg [S13], each order within the preset's
+500 mg/day HDM maximum; and one or two DAM patients dosed as in ZRH.
 
 Second factor: `sign_order` checks a fresh TOTP code of the physician's confirmed device, and
 django-otp accepts each time step only once (replay protection), so signing dozens of orders in
@@ -50,7 +52,11 @@ LOADER_DEVICE_NAME = "demo loader (deleted when loading ends)"
 MAINTENANCE_SESSION_MG = (90, 110, 125, 135, 145, 150, 155, 165, 175, 190, 225)
 SESSIONS_PER_DAY = 3
 ALL_WINDOWS = ("morning", "midday", "evening")
-DAM_DAILY_CAP_MG = 1000  # the ch-diaphin preset's daily maximum [S13, S16]
+DAM_DAILY_CAP_MG = 1000  # the ch-diaphin and ca-ioat presets' daily maximum [S13, S16]
+# Per-session HDM doses (mg, the middle of each range) for maintenance patients in VAN; mean
+# 71 mg, i.e. 213 mg/day at three sessions (NAOMI's 212.6 mg [S13]).
+HDM_MAINTENANCE_SESSION_MG = (55, 80, 65, 95, 60)
+HDM_DAILY_CAP_MG = 500  # the ca-ioat preset's HDM daily maximum
 TITRATION_DAYS = 14
 TITRATION_COUNT = 3  # enrolled patients in titration (enrolled in the last days)
 ORAL_ONLY_COUNT = 2  # enrolled patients on oral night cover only (no HAT order; see above)
@@ -65,7 +71,8 @@ NIGHT_COVER_END = time(21, 0)
 
 class Plan(StrEnum):
     TITRATION = "titration"
-    MAINTENANCE = "maintenance"
+    MAINTENANCE = "maintenance"  # DAM
+    HDM_MAINTENANCE = "hdm_maintenance"
     ORAL_ONLY = "oral_only"
 
 
@@ -76,6 +83,11 @@ def plan_for_enrolled(position: int) -> Plan:
     if position < TITRATION_COUNT + ORAL_ONLY_COUNT:
         return Plan.ORAL_ONLY
     return Plan.MAINTENANCE
+
+
+def canada_plan_for_enrolled(position: int, dam_count: int) -> Plan:
+    """VAN's enrolled patients: the first `dam_count` on DAM, the others on HDM (maintenance)."""
+    return Plan.MAINTENANCE if position < dam_count else Plan.HDM_MAINTENANCE
 
 
 def prescribed_daily_mg(version: OrderVersion) -> Decimal:
@@ -124,6 +136,7 @@ class DemoPrescriber:
     maintenance_doses: list[int]
     maintenance_signed: int = 0
     oral_only_signed: int = 0
+    hdm_signed: int = 0
 
     @classmethod
     def start(cls, physician: User, seed: int, today: date) -> DemoPrescriber:
@@ -163,9 +176,14 @@ class DemoPrescriber:
             return [self._sign(patient, self._titration(starts_at))]
         if plan == Plan.ORAL_ONLY:
             return [self._sign(patient, self._oral_only(starts_at))]
-        lines = [self._sign(patient, self._maintenance(starts_at, stays_active))]
+        if plan == Plan.HDM_MAINTENANCE:
+            lines = [self._sign(patient, self._hdm_maintenance(starts_at))]
+            beside = "hydromorphone"
+        else:
+            lines = [self._sign(patient, self._maintenance(starts_at, stays_active))]
+            beside = "diacetylmorphine"
         if self.rng.random() < NIGHT_COVER_SHARE:
-            lines.append(self._sign(patient, self._night_cover(starts_at)))
+            lines.append(self._sign(patient, self._night_cover(starts_at, beside)))
         return lines
 
     def _maintenance(self, starts_at: datetime, active: bool) -> OrderInput:
@@ -186,6 +204,26 @@ class DemoPrescriber:
             note=f"Usual dose {middle} mg; adjust within the range for sedation or withdrawal.",
         )
 
+    def _hdm_maintenance(self, starts_at: datetime) -> OrderInput:
+        """HDM patients take the calibrated doses in turn (VAN's HDM patients all stay active)."""
+        middle = HDM_MAINTENANCE_SESSION_MG[self.hdm_signed % len(HDM_MAINTENANCE_SESSION_MG)]
+        self.hdm_signed += 1
+        spread = max(10, round(middle * 0.15 / 5) * 5)
+        dose_max = middle + spread
+        return OrderInput(
+            drug="hdm",
+            routes=("iv",),
+            dose_min=middle - spread,
+            dose_max=dose_max,
+            sessions_per_day=SESSIONS_PER_DAY,
+            daily_max=min(HDM_DAILY_CAP_MG, SESSIONS_PER_DAY * dose_max),
+            starts_at=starts_at,
+            phase="maintenance",
+            windows=ALL_WINDOWS,
+            reason="Hydromorphone maintenance dose after titration (synthetic demo order).",
+            note=f"Usual dose {middle} mg; adjust within the range for sedation or withdrawal.",
+        )
+
     def _titration(self, starts_at: datetime) -> OrderInput:
         return OrderInput(
             drug="dam",
@@ -203,7 +241,7 @@ class DemoPrescriber:
             note="Observe 20 minutes after each dose; review the dose daily with the physician.",
         )
 
-    def _night_cover(self, starts_at: datetime) -> OrderInput:
+    def _night_cover(self, starts_at: datetime, beside: str) -> OrderInput:
         if self.rng.random() < 0.6:
             drug, dose = "methadone", self.rng.choice(METHADONE_NIGHT_MG)
         else:
@@ -217,7 +255,7 @@ class DemoPrescriber:
             starts_at=starts_at,
             phase="maintenance",
             windows=("evening",),
-            reason="Oral night cover beside diacetylmorphine (synthetic demo order).",
+            reason=f"Oral night cover beside {beside} (synthetic demo order).",
             note="Give with the evening session, observed.",
         )
 

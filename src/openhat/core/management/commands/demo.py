@@ -32,9 +32,18 @@ class Command(BaseCommand):
         call_command("load_demo")
         result = load_demo_clinic()  # already loaded: only describes it
 
+        first, *others = result.clinics  # the clinic switcher lists them by code
+        console.print("\nDemo clinics:", highlight=False)
+        for clinic in result.clinics:
+            console.print(f"  {clinic.code}  {clinic.name}", highlight=False)
         console.print(
-            f"\nDemo sign-ins for clinic {result.clinic.code} "
-            f"(password for every account: [bold]{DEMO_PASSWORD}[/bold]):"
+            f"Every account below is a member of each demo clinic with the same role. You start "
+            f"in {first.code}; switch to {' or '.join(c.code for c in others)} with the clinic "
+            "switcher at the top right.",
+            highlight=False,
+        )
+        console.print(
+            f"\nDemo sign-ins (password for every account: [bold]{DEMO_PASSWORD}[/bold]):"
         )
         for role in Role:
             username = result.staff[role.value]

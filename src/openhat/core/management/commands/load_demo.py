@@ -6,17 +6,18 @@ from django.core.management.base import BaseCommand
 from rich.progress import Progress
 
 from openhat.audit.context import action_origin
-from openhat.simulate.demo_clinic import PATIENT_COUNT, load_demo_clinic
+from openhat.simulate.demo_clinic import DEMO_PATIENT_TOTAL, load_demo_clinic
 
 
 class Command(BaseCommand):
-    help = "Load the synthetic demo clinic (does nothing if it is already loaded)."
+    help = "Load the synthetic demo clinics ZRH and VAN (does nothing if they are already loaded)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with Progress(transient=True) as progress, action_origin(None, "cli:load_demo"):
-            task = progress.add_task("Loading the demo clinic", total=PATIENT_COUNT)
+            task = progress.add_task("Loading the demo clinics", total=DEMO_PATIENT_TOTAL)
             result = load_demo_clinic(
                 progress=lambda done, total: progress.update(task, completed=done)
             )
         verb = "Loaded" if result.created else "Found the already loaded"
-        self.stdout.write(f"{verb} demo clinic {result.clinic.code} ({result.clinic.name}).")
+        listed = "; ".join(f"{clinic.code} ({clinic.name})" for clinic in result.clinics)
+        self.stdout.write(f"{verb} demo clinics {listed}.")
