@@ -201,3 +201,23 @@ def test_a_referred_patient_gets_no_order(
     )
     assert response.status_code == 400 and "orders are written" in _text(response)
     assert not OrderVersion.objects.exists()
+
+
+def test_a_second_submit_of_the_same_order_form_signs_one_order(
+    client_for: Any, enrolled_patient: Patient, personas: Personas
+) -> None:
+    """A double click on "Sign the order" sends the same form twice: one order, and the second
+    submit lands on the chart like the first instead of an error about a used code."""
+    import re
+
+    client = client_for("physician")
+    form_page = _text(client.get(f"/patients/{enrolled_patient.client_code}/orders/new/"))
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form_page)
+    assert key is not None, "the order form carries a one-time key"
+    data = order_form(totp_code=totp_code(personas["physician"]), idempotency_key=key.group(1))
+    first = _post_new(client, enrolled_patient, data)
+    second = _post_new(client, enrolled_patient, data)
+    assert first.status_code == 302, _text(first)[:2000]
+    assert second.status_code == 302, _text(second)[:2000]
+    assert OrderLine.objects.filter(patient=enrolled_patient).count() == 1
+    assert OrderVersion.objects.count() == 1

@@ -7,6 +7,7 @@ its first day (today: now) and ends at the end of its last day.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,6 +138,18 @@ class OrderForm(forms.Form):
             else (version.ends_at.astimezone(zone) - timedelta(days=1)).date(),
             "note": version.note,
         }
+
+
+class NewOrderForm(OrderForm):
+    # A one-time key made when the form is shown: a second submit of the same form (a double
+    # click, a retried request) returns the order the first one signed instead of a second order.
+    # Optional, so a form rendered before the key existed still posts; every form shown has one.
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = f"new-order-{uuid.uuid4()}"
 
 
 class ChangeOrderForm(OrderForm):

@@ -26,7 +26,13 @@ from openhat.patients.access import patient_for
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today
 from openhat.prescribing import services
-from openhat.prescribing.forms import ChangeOrderForm, OrderForm, ReasonForm, ResumeForm
+from openhat.prescribing.forms import (
+    ChangeOrderForm,
+    NewOrderForm,
+    OrderForm,
+    ReasonForm,
+    ResumeForm,
+)
 from openhat.prescribing.models import OrderLine, OrderState, OrderVersion
 
 LIVE_STATES = (OrderState.ACTIVE, OrderState.SUSPENDED)
@@ -64,7 +70,7 @@ def _signed(request: HttpRequest, form: OrderForm, sign: Any) -> tuple[Any, list
 @domain_errors_as_pages
 def new_order(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.PRESCRIBE)
-    form = OrderForm(request.POST if request.method == "POST" else None)
+    form = NewOrderForm(request.POST if request.method == "POST" else None)
     findings: list[Any] = []
     if request.method == "POST" and form.is_valid():
         order = form.order_input(patient.clinic.zone, clinic_today(patient.clinic))
@@ -77,6 +83,7 @@ def new_order(request: HttpRequest, code: str) -> HttpResponse:
                 order=order,
                 totp_code=form.cleaned_data["totp_code"],
                 loosening_reason=form.cleaned_data["loosening_reason"] or None,
+                idempotency_key=form.cleaned_data["idempotency_key"] or None,
             ),
         )
         if version is not None:
