@@ -378,3 +378,86 @@ def test_the_outsider_sees_nothing(client_for: Any, patient: Patient) -> None:
         response = client_for("outsider").get(_path(patient, rest))
         assert response.status_code == 404
         assert patient.client_code not in response.content.decode()
+
+
+# --- retries with an Idempotency-Key ------------------------------------------------------------
+
+
+def _licence_body(patient: Patient) -> dict[str, Any]:
+    today = clinic_today(patient.clinic)
+    return {
+        "number": "BAG-2026-7",
+        "authority": "FOPH",
+        "valid_from": today.isoformat(),
+        "valid_until": (today + timedelta(days=365)).isoformat(),
+    }
+
+
+RETRIED = {
+    "licences": ("nurse", _licence_body, PatientLicence, "id"),
+    "consents": (
+        "nurse",
+        lambda patient: {"kind": "treatment", "given_on": _today(patient)},
+        Consent,
+        "id",
+    ),
+    "eligibility": (
+        "physician",
+        lambda patient: {"facts": ELIGIBLE_FACTS, "decision": "eligible"},
+        EligibilityAssessment,
+        "version",
+    ),
+}
+
+
+@pytest.mark.parametrize("rest", RETRIED)
+def test_a_retry_with_the_same_idempotency_key_returns_the_same_record(
+    client_for: Any, patient: Patient, rest: str
+) -> None:
+    role, body, model, identity = RETRIED[rest]
+    client = client_for(role)
+    key = {"HTTP_IDEMPOTENCY_KEY": f"{rest}-retry-0001"}
+
+    first = send_json(client, "post", _path(patient, rest), body(patient), **key)
+    retry = send_json(client, "post", _path(patient, rest), body(patient), **key)
+    other = send_json(
+        client, "post", _path(patient, rest), body(patient), HTTP_IDEMPOTENCY_KEY=f"{rest}-0002"
+    )
+
+    assert first.status_code == retry.status_code == other.status_code == 201, retry.json()
+    assert retry.json()[identity] == first.json()[identity]
+    assert other.json()[identity] != first.json()[identity]
+    assert model.objects.filter(patient=patient).count() == 2
+
+
+@pytest.mark.parametrize("rest", RETRIED)
+def test_a_malformed_idempotency_key_is_refused_and_nothing_is_saved(
+    client_for: Any, patient: Patient, rest: str
+) -> None:
+    role, body, model, _ = RETRIED[rest]
+    response = send_json(
+        client_for(role), "post", _path(patient, rest), body(patient), HTTP_IDEMPOTENCY_KEY="short"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_idempotency_key"
+    assert not model.objects.exists()
+
+
+def test_a_key_reused_for_another_kind_of_record_is_a_conflict(
+    client_for: Any, patient: Patient
+) -> None:
+    client = client_for("nurse")
+    key = {"HTTP_IDEMPOTENCY_KEY": "tablet-key-0042"}
+    assert (
+        send_json(client, "post", _path(patient, "licences"), _licence_body(patient), **key)
+    ).status_code == 201
+    consent = send_json(
+        client,
+        "post",
+        _path(patient, "consents"),
+        {"kind": "treatment", "given_on": _today(patient)},
+        **key,
+    )
+    assert consent.status_code == 409
+    assert consent.json()["code"] == "idempotency_key_reused"
+    assert not Consent.objects.exists()

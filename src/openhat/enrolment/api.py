@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Header, Router, Status
 
 from openhat.clinics.api import caller
 from openhat.clinics.roles import Capability
@@ -36,7 +36,7 @@ from openhat.enrolment.schemas import (
     RevocationIn,
 )
 from openhat.patients.access import patient_for
-from openhat.patients.schemas import ErrorOut
+from openhat.patients.schemas import IDEMPOTENCY_KEY_MAX_LENGTH, ErrorOut
 
 router = Router(tags=["enrolment"])
 
@@ -48,6 +48,16 @@ ERRORS: dict[int, type[ErrorOut]] = {
     422: ErrorOut,
 }
 PATIENT = "/patients/{slug:code}"
+IDEMPOTENCY_HELP = (
+    "Send an `Idempotency-Key` header to make a retry safe: a repeat with the same key answers "
+    "with the record written the first time and writes nothing more. Reusing a key for a "
+    "different action is 409 `idempotency_key_reused`."
+)
+
+
+def _key(header: str | None) -> str | None:
+    # One character over the limit is enough for the service to refuse it as too long.
+    return (header or "")[: IDEMPOTENCY_KEY_MAX_LENGTH + 1] or None
 
 
 def _facts_input(facts: FactsIn) -> FactsInput:
@@ -107,11 +117,15 @@ def list_assessments(request: HttpRequest, code: str) -> Any:
     description=(
         f"Physicians only. `decision` is one of {', '.join(PhysicianDecision.values)}; "
         "'exception' needs `exception_reason`. The engine's criteria are run on the facts and "
-        "stored with the signed decision; a decision the criteria contradict is refused."
+        "stored with the signed decision; a decision the criteria contradict is refused. "
+        f"{IDEMPOTENCY_HELP}"
     ),
 )
 def sign_assessment(
-    request: HttpRequest, code: str, payload: AssessmentIn
+    request: HttpRequest,
+    code: str,
+    payload: AssessmentIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[EligibilityAssessment]:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
@@ -122,6 +136,7 @@ def sign_assessment(
         decision=payload.decision,
         exception_reason=payload.exception_reason,
         assessed_on=payload.assessed_on,
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, assessment)
 
@@ -140,8 +155,14 @@ def list_licences(request: HttpRequest, code: str) -> Any:
     f"{PATIENT}/licences",
     response={201: LicenceOut, **ERRORS},
     summary="Record a patient licence (number, authority, validity)",
+    description=IDEMPOTENCY_HELP,
 )
-def record_licence(request: HttpRequest, code: str, payload: LicenceIn) -> Status[PatientLicence]:
+def record_licence(
+    request: HttpRequest,
+    code: str,
+    payload: LicenceIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[PatientLicence]:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
     licence = services.record_licence(
@@ -151,6 +172,7 @@ def record_licence(request: HttpRequest, code: str, payload: LicenceIn) -> Statu
         authority=payload.authority,
         valid_from=payload.valid_from,
         valid_until=payload.valid_until,
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, licence)
 
@@ -176,10 +198,15 @@ def list_consents(request: HttpRequest, code: str) -> Any:
     description=(
         "A release of information (US 42 CFR Part 2 style) needs `recipient`, `purpose`, "
         "`expires_on` and `covers`; counselling notes need a consent of their own. An expiry in "
-        "the past is refused."
+        f"the past is refused. {IDEMPOTENCY_HELP}"
     ),
 )
-def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Status[Consent]:
+def record_consent(
+    request: HttpRequest,
+    code: str,
+    payload: ConsentIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[Consent]:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
     consent = services.record_consent(
@@ -192,6 +219,7 @@ def record_consent(request: HttpRequest, code: str, payload: ConsentIn) -> Statu
         purpose=payload.purpose,
         covers=[str(item) for item in payload.covers],
         note=payload.note,
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, consent)
 

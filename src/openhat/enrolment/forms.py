@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -30,11 +31,30 @@ def _number(label: str, help_text: str = "") -> forms.DecimalField:
     )  # fmt: skip
 
 
-class AssessmentForm(forms.Form):
+class OneTimeKeyForm(forms.Form):
+    """A form that carries a one-time key made when it is shown (as NewOrderForm does).
+
+    A second submit of the same form (a double click, a retried request) sends the same key, and
+    the service returns the record the first submit wrote instead of writing a second one.
+    Optional, so a form rendered before the key existed still posts; every form shown has one.
+    """
+
+    key_prefix = "form"
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = f"{self.key_prefix}-{uuid.uuid4()}"
+
+
+class AssessmentForm(OneTimeKeyForm):
     """The facts the clinic's eligibility preset asks for, and the physician's decision.
 
     `flag_names` are the yes/no facts the preset's criteria read (rules.eligibility.FACTS).
     """
+
+    key_prefix = "eligibility"
 
     assessed_on = forms.DateField(
         label="Assessment date", required=False, widget=_DATE, help_text="Leave empty for today."
@@ -166,7 +186,8 @@ class AssessmentForm(forms.Form):
         return f"flag_{service_field}" if f"flag_{service_field}" in self.fields else None
 
 
-class LicenceForm(forms.Form):
+class LicenceForm(OneTimeKeyForm):
+    key_prefix = "licence"
     number = forms.CharField(label="Licence number", max_length=40)
     authority = forms.CharField(label="Issuing authority", max_length=120)
     valid_from = forms.DateField(label="Valid from", widget=_DATE)
@@ -175,7 +196,8 @@ class LicenceForm(forms.Form):
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(OneTimeKeyForm):
+    key_prefix = "consent"
     kind = forms.ChoiceField(label="Kind of consent", choices=ConsentKind.choices)
     given_on = forms.DateField(label="Given on", widget=_DATE)
     expires_on = forms.DateField(

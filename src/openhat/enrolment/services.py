@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TypeVar
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
+from openhat.core import idempotency
 from openhat.core.errors import Conflict, DomainError
 from openhat.enrolment.checks import (
     consent_holds,
@@ -45,12 +47,21 @@ from openhat.rules.eligibility import EligibilityVerdict, PhysicianException
 from openhat.rules.eligibility import assess_eligibility as run_preset
 
 __all__ = [
+    "ASSESS_OPERATION",
+    "CONSENT_OPERATION",
+    "LICENCE_OPERATION",
     "assess_eligibility",
     "enrol",
     "record_consent",
     "record_licence",
     "revoke_consent",
 ]
+
+ASSESS_OPERATION = "enrolment.assess"
+LICENCE_OPERATION = "enrolment.licence"
+CONSENT_OPERATION = "enrolment.consent"
+
+_Record = TypeVar("_Record", EligibilityAssessment, PatientLicence, Consent)
 
 
 def _not_in_future(day: date, today: date, field_name: str, what: str) -> None:
@@ -64,6 +75,34 @@ def _locked(patient: Patient) -> Patient:
     return Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
 
 
+def _earlier(
+    actor: User, key: str | None, operation: str, model: type[_Record], patient: Patient
+) -> _Record | None:
+    """The record a first submit with `key` wrote, or None; call inside the writing transaction.
+
+    A double click on a form or a retried request sends the same key: the second attempt waits on
+    the key's lock until the first commits and then returns the first record, writing nothing.
+    """
+    if not key:
+        return None
+    found = idempotency.previous_result(actor, key, operation)
+    if found is None:
+        return None
+    record = model.objects.get(pk=found.result_id)
+    if record.patient_id != patient.pk:
+        raise Conflict(
+            "idempotency_key_reused",
+            "This idempotency key was already used for another patient.",
+            "idempotency_key",
+        )
+    return record
+
+
+def _remember(actor: User, key: str | None, operation: str, record: models.Model) -> None:
+    if key:
+        idempotency.remember_result(actor, key, operation, record)
+
+
 # --- eligibility --------------------------------------------------------------------------------
 
 
@@ -75,6 +114,7 @@ def assess_eligibility(
     decision: str,
     exception_reason: str = "",
     assessed_on: date | None = None,
+    idempotency_key: str | None = None,
 ) -> EligibilityAssessment:
     """Run the clinic's eligibility preset on the recorded facts and store the physician's signed
     decision as the patient's next version (1, 2, ...); earlier versions stay as they were.
@@ -82,7 +122,8 @@ def assess_eligibility(
     `decision` is a PhysicianDecision: "eligible" only when the criteria say eligible;
     "exception" (with a written `exception_reason`) when they say not eligible or incomplete;
     "not_eligible" always. `assessed_on` (default: the clinic's today) dates the facts.
-    Physicians only (Capability.ASSESS_ELIGIBILITY).
+    Physicians only (Capability.ASSESS_ELIGIBILITY). A repeat with the same `idempotency_key`
+    returns the assessment the first call signed and signs nothing more.
     """
     require(actor, patient.clinic_id, Capability.ASSESS_ELIGIBILITY)
     today = clinic_today(patient.clinic)
@@ -131,6 +172,9 @@ def assess_eligibility(
             "decision",
         )
     with transaction.atomic():
+        earlier = _earlier(actor, idempotency_key, ASSESS_OPERATION, EligibilityAssessment, patient)
+        if earlier is not None:
+            return earlier
         current = _locked(patient)
         previous = latest_assessment(current)
         assessment = EligibilityAssessment.objects.create(
@@ -163,6 +207,7 @@ def assess_eligibility(
                 "exception_outside_preset": result.exception_outside_preset,
             },
         )
+        _remember(actor, idempotency_key, ASSESS_OPERATION, assessment)
         return assessment
 
 
@@ -177,11 +222,13 @@ def record_licence(
     authority: str,
     valid_from: date,
     valid_until: date,
+    idempotency_key: str | None = None,
 ) -> PatientLicence:
     """Record a patient licence (CH: the federal licence [S1]); a renewal is another call.
 
     Refused where the clinic's eligibility preset requires no licence. `valid_until` is the last
-    day it is valid. Staff who record consents (Capability.RECORD_CONSENT).
+    day it is valid. Staff who record consents (Capability.RECORD_CONSENT). A repeat with the same
+    `idempotency_key` returns the licence the first call recorded and records nothing more.
     """
     require(actor, patient.clinic_id, Capability.RECORD_CONSENT)
     preset = eligibility_preset_of(patient)
@@ -207,6 +254,9 @@ def record_licence(
             "valid_until",
         )
     with transaction.atomic():
+        earlier = _earlier(actor, idempotency_key, LICENCE_OPERATION, PatientLicence, patient)
+        if earlier is not None:
+            return earlier
         current = _locked(patient)
         licence = PatientLicence.objects.create(
             clinic_id=current.clinic_id,
@@ -228,6 +278,7 @@ def record_licence(
                 "valid_until": valid_until,
             },
         )
+        _remember(actor, idempotency_key, LICENCE_OPERATION, licence)
         return licence
 
 
@@ -285,6 +336,7 @@ def record_consent(
     purpose: str = "",
     covers: Iterable[str] = (),
     note: str = "",
+    idempotency_key: str | None = None,
 ) -> Consent:
     """Record a consent the patient gave on `given_on` (a ConsentKind).
 
@@ -292,7 +344,8 @@ def record_consent(
     (US 42 CFR Part 2 style): `recipient`, `purpose`, `expires_on` and `covers` (DataCategory
     values) are required, and a consent covering counselling notes covers nothing else.
     `expires_on` is the last day it holds and may not be in the past. Nurses, counsellors,
-    physicians and managers (Capability.RECORD_CONSENT).
+    physicians and managers (Capability.RECORD_CONSENT). A repeat with the same `idempotency_key`
+    returns the consent the first call recorded and records nothing more.
     """
     require(actor, patient.clinic_id, Capability.RECORD_CONSENT)
     if kind not in ConsentKind.values:
@@ -325,6 +378,9 @@ def record_consent(
             "recipient" if recipient else "covers",
         )
     with transaction.atomic():
+        earlier = _earlier(actor, idempotency_key, CONSENT_OPERATION, Consent, patient)
+        if earlier is not None:
+            return earlier
         current = _locked(patient)
         consent = Consent.objects.create(
             clinic_id=current.clinic_id,
@@ -351,6 +407,7 @@ def record_consent(
                 "covers": cleaned_covers,
             },
         )
+        _remember(actor, idempotency_key, CONSENT_OPERATION, consent)
         return consent
 
 

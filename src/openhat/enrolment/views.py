@@ -91,6 +91,7 @@ def assess(request: HttpRequest, code: str) -> HttpResponse:
                         decision=form.cleaned_data["decision"],
                         exception_reason=form.cleaned_data["exception_reason"],
                         assessed_on=form.cleaned_data["assessed_on"],
+                        idempotency_key=form.cleaned_data["idempotency_key"] or None,
                     )
                 except DomainError as error:
                     _show_on_form(form, error, form.field_for(error.field))
