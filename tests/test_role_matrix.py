@@ -45,6 +45,7 @@ from tests.conftest import (
 from tests.enrolment.helpers import (
     ready_for_enrolment,
 )
+from tests.pharmacy.world import PharmacyWorld, build_pharmacy
 from tests.prescribing.conftest import dam, totp_code
 
 OUTSIDER = "outsider"
@@ -177,6 +178,8 @@ class World:
     # A second ZRH patient, being assessed with everything enrolment needs, with an active and a
     # suspended order ({ready_code}, {consent_id}, {line_id}, {suspended_line_id}).
     ready: Ready
+    # ZRH's stock: products, locations, lots, entries, a count and a discrepancy.
+    pharmacy: PharmacyWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -190,6 +193,8 @@ class World:
             token, _ = create_api_token(actor=self.personas[role], name="matrix token to revoke")
             text = text.replace("{token_id}", str(token.pk))
         ready_code = self.other_patient.client_code if record_of == "OUT" else self.ready.code
+        for placeholder, value in self.pharmacy.placeholders().items():
+            text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
             .replace("{ready_code}", ready_code)
@@ -259,7 +264,13 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             for role in [*ZRH_ROLES, OUTSIDER]:
                 confirmed_totp(personas[role])
             patient = register_zrh_patient(personas)
-            yield World(personas, patient, register_out_patient(personas), build_ready(personas))
+            yield World(
+                personas,
+                patient,
+                register_out_patient(personas),
+                build_ready(personas),
+                build_pharmacy(personas),
+            )
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "openhat.patients",
     "openhat.enrolment",
     "openhat.prescribing",
+    "openhat.pharmacy",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ Path placeholders, filled by the matrix test:
   {code}        a patient of clinic ZRH (the personas' clinic)
   {other_code}  a patient of clinic OUT (the outsider's clinic)
   {clinic}      ZRH
+  pharmacy      {product_id}, {vial_lot_id}, {entry_id}, {count_id}, {witness} ... are listed in
+                tests/pharmacy/world.py
 """
 
 from __future__ import annotations

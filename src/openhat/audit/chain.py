@@ -18,7 +18,7 @@ from django.db import connection
 GENESIS_HASH = "0" * 64
 
 # Advisory-lock namespaces (first key of pg_advisory_xact_lock(int, int)).
-LOCK_NAMESPACE = {"audit_event": 7301, "access_log": 7302}
+LOCK_NAMESPACE = {"audit_event": 7301, "access_log": 7302, "ledger_entry": 7303}
 
 
 def normalise(data: Any) -> Any:

@@ -29,9 +29,23 @@ class Capability(StrEnum):
     ASSESS_ELIGIBILITY = "assess_eligibility"  # sign an eligibility assessment, enrol
     RECORD_CONSENT = "record_consent"  # record or revoke a consent, record a licence
     PRESCRIBE = "prescribe"  # write, change and stop medication orders
+    VIEW_STOCK = "view_stock"  # every location's stock, the ledger, counts and registers
+    VIEW_DOSING_ROOM_STOCK = "view_dosing_room_stock"  # the dosing room's stock only
+    MOVE_STOCK = "move_stock"  # receive, transfer, reconstitute, waste, count, adjust, reverse
+    WITNESS_STOCK = "witness_stock"  # co-sign waste, adjustments and destruction
+    ISSUE_DOSE = "issue_dose"  # draw a patient's dose from the dosing room's stock
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL}
+# Only pharmacists and physicians move controlled stock; nurses draw doses in the dosing room.
+_STOCK_KEEPER = {
+    Capability.VIEW_STOCK,
+    Capability.VIEW_DOSING_ROOM_STOCK,
+    Capability.MOVE_STOCK,
+    Capability.WITNESS_STOCK,
+    Capability.ISSUE_DOSE,
+}
+_STOCK_READER = {Capability.VIEW_STOCK, Capability.VIEW_DOSING_ROOM_STOCK}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PHYSICIAN: frozenset(
         _READ_CHARTS
@@ -43,15 +57,26 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_CONSENT,
             Capability.PRESCRIBE,
         }
+        | _STOCK_KEEPER
     ),
     # Nurses check identity against the photo at every session and do intake.
     Role.NURSE: frozenset(
         _READ_CHARTS
-        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.RECORD_CONSENT}
+        | {
+            Capability.EDIT_PATIENTS,
+            Capability.VIEW_IDENTITY,
+            Capability.RECORD_CONSENT,
+            Capability.VIEW_DOSING_ROOM_STOCK,
+            Capability.WITNESS_STOCK,
+            Capability.ISSUE_DOSE,
+        }
     ),
     # The pharmacy works with client codes; it has no need for names.
-    Role.PHARMACIST: frozenset(_READ_CHARTS),
-    Role.PHARMACY_TECHNICIAN: frozenset(_READ_CHARTS),
+    Role.PHARMACIST: frozenset(_READ_CHARTS | _STOCK_KEEPER),
+    # Technicians prepare and count with a pharmacist; they witness but do not move stock alone.
+    Role.PHARMACY_TECHNICIAN: frozenset(
+        _READ_CHARTS | _STOCK_READER | {Capability.WITNESS_STOCK}
+    ),
     # Case managers arrange housing, income and legal aid, which needs the legal name.
     Role.COUNSELLOR: frozenset(
         _READ_CHARTS
@@ -66,8 +91,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_AUDIT,
             Capability.RECORD_CONSENT,
         }
+        | _STOCK_READER
     ),
-    Role.AUDITOR: frozenset(_READ_CHARTS | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}),
+    Role.AUDITOR: frozenset(
+        _READ_CHARTS | _STOCK_READER | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}
+    ),
     # Researchers never see charts, names or identifiers (CLINIC.md §7 invariant 8).
     Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES}),
 }
