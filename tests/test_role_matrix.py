@@ -32,8 +32,12 @@ from openhat.enrolment.models import Consent
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today, upload_photo
 from openhat.prescribing.services import sign_order, suspend_order
-from tests.access.api import API_CASES, NEEDS_PHOTO
+from tests.access.api import API_CASES as CORE_API_CASES
+from tests.access.api import NEEDS_PHOTO
 from tests.access.cases import ALL_ROLES, RouteCase
+from tests.access.pharmacy_api import PHARMACY_API_CASES
+from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
+from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
 from tests.conftest import (
     Personas,
     build_personas,
@@ -65,7 +69,10 @@ def _load_page_cases() -> ModuleType | None:
 
 
 PAGES_MODULE = _load_page_cases()
-PAGE_CASES: list[RouteCase] = list(getattr(PAGES_MODULE, "PAGE_CASES", []))
+PAGE_CASES: list[RouteCase] = (
+    list(getattr(PAGES_MODULE, "PAGE_CASES", [])) + PHARMACY_PAGE_CASES + PHARMACY_REPORT_PAGE_CASES
+)
+API_CASES: list[RouteCase] = CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 
 

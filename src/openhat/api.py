@@ -170,6 +170,8 @@ def _register_routers() -> None:
     from openhat.enrolment.api import router as enrolment_router
     from openhat.fhir.api import router as fhir_router
     from openhat.patients.api import router as patients_router
+    from openhat.pharmacy.api import router as pharmacy_router
+    from openhat.pharmacy.api_reports import router as pharmacy_reports_router
     from openhat.prescribing.api import router as prescribing_router
 
     api.add_router("/", clinics_router)
@@ -177,6 +179,8 @@ def _register_routers() -> None:
     api.add_router("/", enrolment_router)
     api.add_router("/", prescribing_router)
     api.add_router("/", fhir_router)
+    api.add_router("/", pharmacy_router)
+    api.add_router("/", pharmacy_reports_router)
 
 
 _register_routers()

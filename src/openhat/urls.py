@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/", include("openhat.prescribing.urls")),
     path("orders/", include("openhat.prescribing.clinic_urls")),
     path("audit/", include("openhat.audit.urls")),
+    path("pharmacy/reports/", include("openhat.pharmacy.report_urls")),
+    path("pharmacy/", include("openhat.pharmacy.urls")),
     path("api/", api.urls),
 ]
 

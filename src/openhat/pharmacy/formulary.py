@@ -30,15 +30,23 @@ class Formulary:
     srom: Product
 
 
-def set_up_formulary(
-    *, actor: User, clinic: Clinic, solution_in_use_hours: int = 24
-) -> Formulary:
-    safe = create_location(actor=actor, clinic=clinic, code="safe", name="Safe", kind=LocationKind.SAFE)
+def set_up_formulary(*, actor: User, clinic: Clinic, solution_in_use_hours: int = 24) -> Formulary:
+    safe = create_location(
+        actor=actor, clinic=clinic, code="safe", name="Safe", kind=LocationKind.SAFE
+    )
     dosing_room = create_location(
-        actor=actor, clinic=clinic, code="dosing-room", name="Dosing room", kind=LocationKind.DOSING_ROOM
+        actor=actor,
+        clinic=clinic,
+        code="dosing-room",
+        name="Dosing room",
+        kind=LocationKind.DOSING_ROOM,
     )
     quarantine = create_location(
-        actor=actor, clinic=clinic, code="quarantine", name="Quarantine", kind=LocationKind.QUARANTINE
+        actor=actor,
+        clinic=clinic,
+        code="quarantine",
+        name="Quarantine",
+        kind=LocationKind.QUARANTINE,
     )
     solution = create_product(
         actor=actor,

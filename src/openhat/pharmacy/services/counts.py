@@ -17,7 +17,6 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from openhat.audit.chain import lock_chain
 from openhat.audit.codes import AuditCode
@@ -25,7 +24,7 @@ from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
-from openhat.core import idempotency
+from openhat.core import clock, idempotency
 from openhat.core.errors import Conflict, DomainError, NotFound
 from openhat.pharmacy.models import (
     CountLine,
@@ -119,7 +118,7 @@ def record_count(
             clinic=clinic,
             location=location,
             occasion=occasion,
-            counted_at=timezone.now(),
+            counted_at=clock.now(),
             counted_by=actor,
             counted_by_username=actor.get_username(),
             note=note.strip(),
@@ -229,7 +228,7 @@ def close_discrepancy(
             ).first
         closure = DiscrepancyClosure.objects.create(
             discrepancy=discrepancy,
-            closed_at=timezone.now(),
+            closed_at=clock.now(),
             closed_by=actor,
             closed_by_username=actor.get_username(),
             investigation_note=note,

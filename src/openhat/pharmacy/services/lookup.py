@@ -7,8 +7,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from openhat.clinics.models import Clinic
+from openhat.core import clock
 from openhat.core.errors import DomainError, NotFound
-from openhat.patients.services import clinic_today
 from openhat.pharmacy.models import LedgerEntry, Location, Lot, Product, ProductKind
 
 
@@ -54,12 +54,12 @@ def entry_of(clinic: Clinic, entry_id: object, field: str = "entry") -> LedgerEn
 
 
 def lot_is_expired(lot: Lot, clinic: Clinic, now: datetime | None = None) -> bool:
-    return lot.expires_on < clinic_today(clinic)
+    return lot.expires_on < clock.now().astimezone(clinic.zone).date()
 
 
 def solution_is_expired(lot: Lot, now: datetime | None = None) -> bool:
     """Reconstituted solution past its in-use expiry."""
-    moment = now or timezone.now()
+    moment = now or clock.now()
     return lot.in_use_expires_at is not None and lot.in_use_expires_at <= moment
 
 

@@ -24,10 +24,9 @@ from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
-from openhat.core import idempotency
+from openhat.core import clock, idempotency
 from openhat.core.errors import Conflict, DomainError
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today
 from openhat.pharmacy.models import (
     DOSE_KINDS,
     WITNESSED_KINDS,
@@ -165,7 +164,7 @@ def receive_stock(
         )
     if not isinstance(expires_on, date):
         raise DomainError("expiry_required", "Enter the lot's expiry date.", "expires_on")
-    if expires_on < clinic_today(clinic):
+    if expires_on < clock.now().astimezone(clinic.zone).date():
         raise DomainError(
             "lot_expired_on_receipt",
             f"This lot expired on {expires_on:%Y-%m-%d}; an expired delivery is not taken into stock.",
@@ -265,7 +264,7 @@ def reconstitute(
         )
     refuse_expired(vial_lot, clinic, "vial_lot")
     vials_mg = to_mg(vial_product, vials, vial_product.count_unit, "vials")
-    now = timezone.now()
+    now = clock.now()
     if in_use_expires_at is None:
         if not solution_product.in_use_hours:
             raise DomainError(

@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from openhat.audit.chain import GENESIS_HASH, lock_chain, row_hash
 from openhat.clinics.models import Clinic
+from openhat.core import clock
 from openhat.core.errors import DomainError
 from openhat.patients.models import Patient
 from openhat.pharmacy.models import LedgerEntry, Location, Lot, StockBalance
@@ -117,7 +117,7 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
     seq, previous_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     product_balances: dict[int, Decimal] = {}
     movement = uuid.uuid4()
-    now = timezone.now()
+    now = clock.now()
     entries: list[LedgerEntry] = []
     for line in lines:
         key = (line.lot.pk, line.location.pk)

@@ -11,8 +11,8 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from openhat.clinics.models import Clinic
+from openhat.core import clock
 from openhat.core.errors import DomainError
-from openhat.patients.services import clinic_today
 from openhat.pharmacy.models import (
     Discrepancy,
     EntryKind,
@@ -75,8 +75,8 @@ class Alert:
 def alerts(
     clinic: Clinic, *, now: datetime | None = None, dosing_room_only: bool = False
 ) -> list[Alert]:
-    moment = now or timezone.now()
-    today: date = clinic_today(clinic)
+    moment = now or clock.now()
+    today: date = clock.now().astimezone(clinic.zone).date()
     horizon = today + timedelta(days=expiry_warning_days())
     found: list[Alert] = []
     for row in balances(clinic, dosing_room_only=dosing_room_only):
