@@ -74,9 +74,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # The pharmacy works with client codes; it has no need for names.
     Role.PHARMACIST: frozenset(_READ_CHARTS | _STOCK_KEEPER),
     # Technicians prepare and count with a pharmacist; they witness but do not move stock alone.
-    Role.PHARMACY_TECHNICIAN: frozenset(
-        _READ_CHARTS | _STOCK_READER | {Capability.WITNESS_STOCK}
-    ),
+    Role.PHARMACY_TECHNICIAN: frozenset(_READ_CHARTS | _STOCK_READER | {Capability.WITNESS_STOCK}),
     # Case managers arrange housing, income and legal aid, which needs the legal name.
     Role.COUNSELLOR: frozenset(
         _READ_CHARTS
