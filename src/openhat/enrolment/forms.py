@@ -8,26 +8,37 @@ from typing import Any
 
 from django import forms
 
-from openhat.enrolment.facts import FactsInput, PriorTreatmentInput
+from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
 from openhat.enrolment.models import ConsentKind, DataCategory, PhysicianDecision
 from openhat.rules.eligibility import FACTS, HeroinRoute, TreatmentKind, TreatmentOutcome
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _NOTE = forms.Textarea(attrs={"rows": 3})
 PRIOR_TREATMENT_ROWS = 4
+METHADONE_DOSE_ROWS = 4
+TREATMENT_FIELDS = ("kind", "started_on", "ended_on", "max_daily_dose_mg", "outcome")
+METHADONE_FIELDS = ("started_on", "ended_on", "daily_dose_mg")
 TREATMENT_KINDS = [
     ("", "—"),
     *[(kind.value, kind.value.replace("_", " ")) for kind in TreatmentKind],
 ]
 TREATMENT_OUTCOMES = [("", "—"), *[(item.value, item.value) for item in TreatmentOutcome]]
 FLAG_CHOICES = [("", "Not asked"), ("yes", "Yes"), ("no", "No")]
-_ROW_FIELD = re.compile(r"prior_treatments\[(\d+)\]\.(\w+)")
+_ROW_FIELD = re.compile(r"(prior_treatments|methadone_doses)\[(\d+)\]\.(\w+)")
+_ROW_PREFIX = {"prior_treatments": "pt", "methadone_doses": "md"}
 
 
 def _number(label: str, help_text: str = "") -> forms.DecimalField:
     return forms.DecimalField(
         label=label, required=False, min_value=0, max_digits=6, decimal_places=2,
         help_text=help_text,
+    )  # fmt: skip
+
+
+def _dose(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, min_value=0, max_digits=8, decimal_places=2,
+        error_messages={"min_value": "A dose cannot be negative."},
     )  # fmt: skip
 
 
@@ -95,9 +106,12 @@ class AssessmentForm(OneTimeKeyForm):
         "are not met.",
     )
 
-    def __init__(self, *args: Any, flag_names: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, flag_names: list[str], methadone_rows: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.flag_names = flag_names
+        self.methadone_rows = methadone_rows
         for name in flag_names:
             self.fields[f"flag_{name}"] = forms.ChoiceField(
                 label=FACTS[name][0].upper() + FACTS[name][1:], required=False,
@@ -111,39 +125,121 @@ class AssessmentForm(OneTimeKeyForm):
                 label="Start", required=False, widget=_DATE
             )
             self.fields[f"pt{row}_ended_on"] = forms.DateField(
-                label="End", required=False, widget=_DATE
-            )
-            self.fields[f"pt{row}_max_daily_dose_mg"] = forms.DecimalField(
-                label="Highest daily dose (mg)", required=False, max_digits=8, decimal_places=2
-            )
+                label="End", required=False, widget=_DATE,
+                help_text="The last day; empty while it runs.",
+            )  # fmt: skip
+            self.fields[f"pt{row}_max_daily_dose_mg"] = _dose("Highest dose (mg/day)")
             self.fields[f"pt{row}_outcome"] = forms.ChoiceField(
                 label="Outcome", required=False, choices=TREATMENT_OUTCOMES
             )
+        if methadone_rows:
+            self.fields["no_methadone_doses"] = forms.BooleanField(
+                label="Never on methadone", required=False,
+                help_text="Tick if the patient never took methadone.",
+            )  # fmt: skip
+            for row in range(METHADONE_DOSE_ROWS):
+                self.fields[f"md{row}_started_on"] = forms.DateField(
+                    label="From", required=False, widget=_DATE
+                )
+                self.fields[f"md{row}_ended_on"] = forms.DateField(
+                    label="To", required=False, widget=_DATE,
+                    help_text="The last day on this dose; empty if still on it.",
+                )  # fmt: skip
+                self.fields[f"md{row}_daily_dose_mg"] = _dose("Daily dose (mg/day)")
 
     def flag_fields(self) -> list[forms.BoundField]:
         return [self[f"flag_{name}"] for name in self.flag_names]
 
     def treatment_rows(self) -> list[list[forms.BoundField]]:
-        names = ("kind", "started_on", "ended_on", "max_daily_dose_mg", "outcome")
-        return [[self[f"pt{row}_{name}"] for name in names] for row in range(PRIOR_TREATMENT_ROWS)]
+        return [
+            [self[f"pt{row}_{name}"] for name in TREATMENT_FIELDS]
+            for row in range(PRIOR_TREATMENT_ROWS)
+        ]
+
+    def methadone_dose_rows(self) -> list[list[forms.BoundField]]:
+        if not self.methadone_rows:
+            return []
+        return [
+            [self[f"md{row}_{name}"] for name in METHADONE_FIELDS]
+            for row in range(METHADONE_DOSE_ROWS)
+        ]
+
+    def _filled(self, prefix: str, names: tuple[str, ...]) -> bool:
+        return any(self.cleaned_data.get(f"{prefix}_{name}") not in (None, "") for name in names)
+
+    def _require(self, prefix: str, required: tuple[tuple[str, str], ...]) -> None:
+        for name, message in required:
+            if self.cleaned_data.get(f"{prefix}_{name}") in (None, "") and not self.has_error(
+                f"{prefix}_{name}"
+            ):
+                self.add_error(f"{prefix}_{name}", message)
+
+    def _end_not_before_start(self, prefix: str, start: str, end: str) -> None:
+        started = self.cleaned_data.get(f"{prefix}_{start}")
+        ended = self.cleaned_data.get(f"{prefix}_{end}")
+        if started is not None and ended is not None and ended < started:
+            self.add_error(
+                f"{prefix}_{end}",
+                f"The end ({ended.isoformat()}) is before the start ({started.isoformat()}).",
+            )
 
     def clean(self) -> dict[str, Any]:
+        # Each row is checked on its own, so a partly filled row gets its errors on that row; the
+        # engine then checks what the rows mean (an ongoing treatment has no end, ...).
         data = super().clean() or {}
-        for row in range(PRIOR_TREATMENT_ROWS):
-            filled = any(
-                data.get(f"pt{row}_{name}") not in (None, "")
-                for name in ("kind", "started_on", "ended_on", "max_daily_dose_mg", "outcome")
+        treatments = [
+            row for row in range(PRIOR_TREATMENT_ROWS) if self._filled(f"pt{row}", TREATMENT_FIELDS)
+        ]
+        for row in treatments:
+            self._require(
+                f"pt{row}",
+                (
+                    ("kind", "Choose the kind of treatment."),
+                    ("started_on", "Enter when it started."),
+                    ("outcome", "Choose the outcome."),
+                ),
             )
-            if not filled:
-                continue
-            for name, message in (
-                ("kind", "Choose the kind of treatment."),
-                ("started_on", "Enter when it started."),
-                ("outcome", "Choose the outcome."),
-            ):
-                if not data.get(f"pt{row}_{name}"):
-                    self.add_error(f"pt{row}_{name}", message)
+            self._end_not_before_start(f"pt{row}", "started_on", "ended_on")
+        if treatments and data.get("no_prior_treatments"):
+            self.add_error(
+                "no_prior_treatments",
+                "Treatments are listed above: untick this, or clear the treatments.",
+            )
+        doses = [
+            row
+            for row in range(METHADONE_DOSE_ROWS if self.methadone_rows else 0)
+            if self._filled(f"md{row}", METHADONE_FIELDS)
+        ]
+        for row in doses:
+            self._require(
+                f"md{row}",
+                (
+                    ("started_on", "Enter when this dose started."),
+                    ("daily_dose_mg", "Enter the daily dose in mg."),
+                ),
+            )
+            self._end_not_before_start(f"md{row}", "started_on", "ended_on")
+        if doses and data.get("no_methadone_doses"):
+            self.add_error(
+                "no_methadone_doses",
+                "Methadone doses are listed above: untick this, or clear the doses.",
+            )
         return data
+
+    def _methadone_doses(self) -> list[MethadoneDoseInput] | None:
+        if not self.methadone_rows:
+            return None
+        data = self.cleaned_data
+        rows = [
+            MethadoneDoseInput(
+                started_on=data[f"md{row}_started_on"],
+                ended_on=data[f"md{row}_ended_on"],
+                daily_dose_mg=data[f"md{row}_daily_dose_mg"],
+            )
+            for row in range(METHADONE_DOSE_ROWS)
+            if data.get(f"md{row}_started_on")
+        ]
+        return rows if rows else ([] if data.get("no_methadone_doses") else None)
 
     def facts_input(self) -> FactsInput:
         data = self.cleaned_data
@@ -168,6 +264,7 @@ class AssessmentForm(OneTimeKeyForm):
             years_opioid_use=data["years_opioid_use"],
             years_injecting=data["years_injecting"],
             prior_treatments=rows if rows else ([] if data["no_prior_treatments"] else None),
+            methadone_doses=self._methadone_doses(),
             heroin_route=data["heroin_route"] or None,
             share_of_days_injecting_last_90=data["share_of_days_injecting_last_90"],
             flags={name: value for name, value in flags.items() if value is not None},
@@ -176,11 +273,12 @@ class AssessmentForm(OneTimeKeyForm):
         )
 
     def field_for(self, service_field: str | None) -> str | None:
-        """The form field a service's DomainError names (prior_treatments[1].ended_on -> pt1_...)."""
+        """The form field a service's DomainError names (prior_treatments[1].ended_on -> pt1_...,
+        methadone_doses[0].daily_dose_mg -> md0_daily_dose_mg)."""
         if service_field is None:
             return None
         match = _ROW_FIELD.fullmatch(service_field)
-        name = f"pt{match[1]}_{match[2]}" if match else service_field
+        name = f"{_ROW_PREFIX[match[1]]}{match[2]}_{match[3]}" if match else service_field
         if name in self.fields:
             return name
         return f"flag_{service_field}" if f"flag_{service_field}" in self.fields else None

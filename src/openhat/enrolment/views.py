@@ -44,7 +44,7 @@ from openhat.patients.access import patient_for
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today, read_identity
-from openhat.rules.eligibility import EligibilityPreset, EligibilityResult
+from openhat.rules.eligibility import CriterionKind, EligibilityPreset, EligibilityResult
 from openhat.rules.eligibility import assess_eligibility as run_preset
 
 
@@ -53,8 +53,24 @@ def _show_on_form(form: Any, error: DomainError, field: str | None = None) -> No
     form.add_error(name if name in form.fields else None, error.message)
 
 
+def _show_on_assessment(form: AssessmentForm, error: DomainError) -> None:
+    """A service's error on the assessment field it names; a fact's error ("prior_treatments[1].
+    ended_on: ...") drops the field path, since it is shown on that row's own field."""
+    name = form.field_for(error.field)
+    message = error.message
+    path = f"{error.field}: "
+    if name is not None and message.startswith(path):
+        message = message[len(path) :]
+        message = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+    form.add_error(name, message)
+
+
 def _flag_names(preset: EligibilityPreset) -> list[str]:
     return list(dict.fromkeys(c.fact for c in preset.criteria if c.fact))
+
+
+def _reads_methadone_doses(preset: EligibilityPreset) -> bool:
+    return any(c.kind is CriterionKind.MIN_METHADONE_DOSE for c in preset.criteria)
 
 
 def _preview(
@@ -64,7 +80,7 @@ def _preview(
     try:
         facts = engine_facts(form.facts_input(), form.cleaned_data["assessed_on"] or today)
     except DomainError as error:
-        _show_on_form(form, error, form.field_for(error.field))
+        _show_on_assessment(form, error)
         return None
     return run_preset(preset, facts, None)
 
@@ -77,9 +93,10 @@ def assess(request: HttpRequest, code: str) -> HttpResponse:
     preset = eligibility_preset_of(patient)
     today = clinic_today(patient.clinic)
     flags = _flag_names(preset)
+    methadone_rows = _reads_methadone_doses(preset)
     result = None
     if request.method == "POST":
-        form = AssessmentForm(request.POST, flag_names=flags)
+        form = AssessmentForm(request.POST, flag_names=flags, methadone_rows=methadone_rows)
         if form.is_valid():
             result = _preview(preset, form, today)
             if result is not None and request.POST.get("action") == "sign":
@@ -94,7 +111,7 @@ def assess(request: HttpRequest, code: str) -> HttpResponse:
                         idempotency_key=form.cleaned_data["idempotency_key"] or None,
                     )
                 except DomainError as error:
-                    _show_on_form(form, error, form.field_for(error.field))
+                    _show_on_assessment(form, error)
                 else:
                     messages.success(
                         request,
@@ -109,7 +126,7 @@ def assess(request: HttpRequest, code: str) -> HttpResponse:
             initial["date_of_birth"] = read_identity(
                 actor=acting_user(request), patient=patient
             ).date_of_birth
-        form = AssessmentForm(initial=initial, flag_names=flags)
+        form = AssessmentForm(initial=initial, flag_names=flags, methadone_rows=methadone_rows)
         status = 200
     return render(
         request,
