@@ -31,8 +31,19 @@ from openhat.patients.services import clinic_today
 CONSENT_SYSTEM = "urn:openhat:consent"
 DATA_CATEGORY_SYSTEM = "urn:openhat:data-category"
 PART_2 = "42 CFR Part 2"
+# v3 ActCode _ActPrivacyLaw 42CFRPart2; its display is written "42 CFR Part2" in the code system
+# (http://hl7.org/fhir/R4/v3/ActCode/cs.html; formerly v3-ActUSPrivacyLaw).
+PART_2_CODE = ("42CFRPart2", "42 CFR Part2")
 
-# kind: (scope code, scope display, category (system, code, display), purpose code or None)
+# kind: (scope code, scope display, category (system, code, display), purpose code or None).
+# Sources (FHIR R4): scope: Consent Scope Codes,
+# http://hl7.org/fhir/R4/codesystem-consent-scope.html (adr, research, patient-privacy "Privacy
+# Consent", treatment); category: Consent Category Codes,
+# http://hl7.org/fhir/R4/valueset-consent-category.html (LOINC 59284-0 "Patient Consent" and the
+# v3 ActConsentType codes RESEARCH "research information access", IDSCL "information
+# disclosure"); purpose: v3 ActReason, http://hl7.org/fhir/R4/v3/GeneralPurposeOfUse/vs.html
+# (TREAT "treatment", HRESCH "healthcare research"); the recipient's role: v3 ParticipationType
+# IRCP "information recipient".
 _KINDS: dict[str, tuple[str, str, tuple[str, str, str], tuple[str, str] | None]] = {
     ConsentKind.TREATMENT: (
         "treatment",
@@ -110,7 +121,9 @@ def fhir_consent(consent: Consent, *, client_code: str, today: date) -> FhirCons
         ]
     policy_rule: dict[str, Any] = {"text": _POLICY_TEXT[consent.kind]}
     if consent.kind == ConsentKind.RELEASE_OF_INFORMATION:
-        policy_rule["coding"] = [{"system": V3_ACT_CODE, "code": "42CFRPart2", "display": PART_2}]
+        policy_rule["coding"] = [
+            {"system": V3_ACT_CODE, "code": PART_2_CODE[0], "display": PART_2_CODE[1]}
+        ]
     data: dict[str, Any] = {
         "resourceType": "Consent",
         "id": f"consent-{consent.pk}",

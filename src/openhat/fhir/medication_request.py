@@ -22,24 +22,33 @@ from openhat.prescribing.services import order_history
 ORDER_LINE_SYSTEM = "urn:openhat:order-line"
 ORDER_VERSION_SYSTEM = "urn:openhat:order-version"
 
-# WHO ATC codes (https://www.whocc.no/atc_ddd_index/).
-MEDICATIONS: dict[str, tuple[str, str]] = {
-    "dam": ("N07BC06", "Diacetylmorphine (diamorphine)"),
-    "hdm": ("N02AA03", "Hydromorphone"),
-    "methadone": ("N07BC02", "Methadone"),
-    "srom": ("N02AA01", "Slow-release oral morphine"),
-    "buprenorphine": ("N07BC01", "Buprenorphine"),
-    "naltrexone_xr": ("N07BB04", "Extended-release naltrexone"),
+# drug: (WHO ATC code, its ATC name as the coding's display, the clinic's name as the text).
+# Codes and names from the WHO Collaborating Centre's ATC/DDD index
+# (http://www.whocc.no/atc_ddd_index/?code=N07BC02), as openFDA's substance records cite them
+# (code system WHO-ATC). N07BC is "drugs used in opioid dependence"; hydromorphone and
+# morphine are classed as analgesics (N02AA), naltrexone under alcohol dependence (N07BB).
+MEDICATIONS: dict[str, tuple[str, str, str]] = {
+    "dam": ("N07BC06", "diamorphine", "Diacetylmorphine (diamorphine)"),
+    "hdm": ("N02AA03", "hydromorphone", "Hydromorphone"),
+    "methadone": ("N07BC02", "methadone", "Methadone"),
+    "srom": ("N02AA01", "morphine", "Slow-release oral morphine"),
+    "buprenorphine": ("N07BC01", "buprenorphine", "Buprenorphine"),
+    "naltrexone_xr": ("N07BB04", "naltrexone", "Extended-release naltrexone"),
 }
-# SNOMED CT route qualifiers; inhaled has no code here and is sent as text only.
-ROUTES: dict[str, tuple[str | None, str]] = {
-    "iv": ("47625008", "Intravenous route"),
-    "im": ("78421000", "Intramuscular route"),
-    "sc": ("34206005", "Subcutaneous route"),
-    "oral": ("26643006", "Oral route"),
-    "inhaled": (None, "Inhaled"),
+# route: (SNOMED CT code, its display, the text shown). Descendants of 284009009 "Route of
+# administration value", as listed in FHIR's SNOMED CT Route Codes value set
+# (http://hl7.org/fhir/R4/valueset-route-codes.html). SNOMED CT has no "inhalation route" in the
+# international edition: inhaled doses take 447694001 "Respiratory tract route", as FHIR
+# implementation guides do for inhalers (e.g. the Belgian federal route value set).
+ROUTES: dict[str, tuple[str, str, str]] = {
+    "iv": ("47625008", "Intravenous route", "Intravenous"),
+    "im": ("78421000", "Intramuscular route", "Intramuscular"),
+    "sc": ("34206005", "Subcutaneous route", "Subcutaneous"),
+    "oral": ("26643006", "Oral route", "Oral"),
+    "inhaled": ("447694001", "Respiratory tract route", "Inhaled"),
 }
-# FHIR EventTiming codes for the clinic's session windows.
+# FHIR EventTiming codes (http://hl7.org/fhir/R4/codesystem-event-timing.html) for the clinic's
+# session windows: MORN "Morning", NOON "Noon", EVE "Evening".
 WINDOWS = {"morning": "MORN", "midday": "NOON", "evening": "EVE"}
 
 
@@ -60,13 +69,12 @@ def _status(version: OrderVersion, replaced_from: datetime | None, now: datetime
 
 
 def _route(routes: list[str]) -> dict[str, Any]:
+    """One route is coded; a choice of routes (the nurse picks at the session) is text only,
+    since one CodeableConcept's codings must all mean the same thing."""
     if len(routes) == 1:
-        code, display = ROUTES.get(routes[0], (None, routes[0]))
-        concept: dict[str, Any] = {"text": display}
-        if code:
-            concept["coding"] = [{"system": SNOMED, "code": code, "display": display}]
-        return concept
-    return {"text": " or ".join(ROUTES.get(route, (None, route))[1] for route in routes)}
+        code, display, text = ROUTES[routes[0]]
+        return {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": text}
+    return {"text": " or ".join(ROUTES[route][2] for route in routes)}
 
 
 def _dose(version: OrderVersion) -> dict[str, Any]:
@@ -99,7 +107,7 @@ def medication_request(
 ) -> MedicationRequest:
     """The version as a validated MedicationRequest; `replaced_from` is when the next version of
     its line took over (None if none has)."""
-    code, name = MEDICATIONS[version.drug]
+    code, atc_name, name = MEDICATIONS[version.drug]
     ends = [moment for moment in (version.ends_at, replaced_from) if moment is not None]
     timing_repeat: dict[str, Any] = {
         "frequency": version.sessions_per_day,
@@ -116,7 +124,7 @@ def medication_request(
         "status": _status(version, replaced_from, now),
         "intent": "order",
         "medicationCodeableConcept": {
-            "coding": [{"system": ATC, "code": code, "display": name}],
+            "coding": [{"system": ATC, "code": code, "display": atc_name}],
             "text": name,
         },
         "subject": patient_reference(client_code),
