@@ -8,9 +8,9 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 
 CLIENT_CODE_SYSTEM = "urn:openhat:client-code"
-# The canonical system URIs FHIR R4 names for these terminologies
-# (http://hl7.org/fhir/R4/terminologies-systems.html; HL7 v3 and consent code systems live under
-# terminology.hl7.org, https://terminology.hl7.org/).
+# The canonical system URIs of HL7 Terminology (THO, https://terminology.hl7.org/): e.g. WHO ATC
+# is CodeSystem v3-WC, official URL http://www.whocc.no/atc; the v3 and consent code systems
+# live under http://terminology.hl7.org/CodeSystem/.
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
 ATC = "http://www.whocc.no/atc"
