@@ -311,7 +311,7 @@ def reconstitute(
         entries = post_movement(
             clinic,
             [Line(vial_lot, location, -vials_mg), Line(solution, location, vials_mg)],
-            Particulars(EntryKind.RECONSTITUTION, actor),
+            Particulars(EntryKind.RECONSTITUTION, actor, at=now),
         )
         _audit(AuditCode.STOCK_RECONSTITUTED, actor, clinic, entries)
         return entries

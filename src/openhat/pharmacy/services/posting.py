@@ -11,6 +11,7 @@ seeing the same balance and overdrawing it; the CHECK constraints on the balance
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,6 +50,7 @@ class Particulars:
     patient: Patient | None = None
     dose_reference: str = ""
     returns_entry: LedgerEntry | None = None
+    at: datetime | None = None  # the moment the service worked from (e.g. a solution's in-use clock)
 
 
 def _fmt(quantity: Decimal) -> str:
@@ -117,7 +119,7 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
     seq, previous_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     product_balances: dict[int, Decimal] = {}
     movement = uuid.uuid4()
-    now = clock.now()
+    now = particulars.at or clock.now()
     entries: list[LedgerEntry] = []
     for line in lines:
         key = (line.lot.pk, line.location.pk)
