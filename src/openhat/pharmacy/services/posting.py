@@ -11,8 +11,8 @@ seeing the same balance and overdrawing it; the CHECK constraints on the balance
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -50,7 +50,9 @@ class Particulars:
     patient: Patient | None = None
     dose_reference: str = ""
     returns_entry: LedgerEntry | None = None
-    at: datetime | None = None  # the moment the service worked from (e.g. a solution's in-use clock)
+    at: datetime | None = (
+        None  # the moment the service worked from (e.g. a solution's in-use clock)
+    )
 
 
 def _fmt(quantity: Decimal) -> str:
