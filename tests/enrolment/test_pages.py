@@ -286,3 +286,30 @@ def test_a_nurse_cannot_enrol(client_for: Any, patient: Patient, personas: Perso
         {"start_date": clinic_today(patient.clinic).isoformat()},
     )
     assert response.status_code == 403 and not Enrolment.objects.exists()
+
+
+def test_the_verdict_and_the_covered_data_read_as_words(
+    client_for: Any, patient: Patient, personas: Personas
+) -> None:
+    client = client_for("physician")
+    checked = _text(
+        client.post(
+            f"/patients/{patient.client_code}/eligibility/",
+            {**ELIGIBLE_FORM, "years_dependent": "1", "action": "check"},
+        )
+    )
+    assert ">Not eligible</span>" in checked
+    today = clinic_today(patient.clinic)
+    client.post(
+        f"/patients/{patient.client_code}/consents/new/",
+        {
+            "kind": "release_of_information",
+            "given_on": today.isoformat(),
+            "expires_on": (today + timedelta(days=90)).isoformat(),
+            "recipient": "Family doctor",
+            "purpose": "Continuity of care",
+            "covers": ["dosing_records", "prescriptions"],
+        },
+    )
+    chart = _text(client.get(f"/patients/{patient.client_code}/"))
+    assert "Continuity of care: Dosing records, Prescriptions" in chart

@@ -197,6 +197,9 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} consent {self.pk} of patient {self.patient_id}"
 
+    def covers_labels(self) -> list[str]:
+        return [DataCategory(item).label for item in self.covers]
+
 
 class ConsentRevocation(models.Model):
     """The revocation of a consent: from revoked_on on, the consent no longer holds."""

@@ -136,6 +136,9 @@ def assess(request: HttpRequest, code: str) -> HttpResponse:
             "patient": patient,
             "preset": preset,
             "result": result.as_dict() if result else None,
+            "verdict_label": str(result.verdict_by_criteria).replace("_", " ").capitalize()
+            if result
+            else "",
             "previous": latest_assessment(patient),
         },
         status=status,
