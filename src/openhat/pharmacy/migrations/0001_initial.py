@@ -296,7 +296,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['adjustment', 'waste', 'destruction']), _negated=True), ('witness__isnull', False), _connector='OR'), name='ledger_witnessed_kinds_have_witness'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['adjustment', 'destruction', 'waste']), _negated=True), ('witness__isnull', False), _connector='OR'), name='ledger_witnessed_kinds_have_witness'),
         ),
         migrations.AddConstraint(
             model_name='ledgerentry',

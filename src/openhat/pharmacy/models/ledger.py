@@ -91,7 +91,7 @@ class LedgerEntry(ChainedRow):
                 name="ledger_witness_is_not_actor",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=[kind.value for kind in WITNESSED_KINDS])
+                condition=~Q(kind__in=sorted(kind.value for kind in WITNESSED_KINDS))
                 | Q(witness__isnull=False),
                 name="ledger_witnessed_kinds_have_witness",
             ),
