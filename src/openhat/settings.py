@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "openhat.enrolment",
     "openhat.prescribing",
     "openhat.pharmacy",
+    "openhat.dosing",
 ]
 
 MIDDLEWARE = [

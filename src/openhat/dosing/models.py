@@ -1,0 +1,207 @@
+"""The dosing station's records: sessions and their steps (CLINIC.md §3.5, §5, §7).
+
+A session moves check-in -> assessment -> decision -> administration -> observation sign-off, or
+ends without a dose (held, refused, left). The session row carries the workflow state; every
+clinical step is its own append-only row, so what was assessed, decided and given is never edited.
+`DosingState` is the one row per patient that every administration locks: two stations, a double
+click or a retried request serialise on it, and the second sees the first's dose.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from openhat.pharmacy.models.catalogue import mg_field
+from openhat.rules.context import Drug, Route, SessionWindow
+
+_APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+DRUG_CHOICES = [(drug.value, drug.value) for drug in Drug]
+ROUTE_CHOICES = [(route.value, route.value) for route in Route]
+WINDOW_CHOICES = [(window.value, window.value) for window in SessionWindow]
+
+
+class SessionState(models.TextChoices):
+    CHECKED_IN = "checked_in", "Checked in"
+    ASSESSED = "assessed", "Assessed"
+    DECIDED = "decided", "Decided"
+    OBSERVING = "observing", "In observation"
+    COMPLETED = "completed", "Done"
+    NO_DOSE = "no_dose", "Ended without a dose"
+
+
+OPEN_STATES = (
+    SessionState.CHECKED_IN,
+    SessionState.ASSESSED,
+    SessionState.DECIDED,
+    SessionState.OBSERVING,
+)
+
+
+class DosingState(models.Model):
+    """One per patient: the row an administration locks (SELECT ... FOR UPDATE)."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", primary_key=True, on_delete=models.PROTECT, related_name="dosing_state"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    administrations = models.PositiveIntegerField(default=0)
+    last_administered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"dosing state of patient {self.patient_id}"
+
+
+@pghistory.track()
+class DosingSession(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="dosing_sessions"
+    )
+    window = models.CharField(max_length=8, choices=WINDOW_CHOICES)
+    dosing_day = models.DateField()
+    state = models.CharField(
+        max_length=12, choices=SessionState.choices, default=SessionState.CHECKED_IN
+    )
+    checked_in_at = models.DateTimeField()
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    identity_confirmed = models.BooleanField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-checked_in_at"]
+        constraints = [
+            # One open session per patient: a second check-in elsewhere is refused.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(state__in=[state.value for state in OPEN_STATES]),
+                name="one_open_session_per_patient",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "dosing_day"], name="session_clinic_day")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} ({self.window} {self.dosing_day})"
+
+
+class AssessmentKind(models.TextChoices):
+    PRE_DOSE = "pre_dose", "Pre-dose"
+    POST_DOSE = "post_dose", "Post-dose (observation sign-off)"
+
+
+class SessionAssessment(models.Model):
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="assessments")
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    sedation_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    breath_alcohol_mg_per_l = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    signs = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    notes = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at"]
+        triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sedation_score__isnull=True)
+                | Q(sedation_score__gte=1, sedation_score__lte=4),
+                name="assessment_sedation_1_to_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} assessment of session {self.session_id}"
+
+
+class SessionDecision(models.Model):
+    """The engine's decision, with everything needed to replay it."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="decisions")
+    drug = models.CharField(max_length=16, choices=DRUG_CHOICES)
+    route = models.CharField(max_length=8, choices=ROUTE_CHOICES)
+    requested_mg = mg_field(null=True, blank=True)
+    verdict = models.CharField(max_length=20)
+    max_dose_mg = mg_field()
+    cap_mg = mg_field()
+    observation_minutes = models.PositiveIntegerField()
+    findings = models.JSONField(default=list)
+    snapshot = models.JSONField()
+    result = models.JSONField()
+    engine_version = models.CharField(max_length=20)
+    preset_key = models.CharField(max_length=40)
+    preset_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at"]
+        triggers = [_APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk}: {self.verdict} up to {self.max_dose_mg} mg"
+
+
+class Administration(models.Model):
+    """A dose given. One per session; the decision it was given under is re-run at recording."""
+
+    session = models.OneToOneField(
+        DosingSession, on_delete=models.PROTECT, related_name="administration"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="administrations"
+    )
+    decision = models.OneToOneField(
+        SessionDecision, on_delete=models.PROTECT, related_name="administration"
+    )
+    order_line_id = models.BigIntegerField()
+    drug = models.CharField(max_length=16, choices=DRUG_CHOICES)
+    route = models.CharField(max_length=8, choices=ROUTE_CHOICES)
+    site = models.CharField(max_length=40, blank=True)
+    dose_mg = mg_field()
+    issued_entry = models.OneToOneField(
+        "pharmacy.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    administered_at = models.DateTimeField()
+    observe_until = models.DateTimeField()
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["administered_at"]
+        triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(condition=Q(dose_mg__gt=0), name="administration_dose_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "administered_at"], name="administration_patient_at")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dose_mg} mg {self.drug} {self.route} at {self.administered_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class ObservationSignOff(models.Model):
+    session = models.OneToOneField(DosingSession, on_delete=models.PROTECT, related_name="sign_off")
+    assessment = models.OneToOneField(
+        SessionAssessment, on_delete=models.PROTECT, related_name="sign_off"
+    )
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        triggers = [_APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"observation of session {self.session_id} signed off"

@@ -1,0 +1,1 @@
+"""The dosing station's services: the only writers of sessions and administrations."""
