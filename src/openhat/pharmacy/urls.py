@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from openhat.pharmacy.views import board, catalogue, counts, ledger, movements
 
 app_name = "pharmacy"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", board.board, name="board"),
+    path("receive/", movements.receive, name="receive"),
+    path("transfer/", movements.transfer, name="transfer"),
+    path("reconstitute/", movements.reconstitute, name="reconstitute"),
+    path("waste/", movements.waste, name="waste"),
+    path("adjust/", movements.adjust, name="adjust"),
+    path("destroy/", movements.destroy, name="destroy"),
+    path("remove-expired/", movements.remove_expired, name="remove_expired"),
+    path("entries/<int:entry_id>/", board.entry, name="entry"),
+    path("entries/<int:entry_id>/reverse/", movements.reverse_entry, name="reverse"),
+    path("entries/<int:entry_id>/return/", movements.dose_return, name="dose_return"),
+    path("counts/", counts.count_list, name="counts"),
+    path("counts/new/", counts.new_count, name="new_count"),
+    path("counts/<int:count_id>/", counts.count_detail, name="count"),
+    path("discrepancies/<int:discrepancy_id>/", counts.discrepancy, name="discrepancy"),
+    path("ledger/", ledger.ledger, name="ledger"),
+    path("products/", catalogue.products, name="products"),
+    path(
+        "products/<int:product_id>/reorder-level/",
+        catalogue.reorder_level,
+        name="reorder_level",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Pharmacy pages, split by area: board, movements, counts, ledger, catalogue."""
