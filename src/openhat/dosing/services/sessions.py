@@ -254,7 +254,7 @@ def _store(
         observation_minutes=decision.observation_minutes,
         findings=[finding.as_dict() for finding in decision.findings],
         snapshot=snapshot.context_to_data(decision.context),
-        result=decision_result(decision),
+        result=decision.as_dict(),
         engine_version=decision.engine_version,
         preset_key=decision.preset_key,
         preset_hash=decision.preset_hash,
