@@ -15,9 +15,17 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+)
 
 from openhat.patients.schemas import IsoDate, MultiLineText, OneLineQuery, OneLineText, StrictInput
+from openhat.pharmacy.models.catalogue import MG_PLACES
 from openhat.pharmacy.services.lookup import lot_is_expired, solution_is_expired
 
 # A record number: also taken as a string ("12"), as a form would send it.
@@ -30,6 +38,20 @@ Unit = Annotated[OneLineText, Field(max_length=16, description="mg, ml, vial, ta
 Reason = Annotated[MultiLineText, Field(max_length=500)]
 ShortWord = Annotated[OneLineText, Field(max_length=24)]
 MAX_COUNT_LINES = 500
+
+
+def _three_places(value: Decimal) -> str:
+    return f"{value.quantize(MG_PLACES):f}"
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+# Out: mg and mL always with the ledger's three places ("9900.000"); an amount in the product's
+# unit of count as plainly as it reads ("4" vials). Strings, so no client reads a float.
+Mg = Annotated[Decimal, PlainSerializer(_three_places, return_type=str)]
+CountOf = Annotated[Decimal, PlainSerializer(_plain, return_type=str)]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -216,11 +238,11 @@ class ProductOut(Schema):
     drug: str
     count_unit: str
     units: list[str]
-    mg_per_unit: Decimal | None
-    mg_per_ml: Decimal | None
+    mg_per_unit: Mg | None
+    mg_per_ml: Mg | None
     reconstitutes_to_id: int | None
     in_use_hours: int | None
-    reorder_level_mg: Decimal
+    reorder_level_mg: Mg
     is_active: bool
 
 
@@ -239,8 +261,8 @@ class LotBalanceOut(Schema):
     location_id: int
     location_code: str = Field(validation_alias="location.code")
     location_kind: str = Field(validation_alias="location.kind")
-    balance_mg: Decimal
-    balance_ml: Decimal | None
+    balance_mg: Mg
+    balance_ml: Mg | None
 
 
 class LotOut(Schema):
@@ -256,7 +278,7 @@ class LotOut(Schema):
     source_lot_id: int | None
     in_use_expires_at: datetime | None
     blocked: bool = Field(description="Expired, or a solution past its in-use expiry")
-    balance_mg: Decimal = Field(description="The sum of the balances listed")
+    balance_mg: Mg = Field(description="The sum of the balances listed")
     balances: list[LotBalanceOut] = Field(validation_alias="held")
 
     @staticmethod
@@ -278,10 +300,10 @@ class BalanceOut(Schema):
     location_id: int
     location_code: str = Field(validation_alias="location.code")
     location_kind: str = Field(validation_alias="location.kind")
-    balance_mg: Decimal
-    balance_ml: Decimal | None
+    balance_mg: Mg
+    balance_ml: Mg | None
     count_unit: str = Field(validation_alias="product.count_unit")
-    balance_in_count_unit: Decimal
+    balance_in_count_unit: CountOf
     blocked: bool = Field(description="Expired, or a solution past its in-use expiry")
 
     @staticmethod
@@ -316,11 +338,11 @@ class EntryOut(Schema):
     lot_number: str = Field(validation_alias="lot.lot_number")
     location_id: int
     location_code: str = Field(validation_alias="location.code")
-    quantity_mg: Decimal
-    volume_ml: Decimal | None
-    balance_mg: Decimal
-    balance_ml: Decimal | None
-    product_balance_mg: Decimal
+    quantity_mg: Mg
+    volume_ml: Mg | None
+    balance_mg: Mg
+    balance_ml: Mg | None
+    product_balance_mg: Mg
     actor_id: int
     actor_username: str
     witness_id: int | None
@@ -380,17 +402,17 @@ class ReconciliationRowOut(Schema):
     product_code: str
     lot_id: int
     lot_number: str
-    start_mg: Decimal
-    received_mg: Decimal
-    issued_mg: Decimal
-    returned_mg: Decimal
-    wasted_mg: Decimal
-    adjusted_mg: Decimal
-    expected_mg: Decimal
-    expected_ml: Decimal | None
-    counted_mg: Decimal
-    counted_ml: Decimal | None
-    difference_mg: Decimal
+    start_mg: Mg
+    received_mg: Mg
+    issued_mg: Mg
+    returned_mg: Mg
+    wasted_mg: Mg
+    adjusted_mg: Mg
+    expected_mg: Mg
+    expected_ml: Mg | None
+    counted_mg: Mg
+    counted_ml: Mg | None
+    difference_mg: Mg
     discrepancy_id: int | None
     discrepancy_closed: bool
 
@@ -416,9 +438,9 @@ class DiscrepancyOut(Schema):
     lot_number: str
     location_id: int
     location_code: str
-    expected_mg: Decimal
-    counted_mg: Decimal
-    difference_mg: Decimal
+    expected_mg: Mg
+    counted_mg: Mg
+    difference_mg: Mg
     opened_at: datetime
     status: Literal["open", "closed"]
     closure: ClosureOut | None
