@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test test-fast lint chromium clean-db help
+.PHONY: demo serve test test-fast lint chromium pdf-libs clean-db help
 
 help:
 	@echo "make demo   - install, start the embedded PostgreSQL, migrate, load the demo clinic, serve it"
@@ -27,10 +27,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(VENV)/.installed $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed pdf-libs
 	$(BIN)/openhat demo --host $(HOST) --port $(PORT)
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed pdf-libs
 	$(BIN)/openhat serve --host $(HOST) --port $(PORT)
 
 # Page tests drive Debian's chromium; install it when it is missing and we may (root).
@@ -42,12 +42,23 @@ chromium:
 	  && echo "chromium installed: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	else echo "NOTE: /usr/bin/chromium is missing and we are not root; page tests will fail. Install it with: apt-get install chromium"; fi
 
+# The narcotics register's PDF is WeasyPrint, which renders with Debian's pango and harfbuzz and
+# needs a font; install them when missing and we may (root).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@missing=""; for package in $(PDF_LIBS); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing$$missing for the register's PDF..."; \
+	  apt-get install -y -q $$missing >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null); \
+	else echo "NOTE:$$missing missing and we are not root; the register's PDF cannot render. Install with: apt-get install$$missing"; fi
+
 # The rules engine first, on its own, with 100% branch coverage required; then everything else.
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium pdf-libs
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/rules --cov=openhat.rules --cov-branch --cov-report=term-missing --cov-fail-under=100
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/rules
 
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev pdf-libs
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
 
 lint: $(VENV)/.installed-dev
