@@ -465,7 +465,12 @@ class CountForm(KeyedForm):
                     break
                 lot_ids.append(str(value).strip())
         # Lots held now that the sheet did not list (moved in meanwhile) are added to the sheet.
-        lot_ids += [str(lot.pk) for lot in held if str(lot.pk) not in lot_ids]
+        added = [str(lot.pk) for lot in held if str(lot.pk) not in lot_ids]
+        if self.is_bound and added:
+            self.data = self.data.copy()
+            for index, lot_id in enumerate(added, start=len(lot_ids)):
+                self.data[f"lot_{index}"] = lot_id
+        lot_ids += added
         known = {
             str(lot.pk): lot
             for lot in Lot.objects.filter(
@@ -486,9 +491,11 @@ class CountForm(KeyedForm):
                 error_messages={"required": "Enter what is there (0 if none)."},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
-            self.fields[f"unit_{index}"] = forms.ChoiceField(
+            # The units offered are the lot's; one it is not kept in is explained by the service.
+            self.fields[f"unit_{index}"] = forms.CharField(
                 label="Unit",
-                choices=unit_choices,
+                max_length=10,
+                widget=forms.Select(choices=unit_choices),
                 initial=lot.product.count_unit if lot else CountUnit.MG,
             )
 
