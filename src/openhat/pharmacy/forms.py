@@ -467,9 +467,10 @@ class CountForm(KeyedForm):
         # Lots held now that the sheet did not list (moved in meanwhile) are added to the sheet.
         added = [str(lot.pk) for lot in held if str(lot.pk) not in lot_ids]
         if self.is_bound and added:
-            self.data = self.data.copy()
+            data = {key: self.data.get(key) for key in self.data}
             for index, lot_id in enumerate(added, start=len(lot_ids)):
-                self.data[f"lot_{index}"] = lot_id
+                data[f"lot_{index}"] = lot_id
+            self.data = data
         lot_ids += added
         known = {
             str(lot.pk): lot
