@@ -47,6 +47,7 @@ from openhat.simulate.demo_orders import (
     canada_plan_for_enrolled,
     plan_for_enrolled,
 )
+from openhat.simulate.demo_pharmacy import load_demo_pharmacy, pharmacy_missing
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -111,10 +112,15 @@ def _totp_secret(device: TOTPDevice) -> str:
 
 
 def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
-    """Load whichever demo clinic is missing (ZRH, then VAN); a run finding both adds nothing."""
+    """Load whichever demo clinic is missing (ZRH, then VAN), and each one's pharmacy history
+    (demo_pharmacy) where it has none yet; a run finding everything adds nothing."""
     zurich = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
     canada = Clinic.objects.filter(code=CANADA_CLINIC_CODE).first()
-    if zurich is not None and canada is not None:
+    if (
+        zurich is not None
+        and canada is not None
+        and not (pharmacy_missing(zurich) or pharmacy_missing(canada))
+    ):
         return _describe(zurich, canada, created=False)
 
     def report(offset: int) -> Progress | None:
@@ -124,28 +130,43 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
 
     with transaction.atomic():
         staff = _demo_staff()
-        # The loader signs with its own device (demo_orders.LoaderAuthenticator), which must be
-        # the physician's only confirmed one meanwhile: an authenticator printed by an earlier
-        # run (ZRH loaded before VAN existed) is set aside unchanged and restored afterwards.
-        set_aside = list(
-            TOTPDevice.objects.filter(user=staff[Role.PHYSICIAN.value], confirmed=True).values_list(
-                "pk", flat=True
-            )
-        )
-        TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=False)
-        if zurich is None:
-            zurich = _load_zurich(staff, report(0))
-        if canada is None:
-            canada = _load_canada(staff, report(PATIENT_COUNT))
-        TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=True)
-        # After the patients: the physician's orders were signed with the loader's own
-        # authenticator, deleted by now; the printed one is untouched.
-        for role in (Role.PHYSICIAN, Role.PHARMACIST):
-            if not TOTPDevice.objects.filter(user=staff[role.value], confirmed=True).exists():
-                TOTPDevice.objects.create(
-                    user=staff[role.value], name="demo authenticator", confirmed=True
-                )
+        if zurich is None or canada is None:
+            zurich, canada = _load_missing_clinics(staff, zurich, canada, report)
+        # After the patients and their orders: the doses follow the orders. Four weeks of
+        # stock history each, for a clinic loaded before the pharmacy existed too.
+        for clinic in (zurich, canada):
+            load_demo_pharmacy(clinic, staff)
     return _describe(zurich, canada, created=True)
+
+
+def _load_missing_clinics(
+    staff: dict[str, User],
+    zurich: Clinic | None,
+    canada: Clinic | None,
+    report: Callable[[int], Progress | None],
+) -> tuple[Clinic, Clinic]:
+    # The loader signs with its own device (demo_orders.LoaderAuthenticator), which must be
+    # the physician's only confirmed one meanwhile: an authenticator printed by an earlier
+    # run (ZRH loaded before VAN existed) is set aside unchanged and restored afterwards.
+    set_aside = list(
+        TOTPDevice.objects.filter(user=staff[Role.PHYSICIAN.value], confirmed=True).values_list(
+            "pk", flat=True
+        )
+    )
+    TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=False)
+    if zurich is None:
+        zurich = _load_zurich(staff, report(0))
+    if canada is None:
+        canada = _load_canada(staff, report(PATIENT_COUNT))
+    TOTPDevice.objects.filter(pk__in=set_aside).update(confirmed=True)
+    # After the patients: the physician's orders were signed with the loader's own
+    # authenticator, deleted by now; the printed one is untouched.
+    for role in (Role.PHYSICIAN, Role.PHARMACIST):
+        if not TOTPDevice.objects.filter(user=staff[role.value], confirmed=True).exists():
+            TOTPDevice.objects.create(
+                user=staff[role.value], name="demo authenticator", confirmed=True
+            )
+    return zurich, canada
 
 
 def _demo_staff() -> dict[str, User]:
