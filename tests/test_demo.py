@@ -32,6 +32,15 @@ from openhat.simulate.demo_orders import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def short_pharmacy_history(monkeypatch):
+    """These tests are about the clinics, patients and orders: three days of pharmacy history keep
+    each load quick. The four weeks are tested once, in tests/simulate/test_demo_pharmacy.py."""
+    from openhat.simulate import demo_pharmacy
+
+    monkeypatch.setattr(demo_pharmacy, "HISTORY_DAYS", 3)
+
+
 def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
     result = load_demo_clinic()
     assert result.created
@@ -66,6 +75,7 @@ def test_demo_clinic_has_every_role_and_thirty_patients_in_varied_states():
 
 
 def test_loading_the_demo_twice_adds_nothing(capsys):
+    from openhat.pharmacy.models import LedgerEntry, StockCount
     from openhat.prescribing.models import OrderEvent, OrderVersion
 
     def counts() -> tuple[int, ...]:
@@ -74,11 +84,13 @@ def test_loading_the_demo_twice_adds_nothing(capsys):
             StatusChange.objects.count(),
             OrderVersion.objects.count(),
             OrderEvent.objects.count(),
+            LedgerEntry.objects.count(),
+            StockCount.objects.count(),
         )
 
     call_command("load_demo")
     loaded = counts()
-    assert loaded[2] > 0
+    assert loaded[2] > 0 and loaded[4] > 0
     audit_events = AuditEvent.objects.count()
     call_command("load_demo")
     assert counts() == loaded
@@ -252,3 +264,32 @@ def test_a_run_that_finds_a_clinic_missing_loads_it_and_keeps_the_printed_authen
     assert after.drift == 0 and after.last_t == -1
     assert not TOTPDevice.objects.filter(name=LOADER_DEVICE_NAME).exists()
     assert verify_chain(AuditEvent, "audit_event")[1] is None
+
+
+def test_a_demo_loaded_before_the_pharmacy_existed_gets_its_pharmacy_on_the_next_run(
+    monkeypatch,
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from openhat.pharmacy.models import LedgerEntry
+    from openhat.pharmacy.verify import verify_ledger
+    from openhat.simulate import demo_clinic
+
+    with monkeypatch.context() as before_the_pharmacy:
+        before_the_pharmacy.setattr(demo_clinic, "load_demo_pharmacy", lambda clinic, staff: False)
+        load_demo_clinic()
+    assert not LedgerEntry.objects.exists()
+    patients, device = (
+        Patient.objects.count(),
+        TOTPDevice.objects.get(user__username="demo-physician"),
+    )
+    result = load_demo_clinic()
+    assert result.created
+    for code in (DEMO_CLINIC_CODE, CANADA_CLINIC_CODE):
+        assert LedgerEntry.objects.filter(clinic__code=code, kind="dose_issued").exists(), code
+    assert Patient.objects.count() == patients
+    assert TOTPDevice.objects.get(user__username="demo-physician").key == device.key
+    assert verify_ledger().intact
+    entries = LedgerEntry.objects.count()
+    assert not load_demo_clinic().created
+    assert LedgerEntry.objects.count() == entries
