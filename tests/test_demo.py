@@ -108,6 +108,7 @@ def test_demo_command_prepares_without_serving(capsys):
         assert f"demo-{role.value.replace('_', '-')}" in output
     assert "http://127.0.0.1:8000/" in output
     assert "VAN" in output and "ZRH" in output and "clinic switcher" in output
+    assert "pharmacy holds four weeks" in output and "open count discrepancy" in output
 
 
 def test_demo_orders_are_signed_calibrated_and_follow_the_patients():

@@ -43,6 +43,12 @@ class Command(BaseCommand):
             highlight=False,
         )
         console.print(
+            "Each clinic's pharmacy holds four weeks of stock history; ZRH has one open count "
+            "discrepancy to investigate (as demo-pharmacist).",
+            soft_wrap=True,
+            highlight=False,
+        )
+        console.print(
             f"\nDemo sign-ins (password for every account: [bold]{DEMO_PASSWORD}[/bold]):"
         )
         for role in Role:
