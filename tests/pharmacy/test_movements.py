@@ -239,7 +239,8 @@ def test_reconstitution_takes_vials_out_and_puts_solution_in(personas, formulary
     solution = into.lot
     assert solution.source_lot == vials and solution.lot_number == "V-2-R1"
     assert solution.in_use_expires_at > out.at
-    assert solution.in_use_expires_at - out.at == timedelta(hours=24)
+    # 24 h from the reconstitution (computed a moment before the entry is stamped).
+    assert abs(solution.in_use_expires_at - out.at - timedelta(hours=24)) < timedelta(seconds=5)
 
 
 def test_reconstituting_more_vials_than_held_is_refused(personas, formulary):
@@ -607,3 +608,79 @@ def test_after_all_of_this_the_ledger_verifies(personas, formulary, solution_in_
     report = verify_ledger()
     assert report.intact, report.breaks
     assert report.entries_checked == LedgerEntry.objects.count()
+
+
+def test_waste_of_a_dose_is_booked_back_and_out_never_beyond_the_dose(
+    personas, formulary, solution_in_room
+):
+    issued = issue(personas, formulary, solution_in_room, "100").first
+    common = dict(
+        actor=personas["nurse"],
+        clinic=personas.clinic,
+        lot_id=solution_in_room.pk,
+        location_id=formulary.dosing_room.pk,
+        unit="mg",
+        reason="patient left before the full dose",
+        witness=personas["pharmacist"],
+        issued_entry_id=issued.pk,
+    )
+
+    wasted = record_waste(amount="30", **common)
+
+    assert [e.kind for e in wasted.entries] == [EntryKind.DOSE_RETURNED, EntryKind.WASTE]
+    assert held(solution_in_room, formulary.dosing_room) == Decimal("9900")  # not 9870
+    refused("waste_exceeds_issue", record_waste, amount="71", **common)
+    record_waste(amount="70", **common)
+    refused("waste_exceeds_issue", record_waste, amount="1", **common)
+    assert held(solution_in_room, formulary.dosing_room) == Decimal("9900")
+
+
+def test_a_retried_reconstitution_of_the_last_vial_returns_the_first(personas, formulary):
+    vials = receive(personas, formulary.dam_vial, formulary.safe, 1, "vial", lot_number="V-9")
+
+    def make():
+        return reconstitute(
+            actor=personas["pharmacist"],
+            clinic=personas.clinic,
+            vial_lot_id=vials.pk,
+            location_id=formulary.safe.pk,
+            vials=1,
+            idempotency_key="reconstitute-0001",
+        )
+
+    assert make().movement_id == make().movement_id
+
+
+def test_a_dose_issue_with_a_return_cannot_be_reversed_until_the_return_is(
+    personas, formulary, solution_in_room
+):
+    issued = issue(personas, formulary, solution_in_room, "200").first
+    returned = return_dose(
+        actor=personas["nurse"],
+        clinic=personas.clinic,
+        issued_entry_id=issued.pk,
+        amount="50",
+        unit="mg",
+        reason="smaller dose",
+    ).first
+    refused(
+        "dose_has_returns",
+        reverse_movement,
+        actor=personas["pharmacist"],
+        clinic=personas.clinic,
+        entry_id=issued.pk,
+        reason="issued to the wrong patient",
+    )
+    reverse_movement(
+        actor=personas["pharmacist"],
+        clinic=personas.clinic,
+        entry_id=returned.pk,
+        reason="return was a mistake",
+    )
+    reverse_movement(
+        actor=personas["pharmacist"],
+        clinic=personas.clinic,
+        entry_id=issued.pk,
+        reason="issued to the wrong patient",
+    )
+    assert held(solution_in_room, formulary.dosing_room) == Decimal("10000")

@@ -13,6 +13,7 @@ from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
+from openhat.core import idempotency
 from openhat.core.errors import Conflict, DomainError
 from openhat.pharmacy.models import (
     LIQUID_KINDS,
@@ -62,6 +63,7 @@ def create_product(
     reconstitutes_to_id: object | None = None,
     in_use_hours: int | None = None,
     reorder_level_mg: object = "0",
+    idempotency_key: str | None = None,
 ) -> Product:
     """`strength` is mg per mL for liquids and mg per vial, tablet or capsule otherwise."""
     require(actor, clinic, Capability.MOVE_STOCK)
@@ -97,6 +99,10 @@ def create_product(
     if in_use_hours is not None and not 0 < int(in_use_hours) <= 24 * 28:
         raise DomainError("in_use_hours", "In-use hours are between 1 and 672.", "in_use_hours")
     with transaction.atomic():
+        if idempotency_key:
+            found = idempotency.previous_result(actor, idempotency_key, "pharmacy.create_product")
+            if found is not None:
+                return Product.objects.get(pk=int(found.result_id))
         if Product.objects.filter(clinic=clinic, code=code).exists():
             raise Conflict("product_code_taken", f"A product {code!r} exists already.", "code")
         product = Product.objects.create(
@@ -119,10 +125,20 @@ def create_product(
             target=product,
             data={"code": code, "kind": kind, "strength_mg": str(strength_mg)},
         )
+        if idempotency_key:
+            idempotency.remember_result(actor, idempotency_key, "pharmacy.create_product", product)
         return product
 
 
-def create_location(*, actor: User, clinic: Clinic, code: str, name: str, kind: str) -> Location:
+def create_location(
+    *,
+    actor: User,
+    clinic: Clinic,
+    code: str,
+    name: str,
+    kind: str,
+    idempotency_key: str | None = None,
+) -> Location:
     require(actor, clinic, Capability.MOVE_STOCK)
     if kind not in LocationKind.values:
         raise DomainError(
@@ -133,6 +149,10 @@ def create_location(*, actor: User, clinic: Clinic, code: str, name: str, kind: 
         raise DomainError("location_name", "Enter a name of at most 120 characters.", "name")
     slug = slugify(code or name)[:40]
     with transaction.atomic():
+        if idempotency_key:
+            found = idempotency.previous_result(actor, idempotency_key, "pharmacy.create_location")
+            if found is not None:
+                return Location.objects.get(pk=int(found.result_id))
         if Location.objects.filter(clinic=clinic, code=slug).exists():
             raise Conflict("location_code_taken", f"A location {slug!r} exists already.", "code")
         location = Location.objects.create(clinic=clinic, code=slug, name=name, kind=kind)
@@ -143,6 +163,10 @@ def create_location(*, actor: User, clinic: Clinic, code: str, name: str, kind: 
             target=location,
             data={"code": slug, "kind": kind},
         )
+        if idempotency_key:
+            idempotency.remember_result(
+                actor, idempotency_key, "pharmacy.create_location", location
+            )
         return location
 
 

@@ -90,24 +90,22 @@ def record_count(
             found = idempotency.previous_result(actor, idempotency_key, "pharmacy.count")
             if found is not None:
                 return StockCount.objects.get(pk=int(found.result_id))
-        held = {
-            row.lot_id: row
-            for row in StockBalance.objects.filter(
-                location=location, balance_mg__gt=0
-            ).select_related("lot")
-        }
-        missing = [row.lot.lot_number for lot_id, row in held.items() if lot_id not in counted]
+        if not counted:
+            raise DomainError("count_empty", f"{location.name} holds no stock to count.", "lines")
+        balances = lock_balances(clinic, [(lot, location) for lot, _ in counted.values()])
+        # The chain lock pins the ledger position the expected figures are read at; with it held
+        # no movement can add a lot to the location, so the completeness check below is final.
+        lock_chain(LEDGER_TABLE, clinic.pk)
+        held = StockBalance.objects.filter(location=location, balance_mg__gt=0).select_related(
+            "lot"
+        )
+        missing = [row.lot.lot_number for row in held if row.lot_id not in counted]
         if missing:
             raise DomainError(
                 "count_incomplete",
                 f"Count every lot held at {location.name}; missing: {', '.join(sorted(missing))}.",
                 "lines",
             )
-        if not counted:
-            raise DomainError("count_empty", f"{location.name} holds no stock to count.", "lines")
-        balances = lock_balances(clinic, [(lot, location) for lot, _ in counted.values()])
-        # The chain lock pins the ledger position the expected figures are read at.
-        lock_chain(LEDGER_TABLE, clinic.pk)
         position = (
             LedgerEntry.objects.filter(chain_key=clinic.pk)
             .order_by("-chain_seq")
@@ -181,6 +179,7 @@ def close_discrepancy(
     investigation_note: str,
     adjust: bool,
     witness: User | None = None,
+    idempotency_key: str | None = None,
 ) -> DiscrepancyClosure:
     """Close with what the investigation found; `adjust` books the difference as a witnessed
     count adjustment so the ledger matches what is on the shelf."""
@@ -206,6 +205,12 @@ def close_discrepancy(
             "investigation_note",
         )
     with transaction.atomic():
+        if idempotency_key:
+            found = idempotency.previous_result(
+                actor, idempotency_key, "pharmacy.close_discrepancy"
+            )
+            if found is not None:
+                return DiscrepancyClosure.objects.get(pk=int(found.result_id))
         # The discrepancy row lock stops two people closing it at once.
         Discrepancy.objects.select_for_update().filter(pk=discrepancy.pk).first()
         if DiscrepancyClosure.objects.filter(discrepancy=discrepancy).exists():
@@ -241,6 +246,10 @@ def close_discrepancy(
             target=discrepancy,
             data={"adjusted": adjustment is not None, "note": note[:200]},
         )
+        if idempotency_key:
+            idempotency.remember_result(
+                actor, idempotency_key, "pharmacy.close_discrepancy", closure
+            )
         return closure
 
 

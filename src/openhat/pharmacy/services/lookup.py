@@ -54,7 +54,7 @@ def entry_of(clinic: Clinic, entry_id: object, field: str = "entry") -> LedgerEn
 
 
 def lot_is_expired(lot: Lot, clinic: Clinic, now: datetime | None = None) -> bool:
-    return lot.expires_on < clock.now().astimezone(clinic.zone).date()
+    return lot.expires_on < (now or clock.now()).astimezone(clinic.zone).date()
 
 
 def solution_is_expired(lot: Lot, now: datetime | None = None) -> bool:

@@ -36,7 +36,6 @@ from openhat.pharmacy.models import (
     Lot,
     Product,
     ProductKind,
-    StockBalance,
 )
 from openhat.pharmacy.services.lookup import (
     entry_of,
@@ -221,12 +220,13 @@ def transfer_stock(
         raise DomainError(
             "transfer_same_location", "Choose a different destination.", "to_location"
         )
-    if destination.kind != LocationKind.QUARANTINE:
-        refuse_expired(lot, clinic)
     quantity_mg = to_mg(lot.product, amount, unit)
     note = _clean_text(reason, "reason", required=False)
 
     def work() -> list[LedgerEntry]:
+        # Checked after the idempotency key: a retry of a transfer made before expiry returns it.
+        if destination.kind != LocationKind.QUARANTINE:
+            refuse_expired(lot, clinic)
         entries = post_movement(
             clinic,
             [Line(lot, source, -quantity_mg), Line(lot, destination, quantity_mg)],
@@ -262,7 +262,6 @@ def reconstitute(
         raise DomainError(
             "reconstitute_in_quarantine", "Quarantined stock is not reconstituted.", "location"
         )
-    refuse_expired(vial_lot, clinic, "vial_lot")
     vials_mg = to_mg(vial_product, vials, vial_product.count_unit, "vials")
     now = clock.now()
     if in_use_expires_at is None:
@@ -277,26 +276,25 @@ def reconstitute(
             "The solution's in-use expiry must be later than now.",
             "in_use_expires_at",
         )
-    held = (
-        StockBalance.objects.filter(lot=vial_lot, location=location)
-        .values_list("balance_mg", flat=True)
-        .first()
-    ) or Decimal("0")
-    if vials_mg > held:
-        assert vial_product.mg_per_unit is not None
-        raise DomainError(
-            "reconstitute_exceeds_stock",
-            f"{location.name} holds {held / vial_product.mg_per_unit:.0f} vial(s) of lot "
-            f"{vial_lot.lot_number}; {vials_mg / vial_product.mg_per_unit:.0f} cannot be "
-            "reconstituted.",
-            "vials",
-        )
     last_day = min(vial_lot.expires_on, timezone.localtime(in_use_expires_at, clinic.zone).date())
 
     def work() -> list[LedgerEntry]:
         # Two reconstitutions of one lot at once would number their solutions alike; the lock
-        # on the vial lot's balance makes the second wait and count the first.
-        lock_balances(clinic, [(vial_lot, location)])
+        # on the vial lot's balance makes the second wait and count the first. The checks run
+        # here, after the idempotency key, so a retry of a reconstitution that used the last
+        # vial returns it instead of being refused for want of vials.
+        refuse_expired(vial_lot, clinic, "vial_lot")
+        balance = lock_balances(clinic, [(vial_lot, location)])[(vial_lot.pk, location.pk)]
+        held = balance.balance_mg
+        if vials_mg > held:
+            assert vial_product.mg_per_unit is not None
+            raise DomainError(
+                "reconstitute_exceeds_stock",
+                f"{location.name} holds {held / vial_product.mg_per_unit:.0f} vial(s) of lot "
+                f"{vial_lot.lot_number}; {vials_mg / vial_product.mg_per_unit:.0f} cannot be "
+                "reconstituted.",
+                "vials",
+            )
         made = Lot.objects.filter(source_lot=vial_lot).count() + 1
         solution = Lot.objects.create(
             clinic=clinic,
@@ -311,7 +309,7 @@ def reconstitute(
         entries = post_movement(
             clinic,
             [Line(vial_lot, location, -vials_mg), Line(solution, location, vials_mg)],
-            Particulars(EntryKind.RECONSTITUTION, actor, at=now),
+            Particulars(EntryKind.RECONSTITUTION, actor),
         )
         _audit(AuditCode.STOCK_RECONSTITUTED, actor, clinic, entries)
         return entries
@@ -349,11 +347,11 @@ def issue_dose(
         )
     if patient is not None and patient.clinic_id != clinic.pk:
         raise DomainError("patient_not_found", "No such patient in this clinic.", "patient")
-    refuse_expired(lot, clinic)
     quantity_mg = to_mg(lot.product, amount, unit)
     reference = _clean_text(dose_reference, "dose_reference", required=False, limit=80)
 
     def work() -> list[LedgerEntry]:
+        refuse_expired(lot, clinic)
         entries = post_movement(
             clinic,
             [Line(lot, location, -quantity_mg)],
@@ -370,6 +368,24 @@ def returned_so_far(issued: LedgerEntry) -> Decimal:
         returns_entry=issued, kind=EntryKind.DOSE_RETURNED
     ).aggregate(total=Sum("quantity_mg"))["total"]
     return total or Decimal("0")
+
+
+def _refuse_beyond_outstanding(issued: LedgerEntry, quantity_mg: Decimal, code: str) -> None:
+    """Called under the lock on the issue's balance row."""
+    if LedgerEntry.objects.filter(reverses=issued).exists():
+        raise DomainError(
+            "dose_issue_reversed",
+            "That dose issue was reversed; nothing of it can be returned or wasted.",
+            "issued_entry",
+        )
+    outstanding = -issued.quantity_mg - returned_so_far(issued)
+    if quantity_mg > outstanding:
+        raise DomainError(
+            code,
+            f"Only {outstanding.normalize():f} mg of that dose is left to "
+            f"{'return' if code == 'return_exceeds_issue' else 'record as waste'}.",
+            "quantity",
+        )
 
 
 def return_dose(
@@ -389,12 +405,6 @@ def return_dose(
         raise DomainError(
             "not_a_dose_issue", "Only a dose that was issued can be returned.", "issued_entry"
         )
-    if hasattr(issued, "reversed_by"):
-        raise DomainError(
-            "dose_issue_reversed",
-            "That dose issue was reversed; nothing can be returned.",
-            "issued_entry",
-        )
     quantity_mg = to_mg(issued.product, amount, unit)
     note = _clean_text(reason, "reason", required=True)
 
@@ -402,13 +412,7 @@ def return_dose(
         # Two returns of the same dose lock the same balance row, so the second one sees the
         # first and cannot return more than was issued.
         lock_balances(clinic, [(issued.lot, issued.location)])
-        outstanding = -issued.quantity_mg - returned_so_far(issued)
-        if quantity_mg > outstanding:
-            raise DomainError(
-                "return_exceeds_issue",
-                f"Only {outstanding.normalize():f} mg of that dose is left to return.",
-                "quantity",
-            )
+        _refuse_beyond_outstanding(issued, quantity_mg, "return_exceeds_issue")
         entries = post_movement(
             clinic,
             [Line(issued.lot, issued.location, quantity_mg)],
@@ -452,11 +456,32 @@ def _witnessed_removal(
     note = _clean_text(reason, "reason", required=True)
     check_witness(clinic, actor, witness, required=True)
     issued = entry_of(clinic, issued_entry_id, "issued_entry") if issued_entry_id else None
+    if issued is not None:
+        if kind != EntryKind.WASTE or issued.kind != EntryKind.DOSE_ISSUED:
+            raise DomainError(
+                "not_a_dose_issue",
+                "Only waste can be recorded against a dose issued.",
+                "issued_entry",
+            )
+        if (issued.lot_id, issued.location_id) != (lot.pk, location.pk):
+            raise DomainError(
+                "waste_not_from_dose_lot",
+                "Waste of a dose is recorded against the lot and location it was drawn from.",
+                "lot",
+            )
 
     def work() -> list[LedgerEntry]:
+        lines = [Line(lot, location, sign * quantity_mg)]
+        if issued is not None:
+            # The unused part of a drawn dose already left the balance when it was issued; it
+            # is booked back (a return) and out again as witnessed waste, so the stock does not
+            # fall twice and never by more than the dose left unaccounted for.
+            lock_balances(clinic, [(lot, location)])
+            _refuse_beyond_outstanding(issued, quantity_mg, "waste_exceeds_issue")
+            lines = [Line(lot, location, quantity_mg, kind=EntryKind.DOSE_RETURNED), *lines]
         entries = post_movement(
             clinic,
-            [Line(lot, location, sign * quantity_mg)],
+            lines,
             Particulars(
                 kind,
                 actor,
@@ -632,12 +657,25 @@ def reverse_movement(
             "A reversal cannot itself be reversed; record the movement again instead.",
             "entry",
         )
-    check_witness(clinic, actor, witness, required=original.kind in WITNESSED_KINDS)
+    check_witness(
+        clinic,
+        actor,
+        witness,
+        required=any(entry.kind in WITNESSED_KINDS for entry in lines_of_movement),
+    )
 
     def work() -> list[LedgerEntry]:
         # Two people reversing the same movement lock the same balances; the second then sees
         # the first reversal and is refused instead of undoing the movement twice.
         lock_balances(clinic, [(entry.lot, entry.location) for entry in lines_of_movement])
+        if LedgerEntry.objects.filter(
+            returns_entry__movement=original.movement, reversed_by__isnull=True
+        ).exists():
+            raise DomainError(
+                "dose_has_returns",
+                "Part of this dose was returned or wasted; reverse that first.",
+                "entry",
+            )
         if LedgerEntry.objects.filter(reverses__movement=original.movement).exists():
             raise Conflict("already_reversed", "That movement was already reversed.", "entry")
         lines = [

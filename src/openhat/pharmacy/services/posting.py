@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -36,6 +35,7 @@ class Line:
     location: Location
     quantity_mg: Decimal
     reverses: LedgerEntry | None = None
+    kind: str | None = None  # when a line's kind differs from the movement's (waste of a dose)
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,6 @@ class Particulars:
     patient: Patient | None = None
     dose_reference: str = ""
     returns_entry: LedgerEntry | None = None
-    at: datetime | None = (
-        None  # the moment the service worked from (e.g. a solution's in-use clock)
-    )
 
 
 def _fmt(quantity: Decimal) -> str:
@@ -121,7 +118,7 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
     seq, previous_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     product_balances: dict[int, Decimal] = {}
     movement = uuid.uuid4()
-    now = particulars.at or clock.now()
+    now = clock.now()  # after the locks, so times follow the chain's order
     entries: list[LedgerEntry] = []
     for line in lines:
         key = (line.lot.pk, line.location.pk)
@@ -142,7 +139,7 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
         entry = LedgerEntry(
             clinic=clinic,
             movement=movement,
-            kind=particulars.kind,
+            kind=line.kind or particulars.kind,
             product=product,
             lot=line.lot,
             location=line.location,

@@ -76,7 +76,7 @@ def alerts(
     clinic: Clinic, *, now: datetime | None = None, dosing_room_only: bool = False
 ) -> list[Alert]:
     moment = now or clock.now()
-    today: date = clock.now().astimezone(clinic.zone).date()
+    today: date = moment.astimezone(clinic.zone).date()
     horizon = today + timedelta(days=expiry_warning_days())
     found: list[Alert] = []
     for row in balances(clinic, dosing_room_only=dosing_room_only):
