@@ -413,13 +413,15 @@ def test_a_nurse_issues_and_returns_a_dose_and_wastes_it_with_a_witness(
         "50.000",
     )
     assert wasted.status_code == 201, wasted.json()
-    waste = wasted.json()["entries"][0]
+    # The unused 50 mg already left with the issue: it is booked back, then out as waste.
+    back_in, waste = wasted.json()["entries"]
+    assert (back_in["kind"], back_in["quantity_mg"]) == ("dose_returned", "50.000")
     assert (waste["kind"], waste["witness_username"], waste["returns_entry_id"]) == (
         "waste",
         "pharmacy_technician_zrh",
         entry["id"],
     )
-    assert held_mg(stock.solution_lot_id, f.dosing_room.pk) == Decimal("9700")
+    assert held_mg(stock.solution_lot_id, f.dosing_room.pk) == Decimal("9750")
 
 
 def test_witnessed_adjustments_and_destructions(client_for: Any, stock: PharmacyWorld) -> None:
@@ -875,3 +877,40 @@ def test_decimals_are_strings_never_floats(client_for: Any, stock: PharmacyWorld
     parsed = json.loads(raw, parse_float=lambda text: pytest.fail(f"a float in the answer: {text}"))
 
     assert parsed["items"][0]["quantity_mg"] == "-100.000"
+
+
+def test_retried_closure_product_and_location_return_the_first_record(
+    client_for: Any, stock: PharmacyWorld
+) -> None:
+    client = client_for("pharmacist")
+    closure = {
+        "investigation_note": "Drawn-up dose not logged; confirmed on review.",
+        "adjust": False,
+    }
+    product = {"kind": "srom_capsule", "name": "SROM 100 mg capsule", "strength": "100"}
+    location = {"code": "second-safe", "name": "Second safe", "kind": "safe"}
+
+    closures = [
+        post(
+            client,
+            "discrepancies/{discrepancy_id}/closure",
+            closure,
+            stock,
+            HTTP_IDEMPOTENCY_KEY="closure-key-1",
+        )
+        for _ in "ab"
+    ]
+    products = [
+        post(client, "products", product, stock, HTTP_IDEMPOTENCY_KEY="product-key-1") for _ in "ab"
+    ]
+    locations = [
+        post(client, "locations", location, stock, HTTP_IDEMPOTENCY_KEY="location-key-1")
+        for _ in "ab"
+    ]
+    without_key = post(client, "discrepancies/{discrepancy_id}/closure", closure, stock)
+
+    assert [r.status_code for r in closures + products + locations] == [201] * 6
+    assert closures[0].json() == closures[1].json()
+    assert products[0].json()["id"] == products[1].json()["id"]
+    assert locations[0].json()["id"] == locations[1].json()["id"]
+    assert_error(without_key, 409, "discrepancy_closed")

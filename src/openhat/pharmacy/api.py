@@ -265,7 +265,12 @@ def list_products(request: HttpRequest, clinic: str) -> Any:
     summary="Add a product (pharmacists and physicians)",
     description="A second product with the same code is 409 `product_code_taken`.",
 )
-def add_product(request: HttpRequest, clinic: str, payload: ProductIn) -> Status[Product]:
+def add_product(
+    request: HttpRequest,
+    clinic: str,
+    payload: ProductIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[Product]:
     who = _caller(request, clinic, Capability.MOVE_STOCK)
     product = create_product(
         actor=who.user,
@@ -277,6 +282,7 @@ def add_product(request: HttpRequest, clinic: str, payload: ProductIn) -> Status
         reconstitutes_to_id=payload.reconstitutes_to,
         in_use_hours=payload.in_use_hours,
         reorder_level_mg=payload.reorder_level_mg,
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, product)
 
@@ -314,10 +320,20 @@ def list_locations(request: HttpRequest, clinic: str) -> Any:
     summary="Add a stock location (pharmacists and physicians)",
     description="A second location with the same code is 409 `location_code_taken`.",
 )
-def add_location(request: HttpRequest, clinic: str, payload: LocationIn) -> Status[Location]:
+def add_location(
+    request: HttpRequest,
+    clinic: str,
+    payload: LocationIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[Location]:
     who = _caller(request, clinic, Capability.MOVE_STOCK)
     location = create_location(
-        actor=who.user, clinic=who.clinic, code=payload.code, name=payload.name, kind=payload.kind
+        actor=who.user,
+        clinic=who.clinic,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, location)
 
@@ -803,11 +819,16 @@ def show_discrepancy(request: HttpRequest, clinic: str, discrepancy_id: int) -> 
     summary="Close a discrepancy with what the investigation found",
     description=(
         "`adjust: true` books the difference as a count adjustment, which needs a witness. "
-        f"{WITNESS_HELP} A second closure is 409 `discrepancy_closed`, so a retry writes nothing."
+        f"{WITNESS_HELP} A retry with the same `Idempotency-Key` answers with the first closure; a second closure "
+        "without it is 409 `discrepancy_closed`."
     ),
 )
 def close_discrepancy(
-    request: HttpRequest, clinic: str, discrepancy_id: int, payload: ClosureIn
+    request: HttpRequest,
+    clinic: str,
+    discrepancy_id: int,
+    payload: ClosureIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[dict[str, Any]]:
     who = _caller(request, clinic, Capability.MOVE_STOCK)
     services.close_discrepancy(
@@ -817,5 +838,6 @@ def close_discrepancy(
         investigation_note=payload.investigation_note,
         adjust=payload.adjust,
         witness=_witness(request, payload),
+        idempotency_key=_key(idempotency_key),
     )
     return Status(201, _discrepancy_row(_discrepancy_of(who.clinic, discrepancy_id)))

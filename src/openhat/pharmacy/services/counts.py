@@ -90,8 +90,6 @@ def record_count(
             found = idempotency.previous_result(actor, idempotency_key, "pharmacy.count")
             if found is not None:
                 return StockCount.objects.get(pk=int(found.result_id))
-        if not counted:
-            raise DomainError("count_empty", f"{location.name} holds no stock to count.", "lines")
         balances = lock_balances(clinic, [(lot, location) for lot, _ in counted.values()])
         # The chain lock pins the ledger position the expected figures are read at; with it held
         # no movement can add a lot to the location, so the completeness check below is final.
