@@ -184,10 +184,11 @@ def held_rows(clinic: Clinic) -> list[StockBalance]:
 
 
 def _location_choices(locations: list[Location], empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [
-        (str(location.pk), f"{location.name} ({location.get_kind_display()})")
-        for location in locations
-    ]
+    def label(location: Location) -> str:
+        kind = location.get_kind_display()
+        return location.name if location.name == kind else f"{location.name} ({kind})"
+
+    return [("", empty)] + [(str(location.pk), label(location)) for location in locations]
 
 
 def clinic_locations(clinic: Clinic, *kinds: str) -> list[Location]:

@@ -31,7 +31,10 @@ def _row(access: PharmacyAccess, balance: StockBalance, horizon: Any) -> dict[st
         "balance": balance,
         "blocked": expired or solution_expired,
         "solution_expired": solution_expired,
-        "expiring": not (expired or solution_expired) and lot.expires_on <= horizon,
+        # A solution's last day is its in-use expiry, shown as such: not a lot "expiring soon".
+        "expiring": not (expired or solution_expired)
+        and lot.in_use_expires_at is None
+        and lot.expires_on <= horizon,
         "in_quarantine": in_quarantine,
         "reconstitutable": balance.product.reconstitutes_to_id is not None and not in_quarantine,
         "stock": f"{lot.pk}:{balance.location_id}",
