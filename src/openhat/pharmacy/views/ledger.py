@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from openhat.clinics.roles import Capability
@@ -53,7 +54,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         entries.select_related("reverses", "witness", "actor"), ENTRIES_PER_PAGE
     ).get_page(request.GET.get("page"))
-    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    query = urlencode(filters)
     return render(
         request,
         "pharmacy/ledger.html",
