@@ -186,7 +186,17 @@ def test_witnessed_entries_have_a_second_demo_person_and_one_dose_came_back(clin
         assert entry.witness_id is not None and entry.witness_id != entry.actor_id
         assert {entry.actor_username, entry.witness_username} <= DEMO_STAFF
         assert entry.reason
-    returned = LedgerEntry.objects.filter(clinic=zurich, kind=EntryKind.DOSE_RETURNED)
+    # The rest of a dose whose injection was stopped: waste of that dose (booked back, then out).
+    of_a_dose = witnessed.filter(clinic=zurich, kind=EntryKind.WASTE, returns_entry__isnull=False)
+    assert of_a_dose.count() == 1
+    wasted = of_a_dose.get()
+    assert wasted.patient_id == wasted.returns_entry.patient_id is not None
+    assert (wasted.actor_username, wasted.witness_username) == ("demo-nurse", "demo-pharmacist")
+    # One dose returned unopened (a return not paired with waste).
+    wasted_movements = of_a_dose.values_list("movement", flat=True)
+    returned = LedgerEntry.objects.filter(clinic=zurich, kind=EntryKind.DOSE_RETURNED).exclude(
+        movement__in=wasted_movements
+    )
     assert returned.count() == 1
     back = returned.get()
     assert back.returns_entry is not None and back.patient_id == back.returns_entry.patient_id

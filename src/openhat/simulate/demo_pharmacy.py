@@ -19,8 +19,8 @@ What a clinic gets:
   §9), with patient and a `demo YYYY-MM-DD ...` dose reference; the dosing station writes real
   sessions later. VAN's one DAM patient has no entries: one patient cannot use a 10,000 mg vial
   within its in-use time, and the demo does not make a waste of it;
-- a few witnessed wastes (a dropped syringe, a dose stopped halfway, a spilled methadone cup),
-  one dose returned unopened;
+- a few witnessed wastes (a dropped syringe, a spilled methadone cup, the rest of a dose whose
+  injection was stopped, recorded against that dose), one dose returned unopened;
 - a day-end count of the dosing room every second day and of the safe every fourth, matching,
   except (ZRH) one earlier count a capsule short, closed with an investigation note and a
   witnessed adjustment, and yesterday's count, a little DAM solution short: the one open
@@ -30,8 +30,8 @@ What a clinic gets:
   next morning;
 - alerts: a lot expiring within 30 days and a product below its reorder level in each clinic.
 
-The pharmacist receives, transfers, reconstitutes, counts and records waste; the nurse issues
-doses and returns; witnesses are other demo staff (the nurse, once the pharmacy technician). The
+The pharmacist receives, transfers, reconstitutes, counts and records waste from stock; the
+nurse issues doses, returns them and records waste of a dose; witnesses are other demo staff. The
 in-use time of the reconstituted solution (72 hours) is this demo's setup choice, not a claim
 about any product.
 
@@ -840,17 +840,27 @@ def _dropped_syringe(history: _History, dose: Dose) -> None:
 
 
 def _dose_stopped_halfway(history: _History, dose: Dose) -> None:
+    """The day's doses were drawn, but one injection was stopped partway: the nurse records the
+    rest as waste of that dose, the pharmacist witnesses."""
     given = _round5(float(dose.session_mg) * 0.4)
     left = dose.session_mg - given
-    history._issue(dose, dose.mg - left)
-    history.waste(
-        dose,
-        left,
-        f"{dose.patient.client_code}, one session: {given.normalize():f} of "
-        f"{dose.session_mg.normalize():f} mg injected, then stopped (poor venous access); the "
-        f"remaining {left.normalize():f} mg discarded.",
-        history.nurse,
-    )
+    issued = [entry for entry in history._issue(dose) if -entry.quantity_mg >= left]
+    with history.at(dose.day, time(12, 45)):
+        history.stock.record(
+            record_waste(
+                actor=history.nurse,
+                clinic=history.clinic,
+                lot_id=issued[-1].lot_id,
+                location_id=issued[-1].location_id,
+                amount=left,
+                unit="mg",
+                reason=f"One session: {given.normalize():f} of {dose.session_mg.normalize():f} mg "
+                f"injected, then stopped (poor venous access); the remaining "
+                f"{left.normalize():f} mg discarded.",
+                witness=history.pharmacist,
+                issued_entry_id=issued[-1].pk,
+            )
+        )
 
 
 def _spilled_cup(history: _History, dose: Dose) -> None:
