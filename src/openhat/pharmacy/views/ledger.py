@@ -25,7 +25,7 @@ ENTRIES_PER_PAGE = 50
 @domain_errors_as_pages
 def ledger(request: HttpRequest) -> HttpResponse:
     access = pharmacy_access(request, Capability.VIEW_DOSING_ROOM_STOCK)
-    filters = {key: value for key, value in request.GET.items() if key != "page" and value}
+    filters = {key: str(value) for key, value in request.GET.items() if key != "page" and value}
     form = LedgerFilterForm(
         filters or None, clinic=access.clinic, dosing_room_only=access.dosing_room_only
     )
