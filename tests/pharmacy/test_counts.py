@@ -240,3 +240,53 @@ def test_a_count_retried_with_its_key_is_recorded_once(personas, formulary, room
 
     assert first.pk == second.pk
     assert StockCount.objects.count() == 1 and Discrepancy.objects.count() == 1
+
+
+def test_alerts_name_expiring_lots_low_stock_and_expired_solution_but_not_fresh_solution(
+    personas, formulary
+):
+    from datetime import timedelta
+
+    from openhat.patients.services import clinic_today
+    from openhat.pharmacy.services import reconstitute
+    from openhat.pharmacy.services.catalogue import set_reorder_level
+
+    today = clinic_today(personas.clinic)
+    receive(
+        personas,
+        formulary.methadone,
+        formulary.safe,
+        10,
+        "ml",
+        lot_number="M-soon",
+        expires_on=today + timedelta(days=20),
+    )
+    vials = receive(personas, formulary.dam_vial, formulary.safe, 2, "vial", lot_number="V-a")
+    solution = (
+        reconstitute(
+            actor=personas["pharmacist"],
+            clinic=personas.clinic,
+            vial_lot_id=vials.pk,
+            location_id=formulary.safe.pk,
+            vials=1,
+        )
+        .entries[1]
+        .lot
+    )
+    set_reorder_level(
+        actor=personas["pharmacist"],
+        clinic=personas.clinic,
+        product_id=formulary.dam_vial.pk,
+        reorder_level_mg="50000",
+    )
+
+    now = alerts(personas.clinic)
+    kinds = [(a.kind, a.message) for a in now]
+    assert any(k == "lot_expiring" and "M-soon" in m for k, m in kinds)
+    assert not any(solution.lot_number in m for _, m in kinds)  # fresh solution: no alert
+    assert any(k == "low_stock" and formulary.dam_vial.name in m for k, m in kinds)
+
+    later = alerts(personas.clinic, now=solution.in_use_expires_at + timedelta(minutes=1))
+    blocked = [a for a in later if a.kind == "solution_expired"]
+    assert len(blocked) == 1 and solution.lot_number in blocked[0].message
+    assert blocked[0].severity == "block"

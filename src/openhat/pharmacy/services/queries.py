@@ -99,7 +99,11 @@ def alerts(
                     f"{where}: expired on {lot.expires_on:%Y-%m-%d}; blocked from issue.",
                 )
             )
-        elif lot.expires_on <= horizon and row.location.kind != LocationKind.QUARANTINE:
+        elif (
+            lot.in_use_expires_at is None  # a solution's own expiry alert is the in-use one
+            and lot.expires_on <= horizon
+            and row.location.kind != LocationKind.QUARANTINE
+        ):
             days = (lot.expires_on - today).days
             found.append(
                 Alert(
