@@ -155,6 +155,12 @@ PHARMACY_PAGE_CASES: list[RouteCase] = [
         {"amount": "10", "unit": "mg", "reason": "patient took 90 mg"},
         allowed=DOSE_ISSUERS,
     ),
+    *_writer(
+        "pharmacy:dose_waste",
+        "/pharmacy/entries/{issued_entry_id}/waste/",
+        {"amount": "10", "unit": "mg", "reason": "spilled while drawing up", **WITNESS},
+        allowed=DOSE_ISSUERS,
+    ),
     RouteCase(
         "pharmacy:counts",
         "GET",

@@ -188,6 +188,7 @@ def test_the_other_pharmacy_pages_fit_a_phone(open_page: Any, personas: Personas
         ("/pharmacy/adjust/", "adjust"),
         (f"/pharmacy/entries/{issued.pk}/", "entry"),
         (f"/pharmacy/entries/{issued.pk}/return/", "dose-return"),
+        (f"/pharmacy/entries/{issued.pk}/waste/", "dose-waste"),
         ("/pharmacy/products/", "products"),
         ("/pharmacy/counts/", "counts"),
     ):

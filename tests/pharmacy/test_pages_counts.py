@@ -345,3 +345,25 @@ def test_the_count_list_shows_counts_with_open_discrepancies(
 
     assert 'data-testid="count-table"' in page and "1 open" in page and "Dosing room" in page
     assert 'data-testid="start-count"' not in text(client_for("auditor").get("/pharmacy/counts/"))
+
+
+def test_a_double_submitted_closure_closes_once(
+    client_for: Any, personas: Personas, formulary: Formulary
+) -> None:
+    f = formulary
+    solution = solution_in_dosing_room(personas, f)
+    client = client_for("pharmacist")
+    client.post("/pharmacy/counts/new/", sheet(f.dosing_room, (solution.pk, "49.5", "ml")))
+    path = f"/pharmacy/discrepancies/{Discrepancy.objects.get().pk}/"
+    data = {
+        "investigation_note": "Spilled while drawing up.",
+        "adjust": "on",
+        "idempotency_key": key_on(text(client.get(path))),
+        **witnessed_by(),
+    }
+
+    first, second = client.post(path, data), client.post(path, data)
+
+    assert first.status_code == second.status_code == 302
+    assert DiscrepancyClosure.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind=EntryKind.ADJUSTMENT).count() == 1

@@ -725,6 +725,62 @@ def test_a_nurse_returns_part_of_a_dose(
     assert entries() == before
 
 
+def test_a_nurse_wastes_part_of_a_dose_with_a_witness_and_stock_falls_once(
+    client_for: Any, personas: Personas, formulary: Formulary, patient: Any
+) -> None:
+    f = formulary
+    solution = solution_in_dosing_room(personas, f)
+    issued = issue_dose(
+        actor=personas["nurse"],
+        clinic=personas.clinic,
+        lot_id=solution.pk,
+        location_id=f.dosing_room.pk,
+        amount=150,
+        unit="mg",
+        patient=patient,
+    ).first
+    client = client_for("nurse")
+    path = f"/pharmacy/entries/{issued.pk}/waste/"
+    page = text(client.get(path))
+    assert 'data-testid="witness"' in page and "150 mg" in page
+    before = entries()
+    for changes, message in (
+        (witnessed_by("nurse_zrh"), "The witness must be a different person"),
+        (witnessed_by(WITNESS, "wrong"), "username or password is wrong"),
+        ({"amount": "151"}, "Only 150 mg of that dose is left to record as waste."),
+        ({"unit": "vial"}, "is counted in mg, ml, not vial"),
+    ):
+        data = {"amount": "20", "unit": "mg", "reason": "spilled", **witnessed_by(), **changes}
+        refused = client.post(path, data)
+        assert refused.status_code == 400, changes
+        assert message in text(refused), changes
+    assert entries() == before
+
+    response = client.post(
+        path,
+        {
+            "amount": "0.2",
+            "unit": "ml",
+            "reason": "spilled",
+            "idempotency_key": key_on(page),
+            **witnessed_by(),
+        },
+    )
+
+    assert response.status_code == 302
+    waste = LedgerEntry.objects.get(kind=EntryKind.WASTE)
+    assert waste.returns_entry == issued and waste.witness_username == WITNESS
+    # Issued 150 mg (4,850 left); 20 mg of it wasted: the stock does not fall a second time.
+    assert held(solution, f.dosing_room) == Decimal("4850")
+    entry_page = text(client.get(f"/pharmacy/entries/{issued.pk}/"))
+    assert "Returned or wasted from this dose" in entry_page
+    assert "Reverse this movement" not in text(
+        client_for("pharmacist").get(f"/pharmacy/entries/{issued.pk}/")
+    )
+    blocked = text(client_for("pharmacist").get(f"/pharmacy/entries/{issued.pk}/reverse/"))
+    assert "Part of this dose was returned or wasted; reverse that first." in blocked
+
+
 def test_only_an_issued_dose_can_be_returned(
     client_for: Any, personas: Personas, formulary: Formulary
 ) -> None:

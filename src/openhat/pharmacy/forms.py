@@ -391,7 +391,15 @@ class DoseReturnForm(KeyedForm):
     reason = _reason("Why it was not given")
 
 
-class CloseDiscrepancyForm(WitnessFields):
+class DoseWasteForm(KeyedForm, WitnessFields):
+    key_prefix = "dose-waste"
+    amount = _amount("Quantity wasted")
+    unit = _unit()
+    reason = _reason("What happened (spilled, refused after drawing up ...)")
+
+
+class CloseDiscrepancyForm(KeyedForm, WitnessFields):
+    key_prefix = "close-discrepancy"
     investigation_note = forms.CharField(
         label="What the investigation found",
         max_length=5000,

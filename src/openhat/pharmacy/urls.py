@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern] = [
     path("entries/<int:entry_id>/", board.entry, name="entry"),
     path("entries/<int:entry_id>/reverse/", movements.reverse_entry, name="reverse"),
     path("entries/<int:entry_id>/return/", movements.dose_return, name="dose_return"),
+    path("entries/<int:entry_id>/waste/", movements.dose_waste, name="dose_waste"),
     path("counts/", counts.count_list, name="counts"),
     path("counts/new/", counts.new_count, name="new_count"),
     path("counts/<int:count_id>/", counts.count_detail, name="count"),

@@ -4,6 +4,7 @@ with the rest of its movement. Nurses see the dosing room's stock only."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -18,6 +19,7 @@ from openhat.core import clock
 from openhat.pharmacy import services
 from openhat.pharmacy.models import EntryKind, LedgerEntry, LocationKind, StockBalance
 from openhat.pharmacy.services.lookup import lot_is_expired, solution_is_expired
+from openhat.pharmacy.services.movements import returned_so_far
 from openhat.pharmacy.services.queries import expiry_warning_days
 from openhat.pharmacy.views.common import PharmacyAccess, pharmacy_access, visible_entry
 
@@ -87,6 +89,14 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         else LedgerEntry.objects.none()
     )
     movement_is_reversal = any(line.kind == EntryKind.REVERSAL for line in lines)
+    outstanding = (
+        -shown.quantity_mg - returned_so_far(shown)
+        if shown.kind == EntryKind.DOSE_ISSUED
+        else Decimal("0")
+    )
+    accounted_for = LedgerEntry.objects.filter(
+        returns_entry__movement=shown.movement, reversed_by__isnull=True
+    ).exists()
     return render(
         request,
         "pharmacy/entry.html",
@@ -95,10 +105,15 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
             "lines": lines.order_by("chain_seq"),
             "reversed_by": reversed_by,
             "returns": returns,
-            "may_reverse": access.can_move and reversed_by is None and not movement_is_reversal,
+            "may_reverse": access.can_move
+            and reversed_by is None
+            and not movement_is_reversal
+            and not accounted_for,
             "may_return": access.can_issue
             and shown.kind == EntryKind.DOSE_ISSUED
-            and reversed_by is None,
+            and reversed_by is None
+            and outstanding > 0,
+            "outstanding_mg": outstanding,
             **access.context(),
         },
     )

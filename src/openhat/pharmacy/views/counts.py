@@ -172,6 +172,7 @@ def discrepancy(request: HttpRequest, discrepancy_id: int) -> HttpResponse:
                 investigation_note=form.cleaned_data["investigation_note"],
                 adjust=adjust,
                 witness=signed_witness(request, form) if adjust else None,
+                idempotency_key=form.key,
             )
         except DomainError as error:
             show_on_form(form, error)

@@ -29,6 +29,7 @@ from openhat.pharmacy.forms import (
     AdjustForm,
     DestroyForm,
     DoseReturnForm,
+    DoseWasteForm,
     ReceiveForm,
     ReconstituteForm,
     RemoveExpiredForm,
@@ -361,6 +362,10 @@ def _reversal_blocked(entry: LedgerEntry, lines: list[LedgerEntry]) -> str:
     undone = LedgerEntry.objects.filter(reverses__movement=entry.movement).first()
     if undone is not None:
         return f"This movement was already reversed (ledger #{undone.chain_seq})."
+    if LedgerEntry.objects.filter(
+        returns_entry__movement=entry.movement, reversed_by__isnull=True
+    ).exists():
+        return "Part of this dose was returned or wasted; reverse that first."
     return ""
 
 
@@ -388,7 +393,7 @@ def reverse_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         }
         for line in lines
     ]
-    witness_needed = entry.kind in WITNESSED_KINDS
+    witness_needed = any(line.kind in WITNESSED_KINDS for line in lines)
     form = ReverseForm(_posted(request))
     stage = "details"
     if request.method == "POST" and form.is_valid():
@@ -428,6 +433,33 @@ def reverse_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
 
 
+def _dose_page(
+    request: HttpRequest,
+    access: PharmacyAccess,
+    entry: LedgerEntry,
+    form: forms.Form,
+    action: str,
+    record: Callable[[], Movement],
+) -> HttpResponse:
+    is_issue = entry.kind == EntryKind.DOSE_ISSUED
+    accounted = returned_so_far(entry) if is_issue else Decimal("0")
+    return _form_page(
+        request,
+        access,
+        form,
+        "pharmacy/dose_action.html",
+        record,
+        done=lambda movement: reverse("pharmacy:entry", kwargs={"entry_id": entry.pk}),
+        context={
+            "entry": entry,
+            "action": action,
+            "is_issue": is_issue,
+            "accounted_mg": accounted,
+            "outstanding_mg": -entry.quantity_mg - accounted if is_issue else Decimal("0"),
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors_as_pages
@@ -448,19 +480,32 @@ def dose_return(request: HttpRequest, entry_id: int) -> HttpResponse:
             idempotency_key=form.key,
         )
 
-    is_issue = entry.kind == EntryKind.DOSE_ISSUED
-    returned = returned_so_far(entry) if is_issue else Decimal("0")
-    return _form_page(
-        request,
-        access,
-        form,
-        "pharmacy/dose_return.html",
-        record,
-        done=lambda movement: reverse("pharmacy:entry", kwargs={"entry_id": entry.pk}),
-        context={
-            "entry": entry,
-            "is_issue": is_issue,
-            "returned_mg": returned,
-            "outstanding_mg": -entry.quantity_mg - returned if is_issue else Decimal("0"),
-        },
-    )
+    return _dose_page(request, access, entry, form, "return", record)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def dose_waste(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Part of a drawn dose spilled or not given and not fit to return: witnessed waste, booked
+    against the dose (the service takes it back into the lot and out again, so stock falls once)."""
+    access = pharmacy_access(request, Capability.ISSUE_DOSE)
+    entry = visible_entry(access, entry_id)
+    form = DoseWasteForm(_posted(request), initial={"unit": "mg"})
+
+    def record() -> Movement:
+        data = form.cleaned_data
+        return services.record_waste(
+            actor=acting_user(request),
+            clinic=access.clinic,
+            lot_id=entry.lot_id,
+            location_id=entry.location_id,
+            amount=data["amount"],
+            unit=data["unit"],
+            reason=data["reason"],
+            witness=signed_witness(request, form),
+            issued_entry_id=entry.pk,
+            idempotency_key=form.key,
+        )
+
+    return _dose_page(request, access, entry, form, "waste", record)
