@@ -51,6 +51,16 @@ def authenticate_witness(request: HttpRequest, username: str, password: str) -> 
             "witness_username",
         )
     user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        # django-axes locked the witness's account; without this the middleware would replace
+        # the actor's whole form with a "sign-in locked" page as if they were the one locked out.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        raise DomainError(
+            "witness_locked_out",
+            "Too many wrong passwords for this witness: their sign-in is locked for a while. "
+            "Ask another colleague to witness.",
+            "witness_username",
+        )
     if user is None or not isinstance(user, User):
         raise DomainError(
             "witness_sign_in_failed",
