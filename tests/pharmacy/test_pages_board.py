@@ -57,7 +57,7 @@ def test_the_board_shows_balances_totals_and_alerts(
     assert "in-use expiry passed: blocked" in page and "blocked from issue" in page
     # 3 vials + 1 of V-SOL (the other made solution) = 40,000 mg < the 100,000 mg reorder level
     assert 'data-testid="product-totals"' in page
-    assert "below the reorder level of 100000 mg" in page and "below reorder level" in page
+    assert "below the reorder level of 100,000 mg" in page and "below reorder level" in page
 
 
 def test_a_nurse_sees_only_the_dosing_room(

@@ -120,8 +120,8 @@ def alerts(
                     Alert(
                         "low_stock",
                         "warn",
-                        f"{stock.product.name}: {stock.balance_mg.normalize():f} mg in stock, "
-                        f"below the reorder level of {stock.product.reorder_level_mg.normalize():f} mg.",
+                        f"{stock.product.name}: {stock.balance_mg.normalize():,f} mg in stock, "
+                        f"below the reorder level of {stock.product.reorder_level_mg.normalize():,f} mg.",
                     )
                 )
         for discrepancy in open_discrepancies(clinic):
