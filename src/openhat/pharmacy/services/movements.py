@@ -37,6 +37,7 @@ from openhat.pharmacy.models import (
     Product,
     ProductKind,
 )
+from openhat.pharmacy.services.guards import refuse_if_guarded
 from openhat.pharmacy.services.lookup import (
     entry_of,
     location_of,
@@ -372,6 +373,7 @@ def returned_so_far(issued: LedgerEntry) -> Decimal:
 
 def _refuse_beyond_outstanding(issued: LedgerEntry, quantity_mg: Decimal, code: str) -> None:
     """Called under the lock on the issue's balance row."""
+    refuse_if_guarded([issued])
     if LedgerEntry.objects.filter(reverses=issued).exists():
         raise DomainError(
             "dose_issue_reversed",
@@ -668,6 +670,7 @@ def reverse_movement(
         # Two people reversing the same movement lock the same balances; the second then sees
         # the first reversal and is refused instead of undoing the movement twice.
         lock_balances(clinic, [(entry.lot, entry.location) for entry in lines_of_movement])
+        refuse_if_guarded(lines_of_movement)
         if LedgerEntry.objects.filter(
             returns_entry__movement=original.movement, reversed_by__isnull=True
         ).exists():

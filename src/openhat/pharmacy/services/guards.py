@@ -1,0 +1,32 @@
+"""Checks other apps register on dose issues before the ledger undoes any part of one.
+
+The dosing station records administrations that point at their dose-issue entries; the pharmacy
+does not import the dosing app (dosing imports the pharmacy), so the station registers a guard
+here instead. A guard returns a DomainError to refuse, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from openhat.core.errors import DomainError
+from openhat.pharmacy.models import EntryKind, LedgerEntry
+
+DoseIssueGuard = Callable[[list[LedgerEntry]], DomainError | None]
+_dose_issue_guards: list[DoseIssueGuard] = []
+
+
+def register_dose_issue_guard(guard: DoseIssueGuard) -> None:
+    if guard not in _dose_issue_guards:
+        _dose_issue_guards.append(guard)
+
+
+def refuse_if_guarded(entries: Iterable[LedgerEntry]) -> None:
+    """Called under the balance lock, before a reversal, return or waste touches a dose issue."""
+    issues = [entry for entry in entries if entry.kind == EntryKind.DOSE_ISSUED]
+    if not issues:
+        return
+    for guard in _dose_issue_guards:
+        refusal = guard(issues)
+        if refusal is not None:
+            raise refusal
