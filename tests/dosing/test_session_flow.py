@@ -91,6 +91,7 @@ def test_a_second_administration_for_the_session_is_refused(personas, station):
         ({"dose_mg": "above"}, "dose_exceeds_decision"),
         ({"dose_mg": "-5"}, "dose_not_positive"),
         ({"site": "left_deltoid"}, "site_not_valid_for_route"),
+        ({"site": ""}, "site_not_valid_for_route"),
         ({"lot_id": 999999}, "unknown_lot"),
         ({"decision_id": 0}, "stale_decision"),
     ],

@@ -356,9 +356,9 @@ def administer(
                 "The decision on this form is not the latest for the session; ask again.",
                 "decision",
             )
-        if site not in SITES_BY_ROUTE.get(latest.route, ()) and (
-            SITES_BY_ROUTE.get(latest.route) or site
-        ):
+        sites = SITES_BY_ROUTE.get(latest.route, ())
+        # Injected doses need one of the route's sites; oral and inhaled doses have none.
+        if (site not in sites) if sites else bool(site):
             raise DomainError(
                 "site_not_valid_for_route",
                 f"{site or 'No site'} is not a site for a {latest.route} dose.",
