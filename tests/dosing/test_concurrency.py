@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 
 from openhat.core.errors import DomainError
 from openhat.dosing.models import Administration, DosingSession
-from openhat.dosing.services.sessions import administer, assess, check_in, decide_session
+from openhat.dosing.services.administer import administer
+from openhat.dosing.services.sessions import assess, check_in, decide_session
 from openhat.patients.models import Patient
 from openhat.pharmacy.models import EntryKind, LedgerEntry
 from openhat.pharmacy.verify import verify_ledger

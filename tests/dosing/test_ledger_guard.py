@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from openhat.core.errors import DomainError
-from openhat.dosing.services.sessions import administer, assess, check_in, decide_session
+from openhat.dosing.services.administer import administer
+from openhat.dosing.services.sessions import assess, check_in, decide_session
 from openhat.pharmacy.models import LedgerEntry, StockBalance
 from openhat.pharmacy.services import record_waste, return_dose, reverse_movement
 

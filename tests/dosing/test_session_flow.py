@@ -10,7 +10,8 @@ import pytest
 from openhat.core import clock
 from openhat.core.errors import DomainError
 from openhat.dosing.models import Administration, SessionState
-from openhat.dosing.services.sessions import administer, assess, check_in, decide_session, sign_off
+from openhat.dosing.services.administer import administer
+from openhat.dosing.services.sessions import assess, check_in, decide_session, sign_off
 from openhat.pharmacy.models import EntryKind, LedgerEntry
 
 

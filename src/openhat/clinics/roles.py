@@ -34,9 +34,14 @@ class Capability(StrEnum):
     MOVE_STOCK = "move_stock"  # receive, transfer, reconstitute, waste, count, adjust, reverse
     WITNESS_STOCK = "witness_stock"  # co-sign waste, adjustments and destruction
     ISSUE_DOSE = "issue_dose"  # draw a patient's dose from the dosing room's stock
+    VIEW_DOSING = "view_dosing"  # the dosing board, sessions, day sheet (read)
+    RUN_SESSIONS = "run_sessions"  # check in, assess, decide, administer, observe, exceptions
+    OVERRIDE_DOSE = "override_dose"  # lift a hold or cap for one session (second factor)
+    RECORD_ADVERSE_EVENT = "record_adverse_event"
+    SIGN_OFF_ADVERSE_EVENT = "sign_off_adverse_event"
 
 
-_READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL}
+_READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
 # Only pharmacists and physicians move controlled stock; nurses draw doses in the dosing room.
 _STOCK_KEEPER = {
     Capability.VIEW_STOCK,
@@ -56,6 +61,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ASSESS_ELIGIBILITY,
             Capability.RECORD_CONSENT,
             Capability.PRESCRIBE,
+            Capability.OVERRIDE_DOSE,
+            Capability.RECORD_ADVERSE_EVENT,
+            Capability.SIGN_OFF_ADVERSE_EVENT,
         }
         | _STOCK_KEEPER
     ),
@@ -69,6 +77,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_DOSING_ROOM_STOCK,
             Capability.WITNESS_STOCK,
             Capability.ISSUE_DOSE,
+            Capability.RUN_SESSIONS,
+            Capability.RECORD_ADVERSE_EVENT,
         }
     ),
     # The pharmacy works with client codes; it has no need for names.

@@ -1,1 +1,1 @@
-"""The dosing station's services: the only writers of sessions and administrations."""
+"""The dosing station's services: the only writers of sessions, doses and adverse events."""

@@ -14,7 +14,7 @@ from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
 from openhat.dosing.models import SessionAssessment
 from openhat.patients.models import Patient
-from openhat.prescribing.services.queries import clinic_protocol, engine_orders
+from openhat.prescribing.services.queries import active_orders, clinic_protocol, engine_orders
 from openhat.rules.context import (
     Administration,
     Assessment,
@@ -24,11 +24,35 @@ from openhat.rules.context import (
     SessionContext,
 )
 from openhat.rules.day import day_bounds, dosing_day
-from openhat.rules.protocol import Protocol
+from openhat.rules.errors import AdjustmentError, PresetError
+from openhat.rules.protocol import Protocol, loosen
 
 
 def protocol_for(clinic: Clinic) -> Protocol:
     return clinic_protocol(clinic.dosing_preset)
+
+
+def protocol_for_patient(clinic: Clinic, patient: Patient, now: datetime) -> Protocol:
+    """The clinic's preset with the loosenings signed on the patient's orders in force now.
+
+    A physician who signed an order beyond the preset gave a reason; the station applies the same
+    loosened values, and every finding that uses one says so.
+    """
+    protocol = protocol_for(clinic)
+    for version in active_orders(patient, now):
+        for item in version.preset_loosenings or ():
+            try:
+                protocol = loosen(
+                    protocol,
+                    str(item["key"]),
+                    str(item["value"]),
+                    reason=str(item.get("reason", "")),
+                    approved_by=str(item.get("approved_by", "")),
+                )
+            except (AdjustmentError, PresetError, KeyError):
+                # Already as loose (another order loosened it further) or no longer in the preset.
+                continue
+    return protocol
 
 
 def look_back_days(protocol: Protocol) -> int:
@@ -89,7 +113,7 @@ def session_context(
     now: datetime,
     overrides: tuple[Override, ...] = (),
 ) -> SessionContext:
-    protocol = protocol_for(clinic)
+    protocol = protocol_for_patient(clinic, patient, now)
     return SessionContext(
         protocol=protocol,
         orders=engine_orders(patient, now),

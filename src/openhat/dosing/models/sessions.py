@@ -29,6 +29,7 @@ class SessionState(models.TextChoices):
     CHECKED_IN = "checked_in", "Checked in"
     ASSESSED = "assessed", "Assessed"
     DECIDED = "decided", "Decided"
+    PREPARED = "prepared", "Dose prepared"
     OBSERVING = "observing", "In observation"
     COMPLETED = "completed", "Done"
     NO_DOSE = "no_dose", "Ended without a dose"
@@ -38,6 +39,7 @@ OPEN_STATES = (
     SessionState.CHECKED_IN,
     SessionState.ASSESSED,
     SessionState.DECIDED,
+    SessionState.PREPARED,
     SessionState.OBSERVING,
 )
 
@@ -172,6 +174,28 @@ class Administration(models.Model):
     issued_entry = models.OneToOneField(
         "pharmacy.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    preparation = models.OneToOneField(
+        "dosing.DosePreparation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administration",
+    )
+    override = models.ForeignKey(
+        "dosing.SessionOverride",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administrations",
+    )
+    # A partial dose: what was drawn and not given went back to stock or was wasted, witnessed.
+    remainder_mg = mg_field(default=0)
+    remainder_entry = models.OneToOneField(
+        "pharmacy.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    remainder_witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     administered_at = models.DateTimeField()
     observe_until = models.DateTimeField()
     nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -181,6 +205,10 @@ class Administration(models.Model):
         triggers = [_APPEND_ONLY]
         constraints = [
             models.CheckConstraint(condition=Q(dose_mg__gt=0), name="administration_dose_positive"),
+            models.CheckConstraint(
+                condition=Q(remainder_mg=0) | Q(remainder_mg__gt=0, remainder_entry__isnull=False),
+                name="administration_remainder_booked",
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "administered_at"], name="administration_patient_at")
@@ -205,3 +233,105 @@ class ObservationSignOff(models.Model):
 
     def __str__(self) -> str:
         return f"observation of session {self.session_id} signed off"
+
+
+class DosePreparation(models.Model):
+    """A dose drawn for the session: the ledger's `dose issued` entry, with mg and mL."""
+
+    session = models.ForeignKey(
+        DosingSession, on_delete=models.PROTECT, related_name="preparations"
+    )
+    decision = models.ForeignKey(SessionDecision, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey("pharmacy.Lot", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("pharmacy.Location", on_delete=models.PROTECT, related_name="+")
+    issued_entry = models.OneToOneField(
+        "pharmacy.LedgerEntry", on_delete=models.PROTECT, related_name="preparation"
+    )
+    dose_mg = mg_field()
+    volume_ml = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at"]
+        triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(condition=Q(dose_mg__gt=0), name="preparation_dose_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dose_mg} mg prepared for session {self.session_id}"
+
+
+class SessionOverride(models.Model):
+    """A physician lifts named findings for this one session, with a reason and a second factor."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="overrides")
+    decision = models.ForeignKey(
+        SessionDecision, on_delete=models.PROTECT, related_name="overrides"
+    )
+    rule_ids = ArrayField(models.CharField(max_length=60))
+    reason = models.TextField()
+    physician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    second_factor_verified_at = models.DateTimeField()
+    via = models.CharField(
+        max_length=8, choices=[("station", "At the station"), ("remote", "From another device")]
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+        triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="override_reason_written"),
+            models.CheckConstraint(condition=~Q(rule_ids=[]), name="override_names_findings"),
+        ]
+
+    def __str__(self) -> str:
+        return f"override of {', '.join(self.rule_ids)} in session {self.session_id}"
+
+
+class ExceptionKind(models.TextChoices):
+    REFUSED = "refused", "Patient refused the dose"
+    HELD = "held", "Dose held"
+    LEFT_BEFORE_DOSE = "left_before_dose", "Left before the dose"
+    LEFT_EARLY = "left_early", "Left before observation ended"
+    VOMITED = "vomited", "Vomited an oral dose"
+    SPILLED = "spilled", "Dose spilled (witnessed waste)"
+
+
+# Exceptions that end the session without a dose.
+ENDS_WITHOUT_DOSE = (ExceptionKind.REFUSED, ExceptionKind.HELD, ExceptionKind.LEFT_BEFORE_DOSE)
+
+
+class SessionException(models.Model):
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="exceptions")
+    kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
+    notes = models.TextField(blank=True)
+    preparation = models.OneToOneField(
+        DosePreparation, null=True, blank=True, on_delete=models.PROTECT, related_name="spill"
+    )
+    waste_entry = models.OneToOneField(
+        "pharmacy.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at"]
+        triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="spilled")
+                | Q(preparation__isnull=False, waste_entry__isnull=False, witness__isnull=False),
+                name="spill_is_witnessed_waste",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in session {self.session_id}"

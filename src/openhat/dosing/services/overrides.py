@@ -1,0 +1,127 @@
+"""A physician lifts a hold or cap for one session (CLINIC.md §5 "Overrides").
+
+The physician names the findings to lift, writes a reason and enters a current second-factor
+code, at the station (signing in on the nurse's screen) or from their own device. The override
+is stored, the decision is asked again with it and stored, and the administration that follows
+links the override it relied on. Hard limits (no order, sessions per day, the daily maximum, an
+open observation) cannot be lifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+
+from openhat.audit.codes import AuditCode
+from openhat.audit.services import record_event
+from openhat.clinics.roles import Capability
+from openhat.core import clock
+from openhat.core.errors import Conflict, DomainError
+from openhat.dosing.models import SessionDecision, SessionOverride, SessionState
+from openhat.dosing.services.steps import (
+    ask_engine,
+    clean_notes,
+    decision_result,
+    dose_request,
+    locked_session,
+    once,
+    require_latest_decision,
+    session_for,
+    store_decision,
+)
+from openhat.prescribing.services.signing import fresh_second_factor
+
+# Findings that limit or stop a dose; advisories and info need no override.
+LIFTABLE_SEVERITIES = frozenset({"hold", "review", "cap", "reduce"})
+VIA = ("station", "remote")
+
+
+def liftable_findings(decision: SessionDecision) -> list[dict[str, object]]:
+    return [
+        finding
+        for finding in decision.findings
+        if finding.get("overridable")
+        and not finding.get("overridden")
+        and finding.get("severity") in LIFTABLE_SEVERITIES
+    ]
+
+
+def override_session(
+    *,
+    actor: User,
+    session_id: object,
+    decision_id: object,
+    rule_ids: Iterable[str],
+    reason: str,
+    totp_code: str | None,
+    via: str = "remote",
+    idempotency_key: str | None = None,
+) -> SessionDecision:
+    """Store the override and the decision asked again with it; returns the new decision."""
+    session = session_for(actor, session_id, Capability.OVERRIDE_DOSE)
+    if via not in VIA:
+        raise DomainError("unknown_via", "An override is given at the station or remotely.", "via")
+    text = clean_notes(reason)
+    if len(text) < 10:
+        raise DomainError(
+            "override_reason_required",
+            "Write the clinical reason for the override (at least a sentence).",
+            "reason",
+        )
+    chosen = sorted({str(rule).strip() for rule in rule_ids if str(rule).strip()})
+    if not chosen:
+        raise DomainError(
+            "override_rules_required", "Choose the finding(s) the override lifts.", "rule_ids"
+        )
+
+    def work() -> SessionDecision:
+        locked = locked_session(session)
+        if locked.state != SessionState.DECIDED:
+            raise Conflict(
+                "session_not_awaiting_dose",
+                "Only a session waiting at its decision can be overridden.",
+                "session",
+            )
+        latest = require_latest_decision(locked, decision_id)
+        liftable = {str(finding["rule_id"]) for finding in liftable_findings(latest)}
+        refused = [rule for rule in chosen if rule not in liftable]
+        if refused:
+            raise DomainError(
+                "not_overridable",
+                f"{', '.join(refused)} cannot be lifted by an override here"
+                + (f"; liftable now: {', '.join(sorted(liftable))}." if liftable else "."),
+                "rule_ids",
+            )
+        verified_at = fresh_second_factor(actor, totp_code)
+        override = SessionOverride.objects.create(
+            session=locked,
+            decision=latest,
+            rule_ids=chosen,
+            reason=text,
+            physician=actor,
+            second_factor_verified_at=verified_at,
+            via=via,
+            at=clock.now(),
+        )
+        request = dose_request(locked, latest.drug, latest.route, latest.requested_mg)
+        decision = ask_engine(locked, request)
+        stored = store_decision(locked, decision, request, actor)
+        record_event(
+            AuditCode.DOSE_OVERRIDE,
+            actor=actor,
+            clinic=locked.clinic,
+            target=override,
+            data={
+                "session": locked.pk,
+                "lifted": chosen,
+                "reason": text,
+                "via": via,
+                "decision_before": latest.pk,
+                "decision_after": stored.pk,
+                **decision_result(decision),
+            },
+        )
+        return stored
+
+    return once(actor, idempotency_key, "dosing.override", SessionDecision, work)
