@@ -167,6 +167,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 def _register_routers() -> None:
     from openhat.clinics.api import router as clinics_router
+    from openhat.dosing.api import router as dosing_router
     from openhat.enrolment.api import router as enrolment_router
     from openhat.fhir.api import router as fhir_router
     from openhat.patients.api import router as patients_router
@@ -181,6 +182,7 @@ def _register_routers() -> None:
     api.add_router("/", fhir_router)
     api.add_router("/", pharmacy_router)
     api.add_router("/", pharmacy_reports_router)
+    api.add_router("/", dosing_router)
 
 
 _register_routers()

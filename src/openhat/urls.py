@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("openhat.audit.urls")),
     path("pharmacy/reports/", include("openhat.pharmacy.report_urls")),
     path("pharmacy/", include("openhat.pharmacy.urls")),
+    path("dosing/", include("openhat.dosing.urls")),
     path("api/", api.urls),
 ]
 
