@@ -40,8 +40,7 @@ def current_window(clinic: Clinic, now: datetime) -> SessionWindow:
     local = now.astimezone(clinic.zone).time()
     hours = window_hours()
     for window in ORDER:
-        start, end = hours[window]
-        if local < end:
+        if local < hours[window][1]:
             return window
     return SessionWindow.EVENING
 
