@@ -86,9 +86,9 @@ def _draw(
     dose: Decimal,
     lot_id: object,
     location_id: object,
-) -> DosePreparation:
+) -> tuple[DosePreparation, Decision]:
     """Under the caller's lock: the decision is re-run, then the ledger issues the dose."""
-    checked_again(session, latest, dose)
+    again = checked_again(session, latest, dose)
     lot = lot_of(session.clinic, lot_id)
     if lot.product.drug != latest.drug:
         raise DomainError("lot_wrong_drug", f"Lot {lot.lot_number} is not {latest.drug}.", "lot")
@@ -134,7 +134,7 @@ def _draw(
             "ledger_entry": issued.pk,
         },
     )
-    return preparation
+    return preparation, again
 
 
 def prepare(
@@ -165,7 +165,7 @@ def prepare(
                 "no_decision", "Ask for the decision before drawing a dose.", "decision"
             )
         latest = require_latest_decision(locked, decision_id)
-        return _draw(actor, locked, latest, dose, lot_id, location_id)
+        return _draw(actor, locked, latest, dose, lot_id, location_id)[0]
 
     return once(actor, idempotency_key, "dosing.prepare", DosePreparation, work)
 
@@ -275,7 +275,8 @@ def administer(
                 raise DomainError(
                     "not_prepared", "Draw the dose (preparation) before giving it.", "preparation"
                 )
-            preparation = _draw(actor, locked, latest, dose, lot_id, location_id)
+            # Drawn and given in one step: the decision was re-run by the draw, under this lock.
+            preparation, again = _draw(actor, locked, latest, dose, lot_id, location_id)
         else:
             found = current_preparation(locked)
             if found is None or (
@@ -287,7 +288,7 @@ def administer(
                     "preparation",
                 )
             preparation = found
-        again = checked_again(locked, latest, dose)
+            again = checked_again(locked, latest, dose)
         if dose > preparation.dose_mg:
             raise DomainError(
                 "dose_exceeds_prepared",

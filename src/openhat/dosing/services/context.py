@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
-from openhat.dosing.models import SessionAssessment
+from openhat.dosing.models import SessionAssessment, SessionState
 from openhat.patients.models import Patient
 from openhat.prescribing.services.queries import active_orders, clinic_protocol, engine_orders
 from openhat.rules.context import (
@@ -67,12 +67,12 @@ def history_for(
     since, _ = day_bounds(dosing_day(now, zone) - timedelta(days=look_back_days(protocol)), zone)
     rows = list(
         AdministrationRow.objects.filter(patient=patient, administered_at__gte=since)
-        .select_related("session__sign_off")
+        .select_related("session")
         .order_by("administered_at")
     )
     earlier = (
         AdministrationRow.objects.filter(patient=patient, administered_at__lt=since)
-        .select_related("session__sign_off")
+        .select_related("session")
         .order_by("-administered_at")
         .first()
     )
@@ -86,7 +86,8 @@ def history_for(
                 route=row.route,  # type: ignore[arg-type]
                 dose_mg=row.dose_mg,
                 session_id=str(row.session_id),
-                observation_signed_off=hasattr(row.session, "sign_off"),
+                # Signed off, or closed because the patient left before it ended.
+                observation_signed_off=row.session.state != SessionState.OBSERVING,
             )
             for row in rows
         ),
