@@ -35,6 +35,7 @@ from openhat.prescribing.services import sign_order, suspend_order
 from tests.access.api import API_CASES as CORE_API_CASES
 from tests.access.api import NEEDS_PHOTO
 from tests.access.cases import ALL_ROLES, RouteCase
+from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -46,6 +47,7 @@ from tests.conftest import (
     register_zrh_patient,
     sign_in,
 )
+from tests.dosing.world import DosingWorld, build_dosing
 from tests.enrolment.helpers import (
     ready_for_enrolment,
 )
@@ -68,11 +70,26 @@ def _load_page_cases() -> ModuleType | None:
         return None
 
 
+def _optional_cases(module: str, name: str) -> list[RouteCase]:
+    """Cases of a module that may not be written yet (e.g. the dosing station's pages)."""
+    try:
+        return list(getattr(importlib.import_module(module), name))
+    except ModuleNotFoundError as error:
+        if error.name != module:
+            raise
+        return []
+
+
 PAGES_MODULE = _load_page_cases()
 PAGE_CASES: list[RouteCase] = (
-    list(getattr(PAGES_MODULE, "PAGE_CASES", [])) + PHARMACY_PAGE_CASES + PHARMACY_REPORT_PAGE_CASES
+    list(getattr(PAGES_MODULE, "PAGE_CASES", []))
+    + PHARMACY_PAGE_CASES
+    + PHARMACY_REPORT_PAGE_CASES
+    + _optional_cases("tests.access.dosing_pages", "DOSING_PAGE_CASES")
 )
-API_CASES: list[RouteCase] = CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES
+API_CASES: list[RouteCase] = (
+    CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES
+)
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 
 
@@ -187,6 +204,9 @@ class World:
     ready: Ready
     # ZRH's stock: products, locations, lots, entries, a count and a discrepancy.
     pharmacy: PharmacyWorld
+    # ZRH's dosing station: sessions decided and in observation, an adverse event
+    # (placeholders in tests/dosing/world.py).
+    dosing: DosingWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -201,6 +221,8 @@ class World:
             text = text.replace("{token_id}", str(token.pk))
         ready_code = self.other_patient.client_code if record_of == "OUT" else self.ready.code
         for placeholder, value in self.pharmacy.placeholders().items():
+            text = text.replace(placeholder, value)
+        for placeholder, value in self.dosing.placeholders().items():
             text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
@@ -271,12 +293,16 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             for role in [*ZRH_ROLES, OUTSIDER]:
                 confirmed_totp(personas[role])
             patient = register_zrh_patient(personas)
+            other_patient = register_out_patient(personas)
+            ready = build_ready(personas)
+            pharmacy = build_pharmacy(personas)
             yield World(
                 personas,
                 patient,
-                register_out_patient(personas),
-                build_ready(personas),
-                build_pharmacy(personas),
+                other_patient,
+                ready,
+                pharmacy,
+                build_dosing(personas, pharmacy),
             )
         finally:
             transaction.set_rollback(True)
