@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from openhat.rules import (
     Administration,
+    AdverseEventNote,
     Assessment,
     DoseRequest,
     DosingHistory,
@@ -109,6 +110,7 @@ def context(
     overrides: tuple[Override, ...] = (),
     preset: str | Protocol = "ch-diaphin",
     window: str | None = None,
+    adverse_events: tuple[AdverseEventNote, ...] = (),
 ) -> SessionContext:
     chosen = protocol(preset) if isinstance(preset, str) else preset
     return SessionContext(
@@ -129,6 +131,24 @@ def context(
         ),
         now=now or at(0, "13:00"),
         overrides=overrides,
+        adverse_events=adverse_events,
+    )
+
+
+def event(
+    when: datetime,
+    kind: str = "overdose",
+    severity: str = "severe",
+    *,
+    naloxone: bool = False,
+    signed_off: bool = False,
+) -> AdverseEventNote:
+    return AdverseEventNote(
+        at=when,
+        kind=kind,  # type: ignore[arg-type]
+        severity=severity,  # type: ignore[arg-type]
+        naloxone_given=naloxone,
+        physician_signed_off=signed_off,
     )
 
 

@@ -9,6 +9,9 @@ replayed from its snapshot.
 
 from openhat.rules.context import (
     Administration,
+    AdverseEventKind,
+    AdverseEventNote,
+    AdverseEventSeverity,
     Assessment,
     DoseRequest,
     DosingHistory,
@@ -39,6 +42,9 @@ __all__ = [
     "ENGINE_VERSION",
     "AdjustmentError",
     "Administration",
+    "AdverseEventKind",
+    "AdverseEventNote",
+    "AdverseEventSeverity",
     "Assessment",
     "ContextError",
     "Decision",

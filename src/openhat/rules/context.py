@@ -16,6 +16,9 @@ from itertools import pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from openhat.rules.adverse_events import AdverseEventKind as AdverseEventKind
+from openhat.rules.adverse_events import AdverseEventNote
+from openhat.rules.adverse_events import AdverseEventSeverity as AdverseEventSeverity
 from openhat.rules.day import clinic_zone
 from openhat.rules.errors import ContextError
 from openhat.rules.protocol import Protocol
@@ -363,6 +366,7 @@ class SessionContext:
     request: DoseRequest
     now: datetime
     overrides: tuple[Override, ...] = ()
+    adverse_events: tuple[AdverseEventNote, ...] = ()  # recent ones; the engine reads its window
 
     def __post_init__(self) -> None:
         if not isinstance(self.protocol, Protocol):
@@ -370,6 +374,7 @@ class SessionContext:
         _set(self, "now", require_aware(self.now, "now").astimezone(UTC))  # see Order
         _set(self, "orders", tuple(self.orders))
         _set(self, "overrides", tuple(self.overrides))
+        _set(self, "adverse_events", tuple(self.adverse_events))
         for name, value, kind in (
             ("history", self.history, DosingHistory),
             ("assessment", self.assessment, Assessment),
@@ -381,6 +386,10 @@ class SessionContext:
             raise ContextError("orders", "expected Order objects")
         if not all(isinstance(item, Override) for item in self.overrides):
             raise ContextError("overrides", "expected Override objects")
+        if not all(isinstance(item, AdverseEventNote) for item in self.adverse_events):
+            raise ContextError("adverse_events", "expected AdverseEventNote objects")
+        if any(item.at > self.now for item in self.adverse_events):
+            raise ContextError("adverse_events", "an adverse event is recorded after 'now'")
         if self.history.instants and self.history.instants[-1] > self.now:
             raise ContextError("history", "the history has a dose after 'now'")
 

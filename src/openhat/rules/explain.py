@@ -37,6 +37,7 @@ SECTION_TITLES: dict[str, str] = {
     "vigilance": "Vigilance",
     "conversion": "HDM/DAM conversion",
     "oral": "Oral opioids",
+    "adverse_events": "Adverse events",
 }
 
 SAFER: dict[str, str] = {

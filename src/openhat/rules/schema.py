@@ -109,6 +109,14 @@ _COMMON: dict[str, Spec] = {
     "oral.methadone_max_mg_beside_dam": _spec(
         "mg", "0", "1000", "lower", "oral methadone per day beside diacetylmorphine"
     ),
+    "adverse_events.watch_hours": _spec(
+        "h",
+        "1",
+        "720",
+        "higher",
+        "hours an adverse event stays in view at the next sessions",
+        True,
+    ),
 }
 
 _PER_DRUG: dict[str, Spec] = {

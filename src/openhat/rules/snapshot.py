@@ -2,7 +2,9 @@
 
 A snapshot keeps the effective protocol values (not just the preset's name), so a replay does not
 depend on the preset files of the day. It keeps only the history the engine can read: the
-look-back window plus the last dosing day before it.
+look-back window plus the last dosing day before it, and only the adverse events within the
+watch window. A snapshot stored before adverse events were recorded has no "adverse_events" key
+and replays with none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from openhat.rules.context import (
     Administration,
+    AdverseEventNote,
     Assessment,
     DoseRequest,
     DosingHistory,
@@ -44,6 +47,14 @@ def _first_needed_index(context: SessionContext) -> int:
     if last is not None:
         earliest = min(earliest, history.local_days[last])
     return history.first_index_on_or_after(earliest)
+
+
+def _events_in_view(context: SessionContext) -> tuple[AdverseEventNote, ...]:
+    if not context.adverse_events:
+        return ()  # also when the protocol predates adverse_events.watch_hours
+    hours = context.protocol.whole["adverse_events.watch_hours"]
+    since = context.now - timedelta(hours=hours)
+    return tuple(item for item in context.adverse_events if item.at >= since)
 
 
 def context_to_data(context: SessionContext) -> dict[str, Any]:
@@ -100,6 +111,16 @@ def context_to_data(context: SessionContext) -> dict[str, Any]:
         "overrides": [
             {"rule_ids": sorted(item.rule_ids), "reason": item.reason, "physician": item.physician}
             for item in context.overrides
+        ],
+        "adverse_events": [
+            {
+                "at": item.at.isoformat(),
+                "kind": item.kind.value,
+                "severity": item.severity.value,
+                "naloxone_given": item.naloxone_given,
+                "physician_signed_off": item.physician_signed_off,
+            }
+            for item in _events_in_view(context)
         ],
     }
 
@@ -174,6 +195,16 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
             overrides=tuple(
                 Override(frozenset(item["rule_ids"]), item["reason"], item["physician"])
                 for item in data["overrides"]
+            ),
+            adverse_events=tuple(
+                AdverseEventNote(
+                    at=_moment(item["at"], "adverse_events.at"),
+                    kind=item["kind"],
+                    severity=item["severity"],
+                    naloxone_given=item["naloxone_given"],
+                    physician_signed_off=item["physician_signed_off"],
+                )
+                for item in data.get("adverse_events", ())
             ),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as error:
