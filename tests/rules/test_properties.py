@@ -86,6 +86,8 @@ RULE_IDS = (
     "breath_alcohol_hold",
     "breath_alcohol_reduce",
     "signs_recorded",
+    "adverse_event_review",
+    "recent_adverse_event",
     "nothing_allowed",
     "override_not_allowed",
     "not_a_rule",

@@ -1,9 +1,12 @@
-"""Rules for oral and other orders, and the pre-dose assessment (sedation, breath alcohol, signs)."""
+"""Rules for oral and other orders, the pre-dose assessment (sedation, breath alcohol, signs),
+and recent adverse events."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+from openhat.rules.adverse_events import KIND_TEXT, AdverseEventNote
 from openhat.rules.context import (
     Administration,
     Drug,
@@ -16,10 +19,13 @@ from openhat.rules.deciding import (
     NOT_DUE,
     REDUCE,
     REDUCTION_AREAS,
+    REVIEW,
     ZERO,
     DecisionBuilder,
     mg_text,
 )
+
+WATCH_HOURS = "adverse_events.watch_hours"
 
 
 class OralAndAssessmentRules(DecisionBuilder):
@@ -132,3 +138,45 @@ class OralAndAssessmentRules(DecisionBuilder):
             cap_mg=None,  # a share, applied in _finish
             also=(f"{area}.reduce_by_fraction_min", f"{area}.reduce_by_fraction_max"),
         )
+
+    # --- recent adverse events ---------------------------------------------------------------
+
+    def _adverse_events(self) -> None:
+        """An adverse event within the watch window: a serious one not yet signed off by a
+        physician needs their review before dosing; any other is an advisory to watch closely."""
+        events = self.context.adverse_events
+        if not events:
+            return
+        since = self.now - timedelta(hours=self.protocol.whole[WATCH_HOURS])
+        recent = [event for event in events if event.at >= since]  # none is after now
+        if not recent:
+            return
+        unreviewed = [event for event in recent if event.serious and not event.physician_signed_off]
+        if unreviewed:
+            latest = max(unreviewed, key=lambda event: event.at)
+            more = len(unreviewed) - 1
+            also = f" (and {more} more serious event{'s' if more > 1 else ''})" if more else ""
+            self.add(
+                "adverse_event_review",
+                REVIEW,
+                f"Adverse event not signed off: {self._event_text(latest)}{also}. "
+                "A physician must review it and sign it off before the next dose.",
+                key=WATCH_HOURS,
+            )
+            return
+        latest = max(recent, key=lambda event: event.at)
+        self.add(
+            "recent_adverse_event",
+            ADVISORY,
+            f"Recent adverse event: {self._event_text(latest)}. Watch closely.",
+            key=WATCH_HOURS,
+        )
+
+    def _event_text(self, event: AdverseEventNote) -> str:
+        details = [event.severity.value.replace("_", "-")]
+        if event.naloxone_given:
+            details.append("naloxone given")
+        if event.physician_signed_off:
+            details.append("signed off by a physician")
+        when = event.at.astimezone(self.context.zone).strftime("%Y-%m-%d %H:%M")
+        return f"{KIND_TEXT[event.kind]} ({', '.join(details)}) at {when}"

@@ -270,6 +270,24 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
         S.ADVISORY,
         True,
     ),
+    # recent adverse events
+    _rule(
+        "adverse_event_review",
+        "A serious adverse event (overdose or respiratory depression, seizure, allergic reaction, "
+        "severe or worse, or naloxone given) within the watch window is not signed off: a physician "
+        "reviews it before the next dose.",
+        S.REVIEW,
+        True,
+        "adverse_events.watch_hours",
+    ),
+    _rule(
+        "recent_adverse_event",
+        "An adverse event within the watch window that is not serious, or serious and already "
+        "signed off by a physician: watch closely.",
+        S.ADVISORY,
+        True,
+        "adverse_events.watch_hours",
+    ),
     # about the decision itself
     _rule(
         "override_not_allowed",

@@ -63,6 +63,7 @@ class _Deciding(HatRules, OralAndAssessmentRules):
             )
         if request.drug not in NOT_AGONISTS:
             self._assessment()
+            self._adverse_events()
         self._refused_overrides()
         return self._finish(order)
 
