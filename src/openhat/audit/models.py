@@ -78,6 +78,7 @@ class AuditEvent(ChainedRow):
 class AccessedRecord(models.TextChoices):
     IDENTITY = "identity", "Identifying data"
     PHOTO = "photo", "Identity photo"
+    DOSING_RECORD = "dosing_record", "Dosing record (day sheet)"
 
 
 class AccessLog(ChainedRow):
