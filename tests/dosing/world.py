@@ -3,6 +3,7 @@
 Placeholders filled from DosingWorld.placeholders() (the pharmacy's {solution_lot_id},
 {dosing_room_id}, {witness} and {witness_password} are in tests/pharmacy/world.py):
   {dosing_patient_id}           an enrolled patient with a signed DAM order (iv, 150-200 mg) ...
+  {dosing_client_code}          ... and their client code
   {dosing_session_id}           ... and that patient's session of today, in state decided
   {dosing_decision_id}          the session's latest decision (a dose is allowed)
   {dosing_dose_mg}              a dose that decision allows (its maximum)
@@ -44,6 +45,7 @@ OBSERVED_FOR = timedelta(minutes=61)
 @dataclass(frozen=True)
 class DosingWorld:
     patient_id: int
+    client_code: str
     session_id: int
     decision_id: int
     dose_mg: str
@@ -58,6 +60,7 @@ class DosingWorld:
     def placeholders(self) -> dict[str, str]:
         return {
             "{dosing_patient_id}": str(self.patient_id),
+            "{dosing_client_code}": self.client_code,
             "{dosing_session_id}": str(self.session_id),
             "{dosing_decision_id}": str(self.decision_id),
             "{dosing_dose_mg}": self.dose_mg,
@@ -131,6 +134,7 @@ def build_dosing(personas: Personas, pharmacy: PharmacyWorld) -> DosingWorld:
     due = ordered_patient(personas)
     return DosingWorld(
         patient_id=patient.pk,
+        client_code=patient.client_code,
         session_id=decision.session_id,
         decision_id=decision.pk,
         dose_mg=f"{decision.max_dose_mg.normalize():f}",
