@@ -12,11 +12,12 @@ from decimal import Decimal
 
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
-from openhat.dosing.models import SessionAssessment, SessionState
+from openhat.dosing.models import AdverseEvent, SessionAssessment, SessionState
 from openhat.patients.models import Patient
 from openhat.prescribing.services.queries import active_orders, clinic_protocol, engine_orders
 from openhat.rules.context import (
     Administration,
+    AdverseEventNote,
     Assessment,
     DoseRequest,
     DosingHistory,
@@ -95,6 +96,26 @@ def history_for(
     )
 
 
+def adverse_events_for(
+    patient: Patient, protocol: Protocol, now: datetime
+) -> tuple[AdverseEventNote, ...]:
+    """Adverse events in the preset's watch window, with whether a physician signed them off."""
+    since = now - timedelta(hours=int(protocol.numbers["adverse_events.watch_hours"]))
+    rows = AdverseEvent.objects.filter(
+        patient=patient, onset_at__gte=since, onset_at__lte=now
+    ).select_related("sign_off")
+    return tuple(
+        AdverseEventNote(
+            at=row.onset_at,
+            kind=row.kind,  # type: ignore[arg-type]
+            severity=row.severity,  # type: ignore[arg-type]
+            naloxone_given=row.naloxone_given,
+            physician_signed_off=hasattr(row, "sign_off"),
+        )
+        for row in sorted(rows, key=lambda row: row.onset_at)
+    )
+
+
 def assessment_of(row: SessionAssessment | None) -> Assessment:
     if row is None:
         return Assessment()
@@ -123,6 +144,7 @@ def session_context(
         request=request,
         now=now,
         overrides=overrides,
+        adverse_events=adverse_events_for(patient, protocol, now),
     )
 
 
