@@ -215,8 +215,15 @@ def require_latest_decision(session: DosingSession, decision_id: object) -> Sess
 
 
 def checked_again(session: DosingSession, latest: SessionDecision, dose: Decimal) -> Decision:
-    """The decision re-run now, inside the caller's transaction and lock; refuses what it forbids."""
-    again = ask_engine(session, dose_request(session, latest.drug, latest.route, dose))
+    """The decision re-run now, inside the caller's transaction and lock; refuses what it forbids.
+
+    It is asked for the dose the decision was asked for: a reduction takes its share off the
+    requested dose, so asking again with the already reduced dose being given would reduce it a
+    second time and refuse every reduced dose.
+    """
+    again = ask_engine(
+        session, dose_request(session, latest.drug, latest.route, latest.requested_mg)
+    )
     if not again.allows_dose:
         reasons = "; ".join(f.message for f in again.findings if f.severity.value in STOPPING)
         raise DomainError(
