@@ -69,3 +69,34 @@ def check_in_body(patient_id: int, window: str = "morning") -> dict[str, Any]:
 
 
 ASSESSMENT = {"sedation_score": 1, "breath_alcohol_mg_per_l": "0", "signs": [], "notes": ""}
+
+
+def decided_over_http(nurse: Client, patient_id: int, dose_mg: str = "200") -> dict[str, Any]:
+    """Checked in, assessed and decided through the API; returns the decision's body."""
+    session = expect(post(nurse, "sessions", check_in_body(patient_id)), 201)
+    expect(post(nurse, f"sessions/{session['id']}/assessment", ASSESSMENT), 201)
+    return expect(
+        post(
+            nurse,
+            f"sessions/{session['id']}/decision",
+            {"drug": "dam", "route": "iv", "dose_mg": dose_mg},
+        ),
+        201,
+    )
+
+
+def board_row(client: Client, patient_id: int, window: str = "morning") -> dict[str, Any]:
+    rows = expect(get(client, f"board?window={window}"), 200)["rows"]
+    return next(row for row in rows if row["patient_id"] == patient_id)
+
+
+def prepared_over_http(nurse: Client, station: Any, dose_mg: str = "15") -> dict[str, Any]:
+    """A session decided and its dose drawn through the API; returns the preparation's body."""
+    decision = decided_over_http(nurse, station.patient.pk)
+    body = {
+        "decision_id": decision["id"],
+        "dose_mg": dose_mg,
+        "lot_id": station.solution.pk,
+        "location_id": station.formulary.dosing_room.pk,
+    }
+    return expect(post(nurse, f"sessions/{decision['session_id']}/preparation", body), 201)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,35 +21,18 @@ from tests.conftest import make_user
 from tests.dosing.api_client import (
     ASSESSMENT,
     WITNESS,
+    board_row,
     check_in_body,
     expect,
     expect_error,
     get,
     post,
+    prepared_over_http,
     station_rows,
 )
 from tests.prescribing.conftest import enrol
 
 pytestmark = pytest.mark.django_db
-
-
-def decided_over_http(nurse: Client, patient_id: int, dose_mg: str = "200") -> dict[str, Any]:
-    """Checked in, assessed and decided through the API; returns the decision's body."""
-    session = expect(post(nurse, "sessions", check_in_body(patient_id)), 201)
-    expect(post(nurse, f"sessions/{session['id']}/assessment", ASSESSMENT), 201)
-    return expect(
-        post(
-            nurse,
-            f"sessions/{session['id']}/decision",
-            {"drug": "dam", "route": "iv", "dose_mg": dose_mg},
-        ),
-        201,
-    )
-
-
-def board_row(client: Client, patient_id: int, window: str = "morning") -> dict[str, Any]:
-    rows = expect(get(client, f"board?window={window}"), 200)["rows"]
-    return next(row for row in rows if row["patient_id"] == patient_id)
 
 
 def test_a_whole_session_through_http(personas, station, client_for):
@@ -142,18 +124,6 @@ def test_a_whole_session_through_http(personas, station, client_for):
     assert detail["administration"]["id"] == given["id"]
     assert detail["sign_off"]["id"] == signed["id"] and detail["liftable_findings"] == []
     assert board_row(nurse, patient.pk)["state"] == "completed"
-
-
-def prepared_over_http(nurse: Client, station: Any, dose_mg: str = "15") -> dict[str, Any]:
-    """A session decided and its dose drawn through the API; returns the preparation's body."""
-    decision = decided_over_http(nurse, station.patient.pk)
-    body = {
-        "decision_id": decision["id"],
-        "dose_mg": dose_mg,
-        "lot_id": station.solution.pk,
-        "location_id": station.formulary.dosing_room.pk,
-    }
-    return expect(post(nurse, f"sessions/{decision['session_id']}/preparation", body), 201)
 
 
 def test_a_partial_dose_books_the_rest_with_a_witness(personas, station, client_for):
