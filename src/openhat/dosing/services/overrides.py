@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
 from openhat.clinics.roles import Capability
-from openhat.core import clock
+from openhat.core import clock, idempotency
 from openhat.core.errors import Conflict, DomainError
-from openhat.dosing.models import SessionDecision, SessionOverride, SessionState
+from openhat.dosing.models import DosingSession, SessionDecision, SessionOverride, SessionState
 from openhat.dosing.services.steps import (
     ask_engine,
     clean_notes,
@@ -35,6 +36,7 @@ from openhat.prescribing.services.signing import fresh_second_factor
 # Findings that limit or stop a dose; advisories and info need no override.
 LIFTABLE_SEVERITIES = frozenset({"hold", "review", "cap", "reduce"})
 VIA = ("station", "remote")
+OPERATION = "dosing.override"
 
 
 def liftable_findings(decision: SessionDecision) -> list[dict[str, object]]:
@@ -45,6 +47,36 @@ def liftable_findings(decision: SessionDecision) -> list[dict[str, object]]:
         and not finding.get("overridden")
         and finding.get("severity") in LIFTABLE_SEVERITIES
     ]
+
+
+def _earlier(actor: User, key: str | None) -> SessionDecision | None:
+    if not key:
+        return None
+    with transaction.atomic():
+        found = idempotency.previous_result(actor, key, OPERATION)
+    return None if found is None else SessionDecision.objects.get(pk=int(found.result_id))
+
+
+def _refuse_unless_liftable(
+    session: DosingSession, decision_id: object, chosen: list[str]
+) -> SessionDecision:
+    if session.state != SessionState.DECIDED:
+        raise Conflict(
+            "session_not_awaiting_dose",
+            "Only a session waiting at its decision can be overridden.",
+            "session",
+        )
+    latest = require_latest_decision(session, decision_id)
+    liftable = {str(finding["rule_id"]) for finding in liftable_findings(latest)}
+    refused = [rule for rule in chosen if rule not in liftable]
+    if refused:
+        raise DomainError(
+            "not_overridable",
+            f"{', '.join(refused)} cannot be lifted by an override here"
+            + (f"; liftable now: {', '.join(sorted(liftable))}." if liftable else "."),
+            "rule_ids",
+        )
+    return latest
 
 
 def override_session(
@@ -75,25 +107,27 @@ def override_session(
             "override_rules_required", "Choose the finding(s) the override lifts.", "rule_ids"
         )
 
+    earlier = _earlier(actor, idempotency_key)
+    if earlier is not None:  # a retry: the code it carries was already used by the first
+        return earlier
+    # Checked before the code is used, so a refused override does not spend it; checked again
+    # under the lock below.
+    _refuse_unless_liftable(session, decision_id, chosen)
+    # Outside the transaction, as when signing an order: a wrong code stays on record (its
+    # audit event and the device's throttling) although nothing else is written. Inside it, the
+    # rollback would erase both and let codes be guessed here without limit.
+    try:
+        verified_at = fresh_second_factor(actor, totp_code)
+    except DomainError:
+        # A double click: the first request used the code and has now stored its override.
+        earlier = _earlier(actor, idempotency_key)
+        if earlier is not None:
+            return earlier
+        raise
+
     def work() -> SessionDecision:
         locked = locked_session(session)
-        if locked.state != SessionState.DECIDED:
-            raise Conflict(
-                "session_not_awaiting_dose",
-                "Only a session waiting at its decision can be overridden.",
-                "session",
-            )
-        latest = require_latest_decision(locked, decision_id)
-        liftable = {str(finding["rule_id"]) for finding in liftable_findings(latest)}
-        refused = [rule for rule in chosen if rule not in liftable]
-        if refused:
-            raise DomainError(
-                "not_overridable",
-                f"{', '.join(refused)} cannot be lifted by an override here"
-                + (f"; liftable now: {', '.join(sorted(liftable))}." if liftable else "."),
-                "rule_ids",
-            )
-        verified_at = fresh_second_factor(actor, totp_code)
+        latest = _refuse_unless_liftable(locked, decision_id, chosen)
         override = SessionOverride.objects.create(
             session=locked,
             decision=latest,
@@ -124,4 +158,4 @@ def override_session(
         )
         return stored
 
-    return once(actor, idempotency_key, "dosing.override", SessionDecision, work)
+    return once(actor, idempotency_key, OPERATION, SessionDecision, work)
