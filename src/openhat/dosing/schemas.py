@@ -72,7 +72,8 @@ class CheckInIn(StrictInput):
 class AssessmentIn(StrictInput):
     sedation_score: SedationScore | None = None
     breath_alcohol_mg_per_l: Annotated[
-        Decimal | None, BeforeValidator(_blank_to_none), Field(allow_inf_nan=False, max_digits=6)
+        Annotated[Decimal, Field(allow_inf_nan=False, max_digits=6)] | None,
+        BeforeValidator(_blank_to_none),
     ] = None
     signs: list[Annotated[OneLineText, Field(max_length=60)]] = Field(default=[], max_length=20)
     notes: Notes = ""
@@ -143,7 +144,8 @@ class AdverseEventIn(StrictInput):
     description: Annotated[MultiLineText, Field(max_length=4000)] = ""
     naloxone_given: StrictBool = False
     naloxone_dose_mg: Annotated[
-        Decimal | None, BeforeValidator(_blank_to_none), Field(allow_inf_nan=False, max_digits=8)
+        Annotated[Decimal, Field(allow_inf_nan=False, max_digits=8)] | None,
+        BeforeValidator(_blank_to_none),
     ] = None
     naloxone_route: Annotated[NaloxoneRoute | None, BeforeValidator(_blank_to_none)] = None
     oxygen_given: StrictBool = False
