@@ -26,8 +26,10 @@ from openhat.dosing.services.exceptions import (
 )
 from openhat.dosing.services.sessions import check_in, decide_session, sign_off
 from openhat.pharmacy.models import EntryKind, LedgerEntry
+from tests.conftest import register_zrh_patient
 from tests.dosing.factories import decided, drawn, open_session, oral_methadone, refused
 from tests.pharmacy.conftest import held
+from tests.prescribing.conftest import enrol
 
 
 def _give(personas, session, decision, dose="15", **changes):
@@ -213,9 +215,6 @@ def test_leaving_early_closes_observation_and_the_next_session_is_due(personas, 
 
 def open_session_of_other(personas, station):
     """A session of the same patient's clinic that is not in observation (checked in only)."""
-    from tests.conftest import register_zrh_patient
-    from tests.prescribing.conftest import enrol
-
     other = enrol(register_zrh_patient(personas))
     return check_in(
         actor=personas["nurse"], patient=other, window="morning", identity_confirmed=True
