@@ -36,6 +36,7 @@ from tests.access.api import API_CASES as CORE_API_CASES
 from tests.access.api import NEEDS_PHOTO
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
+from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -86,6 +87,7 @@ PAGE_CASES: list[RouteCase] = (
     + PHARMACY_PAGE_CASES
     + PHARMACY_REPORT_PAGE_CASES
     + _optional_cases("tests.access.dosing_pages", "DOSING_PAGE_CASES")
+    + DOSING_BOARD_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES

@@ -112,6 +112,7 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
             "can_edit": role_can(membership.role, Capability.EDIT_PATIENTS),
             "can_change_status": role_can(membership.role, Capability.CHANGE_STATUS),
             **_clinical_sections(patient, membership.role),
+            **_dosing_section(patient, membership.role),
         },
     )
 
@@ -129,6 +130,13 @@ def _clinical_sections(patient: Patient, role: str) -> dict[str, Any]:
         **enrolment_sections(patient, role),
         **order_sections(patient, role),
     }
+
+
+def _dosing_section(patient: Patient, role: str) -> dict[str, Any]:
+    """The last days of dosing by window, for the roles that may see dosing."""
+    from openhat.dosing.views.chart import chart_sections as dosing_sections
+
+    return dosing_sections(patient, role)
 
 
 @login_required

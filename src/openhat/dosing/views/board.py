@@ -1,0 +1,155 @@
+"""The dosing board (VIEW_DOSING): one window of one day, and the fragment it refreshes itself with.
+
+GET only. `window` (morning, midday, evening; default the one open now), `day` (YYYY-MM-DD;
+default today), `q` (part of a client code) and `group` (one of the board's groups) choose what is
+shown; a day that is not a date is answered with a message beside the day field (400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from openhat.clinics.models import StaffMembership
+from openhat.clinics.roles import Capability, role_can
+from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
+from openhat.core import clock
+from openhat.core.errors import DomainError
+from openhat.dosing.services.board import (
+    CHECKED_IN,
+    DUE,
+    GROUP_KEYS,
+    GROUPS,
+    OBSERVING,
+    Board,
+    BoardRow,
+    build_board,
+)
+from openhat.dosing.windows import ORDER, current_window, window_label
+from openhat.rules.day import dosing_day
+
+MAX_DAYS_AWAY = 366
+
+
+def parse_day(text: str | None, today: date) -> date:
+    """The day asked for, or today; a stable error for anything else."""
+    if not text:
+        return today
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError("invalid_day", "Give the day as YYYY-MM-DD.", "day") from None
+    if abs((day - today).days) > MAX_DAYS_AWAY:
+        raise DomainError("day_out_of_range", "Choose a day within a year of today.", "day")
+    return day
+
+
+@dataclass(frozen=True)
+class RowView:
+    """A board row with where Enter takes the nurse, and the hint that says so."""
+
+    row: BoardRow
+    href: str
+    hint: str
+
+
+def _reverse(name: str, arg: object) -> str | None:
+    try:
+        return reverse(name, args=[arg])
+    except NoReverseMatch:  # the session screens are not mounted in this build
+        return None
+
+
+def _link(row: BoardRow, board: Board, can_run: bool) -> tuple[str, str]:
+    if row.session_id is not None:
+        href = _reverse("dosing:session", row.session_id)
+        if href:
+            if row.group == OBSERVING:
+                return href, "Sign off" if row.observation_over else "Open"
+            return href, "Continue" if row.group == CHECKED_IN and can_run else "Open"
+    if row.group == DUE and can_run and board.is_today and row.session_id is None:
+        href = _reverse("dosing:check_in", row.patient_id)
+        if href:
+            return href, "Check in"
+    return reverse("patients:chart", args=[row.client_code]), "Chart"
+
+
+def _query(**values: str) -> str:
+    return urlencode({key: value for key, value in values.items() if value})
+
+
+def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[dict[str, Any], int]:
+    clinic = membership.clinic
+    now = clock.now()
+    today = dosing_day(now, clinic.zone)
+    error: DomainError | None = None
+    try:
+        day = parse_day(request.GET.get("day"), today)
+    except DomainError as refused:
+        error, day = refused, today
+    window = request.GET.get("window", "")
+    if window not in ORDER:
+        window = str(current_window(clinic, now))
+    group = request.GET.get("group", "")
+    board = build_board(
+        clinic,
+        day=day,
+        window=window,
+        now=now,
+        with_photos=role_can(membership.role, Capability.VIEW_IDENTITY),
+        query=request.GET.get("q", "")[:40],
+        group=group if group in GROUP_KEYS else "",
+    )
+    can_run = role_can(membership.role, Capability.RUN_SESSIONS)
+    views = {row.patient_id: RowView(row, *_link(row, board, can_run)) for row in board.rows}
+    iso = day.isoformat()
+    context = {
+        "board": board,
+        "groups": [
+            (group, [views[row.patient_id] for row in group.rows]) for group in board.groups
+        ],
+        "chips": [
+            (number, key, label, board.counts.get(key, 0))
+            for number, (key, label) in enumerate(GROUPS, start=1)
+        ],
+        "windows": [
+            (str(name), window_label(name), _query(window=str(name), day=iso)) for name in ORDER
+        ],
+        "day": iso,
+        "today": today.isoformat(),
+        "previous_day": _query(window=window, day=(day - timedelta(days=1)).isoformat()),
+        "next_day": _query(window=window, day=(day + timedelta(days=1)).isoformat()),
+        "rows_query": _query(window=window, day=iso),
+        "now_ms": int(now.timestamp() * 1000),
+        "show_photos": role_can(membership.role, Capability.VIEW_IDENTITY),
+        "can_run": can_run,
+        "error": error,
+    }
+    return context, 400 if error else 200
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def board(request: HttpRequest) -> HttpResponse:
+    context, status = board_context(request, working_membership(request, Capability.VIEW_DOSING))
+    return render(request, "dosing/board.html", context, status=status)
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def board_rows(request: HttpRequest) -> HttpResponse:
+    """The groups alone, for the board's refresh every few seconds (no full page reload)."""
+    context, status = board_context(request, working_membership(request, Capability.VIEW_DOSING))
+    response = render(request, "dosing/_board_groups.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
