@@ -11,6 +11,7 @@ import pytest
 from openhat.audit.codes import AuditCode
 from openhat.audit.models import AuditEvent
 from openhat.core import clock
+from openhat.core.errors import DomainError
 from openhat.dosing.models import (
     Administration,
     ExceptionKind,
@@ -26,8 +27,9 @@ from openhat.dosing.services.exceptions import (
 )
 from openhat.dosing.services.sessions import check_in, decide_session, sign_off
 from openhat.pharmacy.models import EntryKind, LedgerEntry
+from openhat.pharmacy.services import reverse_movement
 from tests.conftest import register_zrh_patient
-from tests.dosing.factories import decided, drawn, open_session, oral_methadone, refused
+from tests.dosing.factories import counts, decided, drawn, open_session, oral_methadone, refused
 from tests.pharmacy.conftest import held
 from tests.prescribing.conftest import enrol
 
@@ -289,3 +291,37 @@ def test_an_oral_methadone_session_end_to_end_and_vomiting(personas, station):
         _, again = decided(personas, station.patient, drug="methadone", route="oral")
     assert again.verdict == "not_due"
     assert "sessions_per_day" in {finding["rule_id"] for finding in again.findings}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ledger guard looks only at dose-issue lines: reversing the witnessed waste of a drawn "
+    "dose is not refused (pharmacy/services/guards.py refuse_if_guarded)",
+)
+@pytest.mark.parametrize("how", ["spill", "refused"])
+def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how):
+    """Undoing the waste would leave 15 mg issued to the patient, neither given nor wasted
+    (CLINIC.md §7 invariant 4)."""
+    session, decision = decided(personas, station.patient)
+    drawn(personas, station, session, decision, "15")
+    if how == "spill":
+        row = record_spill(
+            actor=personas["nurse"], session_id=session.pk, witness=personas["pharmacist"]
+        )
+    else:
+        row = end_without_dose(
+            actor=personas["nurse"],
+            session_id=session.pk,
+            kind="refused",
+            witness=personas["pharmacist"],
+        )
+    before = counts()
+    with pytest.raises(DomainError):  # whichever code the guard gives it
+        reverse_movement(
+            actor=personas["pharmacist"],
+            clinic=personas.clinic,
+            entry_id=row.waste_entry_id,
+            reason="recorded in error",
+            witness=personas["physician"],
+        )
+    assert counts() == before
