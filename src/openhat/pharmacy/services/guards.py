@@ -22,8 +22,17 @@ def register_dose_issue_guard(guard: DoseIssueGuard) -> None:
 
 
 def refuse_if_guarded(entries: Iterable[LedgerEntry]) -> None:
-    """Called under the balance lock, before a reversal, return or waste touches a dose issue."""
-    issues = [entry for entry in entries if entry.kind == EntryKind.DOSE_ISSUED]
+    """Called under the balance lock, before a reversal, return or waste touches a dose issue.
+
+    A line booked against a dose issue (its return, or waste of what was left) counts as
+    touching that issue: reversing it would change how much of the dose was given.
+    """
+    issues = []
+    for entry in entries:
+        if entry.kind == EntryKind.DOSE_ISSUED:
+            issues.append(entry)
+        elif entry.returns_entry_id is not None:
+            issues.append(entry.returns_entry)
     if not issues:
         return
     for guard in _dose_issue_guards:
