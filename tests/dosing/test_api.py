@@ -4,11 +4,13 @@ bearer-token client, and records of other clinics staying out of reach."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from openhat.clinics.roles import Role
@@ -35,16 +37,32 @@ from tests.prescribing.conftest import enrol
 pytestmark = pytest.mark.django_db
 
 
+def tomorrow_morning(personas: Any) -> datetime:
+    """08:00 tomorrow at the clinic: inside the morning window, with the order (signed now) in
+    force, whatever the time the test runs."""
+    local = timezone.localtime(timezone.now(), personas.clinic.zone) + timedelta(days=1)
+    return local.replace(hour=8, minute=0, second=0, microsecond=0)
+
+
 def test_a_whole_session_through_http(personas, station, client_for):
+    with clock.backdated(tomorrow_morning(personas)):
+        _a_whole_session(personas, station, client_for)
+
+
+def _a_whole_session(personas: Any, station: Any, client_for: Any) -> None:
     nurse = client_for("nurse")
     patient = station.patient
     room = station.formulary.dosing_room.pk
-    assert board_row(nurse, patient.pk)["state"] == "due"
+    row = board_row(nurse, patient.pk)
+    assert row["state"] == "due" and row["session_id"] is None and row["doses_today"] == []
+    assert [order["drug"] for order in row["orders"]] == ["dam"]
 
     session = expect(post(nurse, "sessions", check_in_body(patient.pk)), 201)
     assert session["state"] == "checked_in" and session["client_code"] == patient.client_code
     assert session["checked_in_by"] == "nurse_zrh" and session["window"] == "morning"
-    assert board_row(nurse, patient.pk)["state"] == "checked_in"
+    row = board_row(nurse, patient.pk)
+    assert row["state"] == "checked_in" and row["session_id"] == session["id"]
+    assert row["session_state"] == "checked_in"
     sid = session["id"]
 
     assessment = expect(
@@ -107,7 +125,9 @@ def test_a_whole_session_through_http(personas, station, client_for):
     observe_until = parse_datetime(given["observe_until"])
     assert observe_until is not None
     row = board_row(nurse, patient.pk)
-    assert row["state"] == "observing" and row["doses_today"] == 1 and row["mg_today"] == "15"
+    assert row["state"] == "observing" and row["observation_over"] is False
+    assert row["doses_today"] == [{"drug": "dam", "doses": 1, "mg": "15"}]
+    assert row["next_due"]["kind"] == "after_observation"
     assert parse_datetime(row["observe_until"]) == observe_until
 
     expect_error(
@@ -123,7 +143,8 @@ def test_a_whole_session_through_http(personas, station, client_for):
     assert detail["state"] == "completed" and detail["preparation"] is None
     assert detail["administration"]["id"] == given["id"]
     assert detail["sign_off"]["id"] == signed["id"] and detail["liftable_findings"] == []
-    assert board_row(nurse, patient.pk)["state"] == "completed"
+    row = board_row(nurse, patient.pk)
+    assert row["state"] == "done" and row["session_state"] == "completed"
 
 
 def test_a_partial_dose_books_the_rest_with_a_witness(personas, station, client_for):

@@ -10,14 +10,11 @@ api_events.py; all are registered on this module's `router`.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 
-from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.core import clock
 from openhat.dosing.api_common import (
@@ -32,57 +29,49 @@ from openhat.dosing.api_common import (
 from openhat.dosing.api_events import router as events_router
 from openhat.dosing.api_rows import session_detail, session_row
 from openhat.dosing.api_steps import router as steps_router
-from openhat.dosing.models import Administration, DosingSession
 from openhat.dosing.schemas import BoardOut, BoardQuery, CheckInIn, SessionDetailOut, SessionOut
+from openhat.dosing.services.board import BoardRow, build_board
 from openhat.dosing.services.sessions import check_in
 from openhat.dosing.windows import current_window
-from openhat.patients.lifecycle import PatientStatus
-from openhat.patients.models import Patient
 from openhat.rules.day import dosing_day
 
 router = Router(tags=["dosing"])
 
 
-def _board_rows(clinic: Clinic, day: Any, window: str) -> list[dict[str, Any]]:
-    """Today's state per patient: the latest session of the window, else "due" when enrolled."""
-    sessions = (
-        DosingSession.objects.filter(clinic=clinic, dosing_day=day, window=window)
-        .select_related("administration")
-        .order_by("patient_id", "-checked_in_at", "-pk")
-        .distinct("patient_id")
-    )
-    latest = {session.patient_id: session for session in sessions}
-    doses = {
-        row["patient_id"]: row
-        for row in Administration.objects.filter(clinic=clinic, session__dosing_day=day)
-        .values("patient_id")
-        .annotate(count=Count("pk"), mg=Sum("dose_mg"), last=Max("administered_at"))
-    }
-    patients = (
-        Patient.objects.filter(clinic=clinic)
-        .filter(Q(status=PatientStatus.ENROLLED) | Q(pk__in=list(latest)))
-        .only("pk", "client_code")
-        .order_by("client_code")
-    )
-    rows = []
-    for patient in patients:
-        session = latest.get(patient.pk)
-        given = getattr(session, "administration", None) if session else None
-        dosed = doses.get(patient.pk, {})
-        rows.append(
+def _board_row(row: BoardRow) -> dict[str, Any]:
+    return {
+        "patient_id": row.patient_id,
+        "client_code": row.client_code,
+        "state": row.group,
+        "state_text": row.state_text,
+        "session_id": row.session_id,
+        "session_state": row.session_state,
+        "checked_in_at": row.checked_in_at,
+        "observe_until": row.observe_until,
+        "observation_over": row.observation_over,
+        "orders": [
             {
-                "patient_id": patient.pk,
-                "client_code": patient.client_code,
-                "state": session.state if session else "due",
-                "session_id": session.pk if session else None,
-                "window": session.window if session else None,
-                "doses_today": dosed.get("count", 0),
-                "mg_today": dosed.get("mg") or Decimal(0),
-                "last_dose_at": dosed.get("last"),
-                "observe_until": given.observe_until if given else None,
+                "line_id": order.line_id,
+                "drug": order.drug,
+                "routes": list(order.routes),
+                "dose_min_mg": order.dose_min_mg,
+                "dose_max_mg": order.dose_max_mg,
+                "sessions_per_day": order.sessions_per_day,
+                "daily_max_mg": order.daily_max_mg,
+                "windows": sorted(order.windows),
+                "suspended": order.suspended,
+                "text": order.text,
             }
-        )
-    return rows
+            for order in row.orders
+        ],
+        "doses_today": [
+            {"drug": drug.drug, "doses": drug.doses, "mg": drug.mg} for drug in row.doses_today
+        ],
+        "next_due": {"kind": row.next_due.kind, "text": row.next_due.text, "at": row.next_due.at},
+        "missed": None
+        if row.missed is None
+        else {"days": row.missed.days, "at_least": row.missed.at_least, "text": row.missed.text},
+    }
 
 
 @router.get(
@@ -90,8 +79,10 @@ def _board_rows(clinic: Clinic, day: Any, window: str) -> list[dict[str, Any]]:
     response={200: BoardOut, **ERRORS},
     summary="The board: each enrolled patient's state in a window of a day",
     description=(
-        "`state` is the state of the patient's latest session in that window (checked_in, "
-        "assessed, decided, prepared, observing, completed, no_dose), or `due` without one. "
+        "Every patient whose order covers the window, or who has a session in it. `state` is "
+        "the board's group: due, checked_in (before the dose), observing, done, held (ended "
+        "without a dose) or not_come; `session_state` the session's own state. Each row has the "
+        "orders in force, the doses today, when the next dose is due and any missed days. "
         "Default: today and the window open now."
     ),
 )
@@ -100,7 +91,15 @@ def board(request: HttpRequest, clinic: str, filters: Query[BoardQuery]) -> dict
     now = clock.now()
     day = filters.day or dosing_day(now, who.clinic.zone)
     window = str(filters.window or current_window(who.clinic, now))
-    return {"day": day, "window": window, "rows": _board_rows(who.clinic, day, window)}
+    found = build_board(who.clinic, day=day, window=window, now=now)
+    return {
+        "day": found.day,
+        "window": found.window,
+        "window_start": found.window_start,
+        "window_end": found.window_end,
+        "counts": found.counts,
+        "rows": [_board_row(row) for row in found.rows],
+    }
 
 
 @router.post(

@@ -329,22 +329,60 @@ class SessionDetailOut(SessionOut):
     adverse_events: list[AdverseEventOut]
 
 
+class BoardOrderOut(Schema):
+    line_id: int
+    drug: str
+    routes: list[str]
+    dose_min_mg: Mg
+    dose_max_mg: Mg
+    sessions_per_day: int
+    daily_max_mg: Mg
+    windows: list[str] = Field(description="The windows the order covers; empty: every window")
+    suspended: bool
+    text: str
+
+
+class DrugTodayOut(Schema):
+    drug: str
+    doses: int
+    mg: Mg
+
+
+class NextDueOut(Schema):
+    kind: str = Field(
+        description="now, later, tomorrow, in_session, after_observation, after_sign_off, "
+        "done_today, no_order, suspended, not_today"
+    )
+    text: str
+    at: datetime | None
+
+
+class MissedOut(Schema):
+    days: int
+    at_least: bool
+    text: str
+
+
 class BoardRowOut(Schema):
     patient_id: int
     client_code: str
-    state: str = Field(
-        description="due, or the state of today's latest session (checked_in ... no_dose)"
-    )
+    state: str = Field(description="due, checked_in, observing, done, held or not_come")
+    state_text: str
     session_id: int | None
-    window: str | None
-    doses_today: int
-    mg_today: Mg
-    last_dose_at: datetime | None
+    session_state: str = Field(description="The state of that session (checked_in ... no_dose)")
+    checked_in_at: datetime | None
     observe_until: datetime | None
-    next_due_at: datetime | None = None
+    observation_over: bool = Field(description="Observation time has passed: sign off now")
+    orders: list[BoardOrderOut]
+    doses_today: list[DrugTodayOut]
+    next_due: NextDueOut
+    missed: MissedOut | None
 
 
 class BoardOut(Schema):
     day: date
     window: str
+    window_start: datetime
+    window_end: datetime
+    counts: dict[str, int] = Field(description="Patients per state")
     rows: list[BoardRowOut]
