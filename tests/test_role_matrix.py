@@ -37,6 +37,7 @@ from tests.access.api import NEEDS_PHOTO
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
+from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -88,6 +89,7 @@ PAGE_CASES: list[RouteCase] = (
     + PHARMACY_REPORT_PAGE_CASES
     + _optional_cases("tests.access.dosing_pages", "DOSING_PAGE_CASES")
     + DOSING_BOARD_PAGE_CASES
+    + DOSING_SESSION_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES
@@ -218,6 +220,8 @@ class World:
         )
         if "{totp}" in text:
             text = text.replace("{totp}", totp_code(self.personas[role]))
+        if "{physician_totp}" in text:  # a physician signing on another's screen (the station)
+            text = text.replace("{physician_totp}", totp_code(self.personas["physician"]))
         if "{token_id}" in text:
             token, _ = create_api_token(actor=self.personas[role], name="matrix token to revoke")
             text = text.replace("{token_id}", str(token.pk))
