@@ -10,12 +10,21 @@ the purpose and each data category it sends.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
-from openhat.clinics.api import caller
+from openhat.audit.models import AccessedRecord
+from openhat.audit.services import record_access
+from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.roles import Capability
 from openhat.fhir.common import as_json, searchset
 from openhat.fhir.consent import consents
+from openhat.fhir.medication_administration import (
+    administration_for,
+    administration_resource,
+    medication_administrations,
+    patient_in_clinic,
+    period,
+)
 from openhat.fhir.medication_request import medication_requests
 from openhat.patients.access import patient_for
 from openhat.patients.schemas import ErrorOut
@@ -55,3 +64,47 @@ def fhir_medication_requests(request: HttpRequest, code: str) -> HttpResponse:
 def fhir_consents(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
     return _bundle_response(as_json(searchset(list(consents(patient)))))
+
+
+@router.get(
+    "/clinics/{clinic}/fhir/MedicationAdministration/{administration_id}",
+    response={200: None, 400: ErrorOut, **ERRORS},
+    summary="One dose given at the dosing station as a FHIR MedicationAdministration",
+    openapi_extra={
+        "responses": {
+            200: {"description": "A FHIR R4 MedicationAdministration", "content": {FHIR_JSON: {}}}
+        }
+    },
+)
+def fhir_medication_administration(
+    request: HttpRequest, clinic: str, administration_id: str
+) -> HttpResponse:
+    user = caller(request)
+    found, _ = clinic_for_request(user, clinic, Capability.VIEW_CLINICAL)
+    row = administration_for(found, administration_id)
+    # A view of the patient's dosing record (CLINIC.md §7 invariant 7), as the day sheet logs.
+    record_access(actor=user, patient=row.patient, record=AccessedRecord.DOSING_RECORD)
+    return _bundle_response(as_json(administration_resource(row)))
+
+
+@router.get(
+    "/clinics/{clinic}/fhir/Patient/{patient_id}/MedicationAdministration",
+    response={200: None, 400: ErrorOut, **ERRORS},
+    summary="A patient's doses given on the dosing days from..to (default the last 30 days) "
+    "as FHIR MedicationAdministration resources (a Bundle)",
+    openapi_extra=_BUNDLE_DOC,
+)
+def fhir_medication_administrations(
+    request: HttpRequest,
+    clinic: str,
+    patient_id: str,
+    first: str | None = Query(default=None, alias="from"),
+    last: str | None = Query(default=None, alias="to"),
+) -> HttpResponse:
+    user = caller(request)
+    found, _ = clinic_for_request(user, clinic, Capability.VIEW_CLINICAL)
+    patient = patient_in_clinic(found, patient_id)
+    first_day, last_day = period(found, first, last)
+    record_access(actor=user, patient=patient, record=AccessedRecord.DOSING_RECORD)
+    resources = medication_administrations(patient, first_day, last_day)
+    return _bundle_response(as_json(searchset(list(resources))))
