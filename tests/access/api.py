@@ -305,4 +305,18 @@ API_CASES: list[RouteCase] = [
         CHART_READERS,
         OK,
     ),
+    RouteCase(
+        "api:GET /api/clinics/{clinic}/fhir/MedicationAdministration/{administration_id}",
+        "GET",
+        "/api/clinics/{clinic}/fhir/MedicationAdministration/{dosing_administration_id}",
+        CHART_READERS,
+        OK,
+    ),
+    RouteCase(
+        "api:GET /api/clinics/{clinic}/fhir/Patient/{patient_id}/MedicationAdministration",
+        "GET",
+        "/api/clinics/{clinic}/fhir/Patient/{dosing_observing_patient_id}/MedicationAdministration",
+        CHART_READERS,
+        OK,
+    ),
 ]

@@ -11,6 +11,7 @@ Placeholders filled from DosingWorld.placeholders() (the pharmacy's {solution_lo
   {dosing_observing_session_id} another enrolled patient's session in observation; its
                                 observation minutes have passed, so it can be signed off
   {dosing_observing_patient_id} that patient
+  {dosing_administration_id}    the dose given in that session
   {adverse_event_id}            an adverse event of the observing patient, not signed off
   {dosing_due_patient_id}       a third enrolled patient with a signed DAM order and no session
                                 today (due on the board; a check-in succeeds)
@@ -52,6 +53,7 @@ class DosingWorld:
     liftable_rule_id: str
     observing_patient_id: int
     observing_session_id: int
+    administration_id: int
     adverse_event_id: int
     due_patient_id: int
     day: str
@@ -67,6 +69,7 @@ class DosingWorld:
             "{dosing_liftable_rule_id}": self.liftable_rule_id,
             "{dosing_observing_session_id}": str(self.observing_session_id),
             "{dosing_observing_patient_id}": str(self.observing_patient_id),
+            "{dosing_administration_id}": str(self.administration_id),
             "{adverse_event_id}": str(self.adverse_event_id),
             "{dosing_due_patient_id}": str(self.due_patient_id),
             "{dosing_day}": self.day,
@@ -141,6 +144,7 @@ def build_dosing(personas: Personas, pharmacy: PharmacyWorld) -> DosingWorld:
         liftable_rule_id=str(liftable[0]["rule_id"]),
         observing_patient_id=observing.pk,
         observing_session_id=given.session_id,
+        administration_id=given.pk,
         adverse_event_id=event.pk,
         due_patient_id=due.pk,
         day=clinic_today(clinic).isoformat(),
