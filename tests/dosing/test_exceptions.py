@@ -295,8 +295,9 @@ def test_an_oral_methadone_session_end_to_end_and_vomiting(personas, station):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="ledger guard looks only at dose-issue lines: reversing the witnessed waste of a drawn "
-    "dose is not refused (pharmacy/services/guards.py refuse_if_guarded)",
+    reason="the station's ledger guard refuses undoing a drawn dose only while its session is "
+    "prepared: after a spill or an ending without the dose, reversing the witnessed waste is "
+    "not refused (dosing/services/ledger_guard.py refuse_undoing_administered_doses)",
 )
 @pytest.mark.parametrize("how", ["spill", "refused"])
 def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how):
