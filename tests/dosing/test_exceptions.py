@@ -293,12 +293,6 @@ def test_an_oral_methadone_session_end_to_end_and_vomiting(personas, station):
     assert "sessions_per_day" in {finding["rule_id"] for finding in again.findings}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the station's ledger guard refuses undoing a drawn dose only while its session is "
-    "prepared: after a spill or an ending without the dose, reversing the witnessed waste is "
-    "not refused (dosing/services/ledger_guard.py refuse_undoing_administered_doses)",
-)
 @pytest.mark.parametrize("how", ["spill", "refused"])
 def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how):
     """Undoing the waste would leave 15 mg issued to the patient, neither given nor wasted
@@ -317,7 +311,7 @@ def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how
             witness=personas["pharmacist"],
         )
     before = counts()
-    with pytest.raises(DomainError):  # whichever code the guard gives it
+    with pytest.raises(DomainError) as refusal:
         reverse_movement(
             actor=personas["pharmacist"],
             clinic=personas.clinic,
@@ -325,4 +319,5 @@ def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how
             reason="recorded in error",
             witness=personas["physician"],
         )
+    assert refusal.value.code == "dose_settled_at_station"
     assert counts() == before

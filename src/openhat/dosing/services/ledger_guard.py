@@ -3,9 +3,10 @@
 - A dose recorded as given stays given: undoing part of its issue in the ledger afterwards (a
   reversal, a return or waste) would leave the ledger saying the mg went back to stock while the
   administration says the patient received them.
-- A dose drawn for a session that is still open is the station's to settle: it is given, its
-  remainder returned or wasted at the administration, or it is recorded spilled, all at the
-  station, which sets `station_adjusting` while it books them.
+- A dose drawn at the station is the station's to settle: it is given, its remainder returned or
+  wasted at the administration, or it is recorded spilled or not given (witnessed waste), all at
+  the station, which sets `station_adjusting` while it books them. Once settled, the ledger
+  cannot undo that either.
 """
 
 from __future__ import annotations
@@ -31,17 +32,20 @@ def refuse_undoing_administered_doses(issues: list[LedgerEntry]) -> DomainError 
     if station_adjusting.get():
         return None
     drawn = (
-        DosePreparation.objects.filter(
-            issued_entry__in=issues, session__state=SessionState.PREPARED
-        )
-        .select_related("session")
-        .first()
+        DosePreparation.objects.filter(issued_entry__in=issues).select_related("session").first()
     )
-    if drawn is not None:
+    if drawn is None:
+        return None
+    if drawn.session.state == SessionState.PREPARED and not hasattr(drawn, "spill"):
         return DomainError(
             "dose_prepared",
             f"This dose was drawn for session {drawn.session_id}, which is still open; the "
             "station gives it, returns what is left, or records it spilled.",
             "entry",
         )
-    return None
+    return DomainError(
+        "dose_settled_at_station",
+        f"This dose was drawn for session {drawn.session_id} and settled at the dosing station "
+        "(spilled or not given, wasted with a witness); the ledger cannot undo it.",
+        "entry",
+    )

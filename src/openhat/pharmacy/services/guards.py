@@ -31,7 +31,7 @@ def refuse_if_guarded(entries: Iterable[LedgerEntry]) -> None:
     for entry in entries:
         if entry.kind == EntryKind.DOSE_ISSUED:
             issues.append(entry)
-        elif entry.returns_entry_id is not None:
+        elif entry.returns_entry is not None:
             issues.append(entry.returns_entry)
     if not issues:
         return
