@@ -17,7 +17,7 @@ from PIL import Image
 
 from openhat.core import clock
 from openhat.dosing.models import Administration, DosingSession
-from openhat.dosing.services.administer import administer
+from openhat.dosing.services.administer import administer, prepare
 from openhat.dosing.services.exceptions import end_without_dose
 from openhat.dosing.services.sessions import assess, check_in, decide_session, sign_off
 from openhat.patients.models import Patient
@@ -129,3 +129,46 @@ def held(personas: Any, patient: Patient, at: datetime, window: str = "morning")
         )
     session.refresh_from_db()
     return session
+
+
+def partial_dose(
+    personas: Any,
+    station: Any,
+    patient: Patient,
+    at: datetime,
+    *,
+    window: str = "morning",
+    remainder: str = "waste",
+    drawn: str = "15",
+    given: str = "10",
+) -> Administration:
+    """Draw `drawn` mg, give `given` mg, return or waste the rest with the pharmacist as witness,
+    and sign off when observation ends."""
+    nurse = personas["nurse"]
+    session = checked_in(personas, patient, at, window)
+    with clock.backdated(at + timedelta(minutes=2)):
+        decision = decide_session(
+            actor=nurse, session_id=session.pk, drug="dam", route="iv", dose_mg=drawn
+        )
+        made = prepare(
+            actor=nurse,
+            session_id=session.pk,
+            decision_id=decision.pk,
+            dose_mg=drawn,
+            lot_id=station.solution.pk,
+            location_id=station.formulary.dosing_room.pk,
+        )
+        dose = administer(
+            actor=nurse,
+            session_id=session.pk,
+            decision_id=decision.pk,
+            dose_mg=given,
+            site="right_arm",
+            preparation_id=made.pk,
+            remainder=remainder,
+            witness=personas["pharmacist"],
+            remainder_reason="vein collapsed after part of the dose",
+        )
+    with clock.backdated(dose.observe_until + timedelta(seconds=30)):
+        sign_off(actor=nurse, session_id=session.pk, sedation_score=1, notes="comfortable")
+    return dose

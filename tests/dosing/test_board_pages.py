@@ -3,6 +3,7 @@ content, links, photos by role, bad input, and the access log."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -83,9 +84,24 @@ def test_search_and_group_in_the_address(client_for, board_day):
     code = people["stopped"].client_code
     body = _get(client_for("nurse"), day, f"/dosing/?q={code}&group=held").content.decode()
 
-    assert code in body and people["due"].client_code not in body
-    assert 'data-group="held"' in body
-    assert f'value="{code}"' in body
+    # Every row is on the page (the keys change the filter without the server); the others are
+    # hidden, like every group but the one chosen.
+    hidden_rows = re.findall(r'data-code="([^"]+)" data-group="\w+" hidden', body)
+    assert sorted(hidden_rows) == sorted(
+        p.client_code for name, p in people.items() if name != "stopped"
+    )
+    assert f'data-code="{code}" data-group="held">' in body
+    assert re.search(r'data-group-section="held"[^>]*>', body).group(0).count("hidden") == 0
+    assert 'data-group-section="due" aria-labelledby="group-due" hidden' in body
+    assert 'data-group="held"' in body and f'value="{code}"' in body
+    assert 'data-testid="board-no-match" hidden' in body
+
+
+def test_a_search_that_finds_nobody_says_so(client_for, board_day):
+    day, _, _, _ = board_day
+    body = _get(client_for("nurse"), day, "/dosing/?q=XYZ").content.decode()
+
+    assert 'data-testid="board-no-match">' in body and "XYZ" in body
 
 
 def test_an_empty_board_says_why(client_for, personas):

@@ -3,55 +3,22 @@ override, exceptions and an adverse event, totals per drug; each view logged per
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from openhat.audit.models import AccessedRecord, AccessLog
 from openhat.core import clock
-from openhat.dosing.services.administer import administer, prepare
+from openhat.dosing.services.administer import administer
 from openhat.dosing.services.adverse import record_adverse_event
 from openhat.dosing.services.day_sheet import day_sheet
 from openhat.dosing.services.exceptions import record_left_early
 from openhat.dosing.services.overrides import override_session
-from openhat.dosing.services.sessions import decide_session, sign_off
-from tests.dosing.board_history import checked_in, held, patient_on_dam, the_day
+from openhat.dosing.services.sessions import decide_session
+from tests.dosing.board_history import checked_in, held, partial_dose, patient_on_dam, the_day
 from tests.prescribing.conftest import totp_code
 
 REASON = "Drowsy from a poor night; alert and talking now, reviewed by phone."
-
-
-def _partial(personas, station, patient, at, window, remainder, *, drawn="15", given="10"):
-    """Draw `drawn` mg, give `given` mg and return or waste the rest, witnessed."""
-    nurse = personas["nurse"]
-    session = checked_in(personas, patient, at, window)
-    with clock.backdated(at + timedelta(minutes=2)):
-        decision = decide_session(
-            actor=nurse, session_id=session.pk, drug="dam", route="iv", dose_mg=drawn
-        )
-        made = prepare(
-            actor=nurse,
-            session_id=session.pk,
-            decision_id=decision.pk,
-            dose_mg=drawn,
-            lot_id=station.solution.pk,
-            location_id=station.formulary.dosing_room.pk,
-        )
-        dose = administer(
-            actor=nurse,
-            session_id=session.pk,
-            decision_id=decision.pk,
-            dose_mg=given,
-            site="right_arm",
-            preparation_id=made.pk,
-            remainder=remainder,
-            witness=personas["pharmacist"],
-            remainder_reason="vein collapsed after part of the dose",
-        )
-    with clock.backdated(dose.observe_until + timedelta(seconds=30)):
-        sign_off(actor=nurse, session_id=session.pk, sedation_score=1, notes="comfortable")
-    return dose
 
 
 @pytest.fixture
@@ -61,9 +28,15 @@ def sheet_day(personas, station):
     partial, overridden, refusing, returning = (
         patient_on_dam(personas, since=since) for _ in range(4)
     )
-    wasted = _partial(personas, station, partial, day.moment(8), "morning", "waste")
-    returned = _partial(
-        personas, station, returning, day.moment(12), "midday", "return", given="12"
+    wasted = partial_dose(personas, station, partial, day.moment(8))
+    returned = partial_dose(
+        personas,
+        station,
+        returning,
+        day.moment(12),
+        window="midday",
+        remainder="return",
+        given="12",
     )
     held(personas, refusing, day.moment(8, 30))
     # Sedation 4 holds the dose; the physician lifts the hold from another device.

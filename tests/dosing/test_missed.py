@@ -44,8 +44,9 @@ def test_missed_sessions_and_days_over_the_last_days(personas, station):
     assert _grid(seen, day.day - timedelta(days=1)) == ("none", "missed", "missed")
     # The day itself at noon: the morning passed, but two windows are left for two sessions.
     assert _grid(seen, day.day) == ("none", "upcoming", "upcoming")
-    # Before the order there was nothing to miss.
-    assert _grid(seen, day.day - timedelta(days=6)) == ("none", "none", "none")
+    # Before the order there was nothing to miss: the grid starts with the order.
+    assert seen.days[-1].day == day.day - timedelta(days=5)
+    assert _grid(seen, day.day - timedelta(days=6)) is None
     missed_days = [item.day for item in seen.days if item.missed_day]
     assert missed_days == [day.day - timedelta(days=n) for n in (1, 2, 3)]
     assert (seen.missed_days, seen.missed_sessions, seen.current_break) == (3, 6, 3)

@@ -52,6 +52,8 @@ GROUPS: tuple[tuple[str, str], ...] = (
     (HELD, "Held / no dose"),
     (NOT_COME, "Not come"),
 )
+# The filter chips' short names (one row of chips on a 1024 px tablet).
+CHIP_LABELS = {OBSERVING: "Observing", HELD: "Held"}
 GROUP_KEYS = tuple(key for key, _ in GROUPS)
 _INTERVAL_KEY = "sessions.min_interval_minutes"
 _SESSIONS_KEY = "sessions.max_per_day"
@@ -96,7 +98,9 @@ class BoardGroup:
     key: str
     label: str
     number: int  # the digit key that filters the board to this group
-    rows: tuple[BoardRow, ...]
+    rows: tuple[BoardRow, ...]  # all of the group's rows (search and filter only hide them)
+    shown: bool  # no group chosen, or this one
+    visible: int  # rows matching the search
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,22 @@ class Board:
     now: datetime
     window_start: datetime
     window_end: datetime
-    rows: tuple[BoardRow, ...]  # every patient of the window matching the search
+    # Every patient of the window. The search and the chosen group only hide rows, so the page
+    # can change them without asking the server again.
+    rows: tuple[BoardRow, ...]
     query: str = ""
     group: str = ""  # the chosen group, or "" for all
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # rows matching the search, per group
+
+    def matches(self, row: BoardRow) -> bool:
+        return not self.query or self.query.upper() in row.client_code.upper()
+
+    def visible(self, row: BoardRow) -> bool:
+        return self.matches(row) and (not self.group or row.group == self.group)
+
+    @property
+    def matching(self) -> int:
+        return sum(self.counts.values())
 
     @property
     def is_today(self) -> bool:
@@ -132,9 +148,10 @@ class Board:
                 label,
                 number,
                 tuple(row for row in self.rows if row.group == key),
+                shown=not self.group or self.group == key,
+                visible=self.counts.get(key, 0),
             )
             for number, (key, label) in enumerate(GROUPS, start=1)
-            if not self.group or self.group == key
         ]
 
 
@@ -185,11 +202,8 @@ def build_board(
         zone=clinic.zone,
     )
     rows = []
-    needle = query.strip().upper()
     for patient_id in shown:
         patient = orders[patient_id].patient if patient_id in orders else patients[patient_id]
-        if needle and needle not in patient.client_code.upper():
-            continue
         entry = orders.get(patient_id, PatientOrders(patient, []))
         row = _row(
             context,
@@ -200,7 +214,11 @@ def build_board(
         )
         rows.append(row)
     rows.sort(key=_sort_key)
-    counts = {key: sum(1 for row in rows if row.group == key) for key in GROUP_KEYS}
+    needle = query.strip().upper()
+    counts = {
+        key: sum(1 for row in rows if row.group == key and needle in row.client_code.upper())
+        for key in GROUP_KEYS
+    }
     return Board(
         clinic=clinic,
         day=day,

@@ -99,7 +99,7 @@ class AttendanceDay:
 
 @dataclass(frozen=True)
 class Attendance:
-    days: tuple[AttendanceDay, ...]  # newest first
+    days: tuple[AttendanceDay, ...]  # newest first, from the first day an order expected a dose
     missed_sessions: int
     missed_days: int
     current_break: int  # consecutive missed days before today (what the next decision sees)
@@ -153,7 +153,10 @@ def attendance_by_patient(
             _day(day, patient_periods, sessions.get((patient_id, day), []), bounds, now)
             for day in (today - timedelta(days=offset) for offset in range(days))
         ]
-        if any(item.expected or item.given for item in grid):
+        # The days before anything was expected or happened say nothing: leave them out.
+        while grid and not grid[-1].expected and all(c.status == NONE for c in grid[-1].cells):
+            grid.pop()
+        if grid:
             found[patient_id] = _attendance(grid, today, days)
     return found
 

@@ -25,6 +25,7 @@ from openhat.core import clock
 from openhat.core.errors import DomainError
 from openhat.dosing.services.board import (
     CHECKED_IN,
+    CHIP_LABELS,
     DUE,
     GROUP_KEYS,
     GROUPS,
@@ -59,6 +60,7 @@ class RowView:
     row: BoardRow
     href: str
     hint: str
+    hidden: bool  # not matching the search or the chosen group
 
 
 def _reverse(name: str, arg: object) -> str | None:
@@ -109,7 +111,10 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
         group=group if group in GROUP_KEYS else "",
     )
     can_run = role_can(membership.role, Capability.RUN_SESSIONS)
-    views = {row.patient_id: RowView(row, *_link(row, board, can_run)) for row in board.rows}
+    views = {
+        row.patient_id: RowView(row, *_link(row, board, can_run), hidden=not board.visible(row))
+        for row in board.rows
+    }
     iso = day.isoformat()
     context = {
         "board": board,
@@ -117,7 +122,7 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
             (group, [views[row.patient_id] for row in group.rows]) for group in board.groups
         ],
         "chips": [
-            (number, key, label, board.counts.get(key, 0))
+            (number, key, CHIP_LABELS.get(key, label), board.counts.get(key, 0))
             for number, (key, label) in enumerate(GROUPS, start=1)
         ],
         "windows": [

@@ -65,6 +65,11 @@
       var shown = section.querySelectorAll("[data-row]:not([hidden])").length;
       section.hidden = (state.group !== "" && key !== state.group) || (needle !== "" && shown === 0);
     });
+    var noMatch = board.querySelector("[data-no-match]");
+    if (noMatch) {
+      noMatch.hidden = !(needle && counts[""] === 0);
+      noMatch.querySelector("[data-no-match-query]").textContent = state.q;
+    }
     board.querySelectorAll("[data-chip]").forEach(function (chip) {
       var key = chip.getAttribute("data-chip");
       var active = key === state.group;
