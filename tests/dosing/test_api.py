@@ -19,12 +19,14 @@ from openhat.core import clock
 from openhat.dosing.models import Administration, DosingSession, SessionState
 from openhat.dosing.services.sessions import check_in
 from openhat.pharmacy.models import EntryKind, LedgerEntry
-from tests.conftest import make_user
+from openhat.prescribing.services import sign_order
+from tests.conftest import make_user, register_zrh_patient
 from tests.dosing.api_client import (
     ASSESSMENT,
     WITNESS,
     board_row,
     check_in_body,
+    decided_over_http,
     expect,
     expect_error,
     get,
@@ -32,7 +34,7 @@ from tests.dosing.api_client import (
     prepared_over_http,
     station_rows,
 )
-from tests.prescribing.conftest import enrol
+from tests.prescribing.conftest import dam, enrol, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -302,3 +304,53 @@ def test_another_clinics_session_is_not_found(personas, station, other_patient, 
     assert station_rows() == rows
     assert DosingSession.objects.get(pk=theirs.pk).state == SessionState.CHECKED_IN
     assert not Administration.objects.exists()
+
+
+def test_a_key_reused_for_another_session_is_refused_not_answered_with_the_first(
+    personas, station, client_for
+):
+    """A tablet that sends the same key for two patients' doses must not be told the second dose
+    was recorded when only the first was: the key belongs to the first request."""
+    nurse = client_for("nurse")
+    first = decided_over_http(nurse, station.patient.pk)
+    body = {
+        "decision_id": first["id"],
+        "dose_mg": "15",
+        "site": "left_arm",
+        "lot_id": station.solution.pk,
+        "location_id": station.formulary.dosing_room.pk,
+    }
+    sid = first["session_id"]
+    expect(post(nurse, f"sessions/{sid}/administration", body, key="tablet-1-dose-0001"), 201)
+    expect(post(nurse, f"sessions/{sid}/exceptions", {"kind": "left_early"}), 201)
+    other = enrol(register_zrh_patient(personas))
+    sign_order(
+        actor=personas["physician"],
+        patient=other,
+        order=dam(phase="maintenance"),
+        totp_code=totp_code(personas["physician"]),
+    )
+    second = decided_over_http(nurse, other.pk)
+    rows = station_rows()
+
+    expect_error(
+        post(
+            nurse,
+            f"sessions/{second['session_id']}/administration",
+            {**body, "decision_id": second["id"]},
+            key="tablet-1-dose-0001",
+        ),
+        409,
+        "idempotency_key_reused",
+    )
+    assert station_rows() == rows
+    given = expect(
+        post(
+            nurse,
+            f"sessions/{second['session_id']}/administration",
+            {**body, "decision_id": second["id"]},
+            key="tablet-1-dose-0002",
+        ),
+        201,
+    )
+    assert given["session_id"] == second["session_id"]

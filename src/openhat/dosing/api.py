@@ -24,6 +24,7 @@ from openhat.dosing.api_common import (
     caller_in,
     key,
     patient_in,
+    same_request,
     session_in,
 )
 from openhat.dosing.api_events import router as events_router
@@ -118,13 +119,15 @@ def open_session(
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.RUN_SESSIONS)
+    patient = patient_in(who.clinic, payload.patient_id)
     session = check_in(
         actor=who.user,
-        patient=patient_in(who.clinic, payload.patient_id),
+        patient=patient,
         window=payload.window,
         identity_confirmed=payload.identity_confirmed,
         idempotency_key=key(idempotency_key),
     )
+    same_request(session.patient_id == patient.pk and session.window == payload.window)
     return Status(201, session_row(session))
 
 

@@ -16,7 +16,7 @@ from openhat.clinics.access import membership_for
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability, role_can
-from openhat.core.errors import DomainError, NotFound
+from openhat.core.errors import Conflict, DomainError, NotFound
 from openhat.dosing.models import AdverseEvent, DosingSession
 from openhat.patients.models import Patient
 from openhat.patients.schemas import IDEMPOTENCY_KEY_MAX_LENGTH, ErrorOut
@@ -86,6 +86,21 @@ def event_in(clinic: Clinic, event_id: int) -> AdverseEvent:
     if found is None:
         raise NotFound("event_not_found", "No such adverse event in this clinic.", "event")
     return found
+
+
+def same_request(matches: bool) -> None:
+    """A retry's stored answer must be for this request's record.
+
+    The services remember a key per user and kind of step, so a key sent again for another
+    session, patient or event would return the first one's record as if this one had been written
+    (a dose "recorded" for the wrong patient). Refused instead; nothing is written either way.
+    """
+    if not matches:
+        raise Conflict(
+            "idempotency_key_reused",
+            "This idempotency key was already used for another record; send a new key.",
+            "idempotency_key",
+        )
 
 
 def witness(request: HttpRequest, username: str, password: str) -> User | None:

@@ -17,6 +17,7 @@ from openhat.dosing.api_common import (
     event_in,
     key,
     patient_in,
+    same_request,
     session_in,
 )
 from openhat.dosing.api_rows import adverse_event_row, adverse_sign_off_row
@@ -67,6 +68,10 @@ def record_event(
         ambulance_called=payload.ambulance_called,
         idempotency_key=key(idempotency_key),
     )
+    same_request(
+        event.patient_id == patient.pk
+        and event.session_id == (None if session is None else session.pk)
+    )
     return Status(201, adverse_event_row(event))
 
 
@@ -84,10 +89,12 @@ def sign_off_event(
     idempotency_key: str | None = KeyHeader,
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.SIGN_OFF_ADVERSE_EVENT)
+    event = event_in(who.clinic, event_id)
     signed = sign_off_adverse_event(
         actor=who.user,
-        event_id=event_in(who.clinic, event_id).pk,
+        event_id=event.pk,
         note=payload.note,
         idempotency_key=key(idempotency_key),
     )
+    same_request(signed.event_id == event.pk)
     return Status(201, adverse_sign_off_row(signed))

@@ -22,6 +22,7 @@ from openhat.dosing.api_common import (
     caller_in,
     key,
     physician_at_station,
+    same_request,
     session_in,
     witness,
 )
@@ -72,15 +73,17 @@ def record_assessment(
     idempotency_key: str | None = KeyHeader,
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.RUN_SESSIONS)
+    session = session_in(who.clinic, session_id)
     row = assess(
         actor=who.user,
-        session_id=session_in(who.clinic, session_id).pk,
+        session_id=session.pk,
         sedation_score=payload.sedation_score,
         breath_alcohol_mg_per_l=payload.breath_alcohol_mg_per_l,
         signs=payload.signs,
         notes=payload.notes,
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, assessment_row(row))
 
 
@@ -101,14 +104,16 @@ def record_decision(
     idempotency_key: str | None = KeyHeader,
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.RUN_SESSIONS)
+    session = session_in(who.clinic, session_id)
     row = decide_session(
         actor=who.user,
-        session_id=session_in(who.clinic, session_id).pk,
+        session_id=session.pk,
         drug=payload.drug,
         route=payload.route,
         dose_mg=payload.dose_mg,
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, decision_row(row))
 
 
@@ -130,15 +135,17 @@ def record_preparation(
     idempotency_key: str | None = KeyHeader,
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.ISSUE_DOSE)
+    session = session_in(who.clinic, session_id)
     row = prepare(
         actor=who.user,
-        session_id=session_in(who.clinic, session_id).pk,
+        session_id=session.pk,
         decision_id=payload.decision_id,
         dose_mg=payload.dose_mg,
         lot_id=payload.lot_id,
         location_id=payload.location_id,
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, preparation_row(row))
 
 
@@ -177,6 +184,7 @@ def record_administration(
         remainder_reason=payload.remainder_reason,
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, administration_row(row))
 
 
@@ -197,13 +205,15 @@ def record_sign_off(
     idempotency_key: str | None = KeyHeader,
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.RUN_SESSIONS)
+    session = session_in(who.clinic, session_id)
     row = sign_off(
         actor=who.user,
-        session_id=session_in(who.clinic, session_id).pk,
+        session_id=session.pk,
         sedation_score=payload.sedation_score,
         notes=payload.notes,
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, sign_off_row(row))
 
 
@@ -256,6 +266,7 @@ def record_exception(
                 witness=seen,
                 idempotency_key=idem,
             )
+    same_request(row.session_id == session.pk and row.kind == kind)
     return Status(201, exception_row(row))
 
 
@@ -300,4 +311,5 @@ def record_override(
         via="station" if at_station else "remote",
         idempotency_key=key(idempotency_key),
     )
+    same_request(row.session_id == session.pk)
     return Status(201, decision_row(row))
