@@ -102,7 +102,7 @@ class AssessForm(KeyedForm):
         required=False,
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="As the breathalyser shows it; leave empty when not measured.",
+        help_text="Optional; empty when not measured.",
     )
     signs = forms.MultipleChoiceField(
         label="Signs observed",
@@ -115,7 +115,7 @@ class AssessForm(KeyedForm):
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        help_text="Separate several with commas.",
+        help_text="Optional; commas between several.",
     )
     notes = forms.CharField(label="Notes", required=False, max_length=2000, widget=_NOTE)
 

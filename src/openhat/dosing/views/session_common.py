@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from openhat.clinics.access import membership_for, require
@@ -84,16 +84,8 @@ SEVERITY_WORDS = {
 SITE_HISTORY = 5
 
 
-def board_exists() -> bool:
-    try:
-        reverse("dosing:board")
-    except NoReverseMatch:  # the board's pages are a separate part of the station
-        return False
-    return True
-
-
 def board_url() -> str:
-    return reverse("dosing:board") if board_exists() else "/dosing/"
+    return reverse("dosing:board")
 
 
 def session_url(session: DosingSession, step: str = "") -> str:
@@ -158,6 +150,17 @@ class FindingView:
     override_reason: str = ""
 
 
+def value_text(value: object, unit: str) -> str:
+    """A preset value as the nurse reads it: "1,000 mg", "0.25 mg/L", "4 score"."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = mg_text(Decimal(str(value)))
+    except InvalidOperation:
+        number = str(value)
+    return f"{number} {unit}".strip()
+
+
 def findings_of(decision: SessionDecision, overrides: list[SessionOverride]) -> list[FindingView]:
     """Every finding of the decision in words, stopping ones first; a lifted one names who lifted
     it and why."""
@@ -174,7 +177,7 @@ def findings_of(decision: SessionDecision, overrides: list[SessionOverride]) -> 
                 tone=SEVERITY_TONE.get(severity, "note"),
                 severity_words=SEVERITY_WORDS.get(severity, severity),
                 message=str(finding.get("message", "")),
-                value="" if value in (None, "") else f"{value} {finding.get('unit') or ''}".strip(),
+                value=value_text(value, str(finding.get("unit") or "")),
                 preset_key=str(finding.get("preset_key") or ""),
                 sources=[str(source) for source in finding.get("sources") or ()],
                 overridden=bool(finding.get("overridden")),
@@ -182,8 +185,12 @@ def findings_of(decision: SessionDecision, overrides: list[SessionOverride]) -> 
                 override_reason=lifted.reason if lifted else "",
             )
         )
-    order = {"stop": 0, "limit": 1, "note": 2}
-    return sorted(views, key=lambda view: (view.overridden, order[view.tone]))
+    # What stops the dose first, then a clinical reduction, then limits, then notes.
+    order = {"stop": 0, "limit": 2, "note": 3}
+    return sorted(
+        views,
+        key=lambda view: (view.overridden, 1 if view.severity == "reduce" else order[view.tone]),
+    )
 
 
 @dataclass
@@ -327,7 +334,6 @@ class Header:
     orders: list[OrderVersion]
     today: Today
     board_url: str
-    has_nav: bool  # the board's tabs, once the board's pages are there
 
     @property
     def order_lines(self) -> list[tuple[str, OrderVersion]]:
@@ -350,7 +356,6 @@ def header(session: DosingSession) -> Header:
         orders=active_orders(session.patient, clock.now()),
         today=doses_today(session),
         board_url=board_url(),
-        has_nav=board_exists(),
     )
 
 

@@ -1,7 +1,8 @@
 // The session screens of the dosing station, usable by keyboard alone:
 //   Esc goes back to the board; 1-4 choose the sedation score; Enter on a tick box or a radio
 //   button submits its form; the first field with an error takes the focus;
-//   the observation countdown; the mL a dose draws; the remainder block of a partial dose.
+//   Alt+letter works the screen's access keys; the observation countdown; the mL a dose draws;
+//   the remainder block of a partial dose.
 (function () {
   "use strict";
 
@@ -16,7 +17,28 @@
     return tag === "INPUT" && ["checkbox", "radio", "submit", "button"].indexOf(element.type) < 0;
   }
 
+  // Access keys (Alt+letter). Chromium handles them itself and marks the keydown as handled;
+  // where it did not (another browser's modifier, or keys sent by automation), do it here.
+  function accessKey(event) {
+    var letter = /^Key([A-Z])$/.exec(event.code || "");
+    if (!letter || event.defaultPrevented) {
+      return false;
+    }
+    var target = document.querySelector('[accesskey="' + letter[1].toLowerCase() + '"]');
+    if (!target) {
+      return false;
+    }
+    event.preventDefault();
+    target.focus();
+    target.click();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      accessKey(event);
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
@@ -63,7 +85,7 @@
     }
     var until = Number(box.getAttribute("data-until")) * 1000;
     var offset = Number(box.getAttribute("data-now")) * 1000 - Date.now();
-    var text = box.querySelector("[data-countdown-left]");
+    var text = box.querySelector("[data-obs-left]");
     function pad(value) {
       return value < 10 ? "0" + value : String(value);
     }
