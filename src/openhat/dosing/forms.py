@@ -12,6 +12,8 @@ from typing import Any
 
 from django import forms
 
+from openhat.core.errors import DomainError
+from openhat.dosing.services.steps import positive_mg
 from openhat.dosing.sites import SITES_BY_ROUTE, site_label
 from openhat.dosing.windows import ORDER, window_label
 from openhat.pharmacy.forms import KeyedForm, WitnessFields, quantity_text
@@ -153,6 +155,17 @@ class DecideForm(KeyedForm):
         set_choices(self, "therapy", choices)
         if len(choices) == 1 and not self.is_bound:
             self.initial["therapy"] = choices[0][0]
+
+    def clean_dose_mg(self) -> str:
+        """The dose asked for, read as the other dose fields are (above 0, at most 5000 mg, to
+        3 decimals): a number too large for the record is refused here with that message."""
+        value = self.cleaned_data["dose_mg"].strip()
+        if value:
+            try:
+                positive_mg(value)
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from None
+        return value
 
     def drug_and_route(self) -> tuple[str, str]:
         drug, _, route = self.cleaned_data["therapy"].partition(":")

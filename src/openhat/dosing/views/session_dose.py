@@ -28,7 +28,7 @@ from openhat.dosing.views.session_common import (
     session_url,
     show_on_form,
 )
-from openhat.dosing.views.session_screens import make_form, render_screen
+from openhat.dosing.views.session_screens import make_form, render_refusal, render_screen
 from openhat.pharmacy.views.common import WITNESS_FIELDS, signed_witness
 
 CONFIRM = "confirm"
@@ -81,10 +81,9 @@ def administer(request: HttpRequest, session_id: int) -> HttpResponse:
                     f"observation until {until:%H:%M}.",
                 )
                 return redirect(session_url(access.session))
-    status = 400 if form.errors else 200
-    return render_screen(
-        request, access, "administer", form=form, status=status, extra={"stage": stage}
-    )
+    if form.errors:
+        return render_refusal(request, access, "administer", form, extra={"stage": stage})
+    return render_screen(request, access, "administer", form=form, extra={"stage": stage})
 
 
 @login_required
@@ -111,4 +110,4 @@ def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
                 request, f"Observation signed off: {access.session.patient.client_code} is done."
             )
             return redirect(session_url(access.session))
-    return render_screen(request, access, "observe", form=form, status=400)
+    return render_refusal(request, access, "observe", form)

@@ -192,3 +192,19 @@ def render_screen(
         **(extra or {}),
     }
     return render(request, f"dosing/step_{screen}.html", context, status=status)
+
+
+def render_refusal(
+    request: HttpRequest,
+    access: SessionAccess,
+    screen: str,
+    form: forms.Form,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A refused form on its screen; when the session has moved on meanwhile (another station,
+    a stale tab), the screen it is at now, with the refusal at the top."""
+    current = screen_for(access, session_facts(access.session), screen)
+    if current == screen:
+        return render_screen(request, access, screen, form=form, status=400, extra=extra)
+    said = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    return render_screen(request, access, current, status=400, extra={"screen_error": said})

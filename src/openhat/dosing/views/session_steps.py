@@ -24,7 +24,12 @@ from openhat.dosing.views.session_common import (
     session_url,
     show_on_form,
 )
-from openhat.dosing.views.session_screens import make_form, render_screen, screen_for
+from openhat.dosing.views.session_screens import (
+    make_form,
+    render_refusal,
+    render_screen,
+    screen_for,
+)
 
 
 @login_required
@@ -60,7 +65,7 @@ def assess(request: HttpRequest, session_id: int) -> HttpResponse:
             show_on_form(form, error)
         else:
             return redirect(session_url(access.session))
-    return render_screen(request, access, "assess", form=form, status=400)
+    return render_refusal(request, access, "assess", form)
 
 
 @login_required
@@ -85,7 +90,7 @@ def decide(request: HttpRequest, session_id: int) -> HttpResponse:
             show_on_form(form, error)
         else:
             return redirect(session_url(access.session))
-    return render_screen(request, access, "decide", form=form, status=400)
+    return render_refusal(request, access, "decide", form)
 
 
 @login_required
@@ -120,4 +125,4 @@ def prepare(request: HttpRequest, session_id: int) -> HttpResponse:
             show_on_form(form, error)
         else:
             return redirect(session_url(access.session))
-    return render_screen(request, access, "prepare", form=form, status=400)
+    return render_refusal(request, access, "prepare", form)
