@@ -167,7 +167,7 @@ def prepare(
         latest = require_latest_decision(locked, decision_id)
         return _draw(actor, locked, latest, dose, lot_id, location_id)[0]
 
-    return once(actor, idempotency_key, "dosing.prepare", DosePreparation, work)
+    return once(actor, idempotency_key, f"dosing.prepare:{session.pk}", DosePreparation, work)
 
 
 def _check_site(route: str, site: str) -> None:
@@ -352,4 +352,4 @@ def administer(
         )
         return administration
 
-    return once(actor, idempotency_key, "dosing.administer", Administration, work)
+    return once(actor, idempotency_key, f"dosing.administer:{session.pk}", Administration, work)

@@ -159,7 +159,7 @@ def record_adverse_event(
         )
         return event
 
-    return once(actor, idempotency_key, "dosing.adverse_event", AdverseEvent, work)
+    return once(actor, idempotency_key, f"dosing.adverse_event:{patient.pk}", AdverseEvent, work)
 
 
 def event_for(actor: User, event_id: object, capability: Capability) -> AdverseEvent:
@@ -205,4 +205,6 @@ def sign_off_adverse_event(
         )
         return signed
 
-    return once(actor, idempotency_key, "dosing.adverse_sign_off", AdverseEventSignOff, work)
+    return once(
+        actor, idempotency_key, f"dosing.adverse_sign_off:{event.pk}", AdverseEventSignOff, work
+    )

@@ -137,7 +137,9 @@ def end_without_dose(
         _audit(actor, locked, row)
         return row
 
-    return once(actor, idempotency_key, "dosing.end_without_dose", SessionException, work)
+    return once(
+        actor, idempotency_key, f"dosing.end_without_dose:{session.pk}", SessionException, work
+    )
 
 
 def record_spill(
@@ -174,7 +176,7 @@ def record_spill(
         _audit(actor, locked, row)
         return row
 
-    return once(actor, idempotency_key, "dosing.spill", SessionException, work)
+    return once(actor, idempotency_key, f"dosing.spill:{session.pk}", SessionException, work)
 
 
 def record_left_early(
@@ -199,7 +201,7 @@ def record_left_early(
         _audit(actor, locked, row)
         return row
 
-    return once(actor, idempotency_key, "dosing.left_early", SessionException, work)
+    return once(actor, idempotency_key, f"dosing.left_early:{session.pk}", SessionException, work)
 
 
 def record_vomited(
@@ -229,4 +231,4 @@ def record_vomited(
         _audit(actor, locked, row)
         return row
 
-    return once(actor, idempotency_key, "dosing.vomited", SessionException, work)
+    return once(actor, idempotency_key, f"dosing.vomited:{session.pk}", SessionException, work)

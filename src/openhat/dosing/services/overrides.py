@@ -49,11 +49,11 @@ def liftable_findings(decision: SessionDecision) -> list[dict[str, object]]:
     ]
 
 
-def _earlier(actor: User, key: str | None) -> SessionDecision | None:
+def _earlier(actor: User, key: str | None, session: DosingSession) -> SessionDecision | None:
     if not key:
         return None
     with transaction.atomic():
-        found = idempotency.previous_result(actor, key, OPERATION)
+        found = idempotency.previous_result(actor, key, f"{OPERATION}:{session.pk}")
     return None if found is None else SessionDecision.objects.get(pk=int(found.result_id))
 
 
@@ -107,7 +107,7 @@ def override_session(
             "override_rules_required", "Choose the finding(s) the override lifts.", "rule_ids"
         )
 
-    earlier = _earlier(actor, idempotency_key)
+    earlier = _earlier(actor, idempotency_key, session)
     if earlier is not None:  # a retry: the code it carries was already used by the first
         return earlier
     # Checked before the code is used, so a refused override does not spend it; checked again
@@ -120,7 +120,7 @@ def override_session(
         verified_at = fresh_second_factor(actor, totp_code)
     except DomainError:
         # A double click: the first request used the code and has now stored its override.
-        earlier = _earlier(actor, idempotency_key)
+        earlier = _earlier(actor, idempotency_key, session)
         if earlier is not None:
             return earlier
         raise
@@ -158,4 +158,4 @@ def override_session(
         )
         return stored
 
-    return once(actor, idempotency_key, OPERATION, SessionDecision, work)
+    return once(actor, idempotency_key, f"{OPERATION}:{session.pk}", SessionDecision, work)

@@ -76,7 +76,9 @@ def check_in(
     now = clock.now()
     with transaction.atomic():
         if idempotency_key:
-            found = idempotency.previous_result(actor, idempotency_key, CHECK_IN_OPERATION)
+            found = idempotency.previous_result(
+                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}"
+            )
             if found is not None:
                 return DosingSession.objects.get(pk=int(found.result_id))
         state, _ = DosingState.objects.get_or_create(
@@ -114,7 +116,9 @@ def check_in(
             data={"client_code": patient.client_code, "window": window},
         )
         if idempotency_key:
-            idempotency.remember_result(actor, idempotency_key, CHECK_IN_OPERATION, session)
+            idempotency.remember_result(
+                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}", session
+            )
         return session
 
 
@@ -135,7 +139,7 @@ def assess(
     def work() -> SessionAssessment:
         return _assess(actor, session, score, alcohol, cleaned, notes)
 
-    return once(actor, idempotency_key, "dosing.assess", SessionAssessment, work)
+    return once(actor, idempotency_key, f"dosing.assess:{session.pk}", SessionAssessment, work)
 
 
 def _assess(
@@ -193,7 +197,7 @@ def decide_session(
     def work() -> SessionDecision:
         return _decide(actor, locked_session(session), request)
 
-    return once(actor, idempotency_key, "dosing.decide", SessionDecision, work)
+    return once(actor, idempotency_key, f"dosing.decide:{session.pk}", SessionDecision, work)
 
 
 def _decide(actor: User, session: DosingSession, request: DoseRequest) -> SessionDecision:
@@ -238,7 +242,7 @@ def sign_off(
     def work() -> ObservationSignOff:
         return _sign_off(actor, locked_session(session), score, notes)
 
-    return once(actor, idempotency_key, "dosing.sign_off", ObservationSignOff, work)
+    return once(actor, idempotency_key, f"dosing.sign_off:{session.pk}", ObservationSignOff, work)
 
 
 def _sign_off(actor: User, session: DosingSession, score: int, notes: str) -> ObservationSignOff:
