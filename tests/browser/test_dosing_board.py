@@ -96,7 +96,7 @@ def test_a_nurse_works_the_board_by_keyboard(open_page: Any, personas: Any, stat
     assert _visible_codes(page) == {stopped.client_code}
     screenshot(page, "dosing-board-1024-search")
     page.keyboard.press("Escape")
-    assert len(_visible_codes(page)) == 6  # with the station fixture's own patient
+    assert len(_visible_codes(page)) == page.locator("[data-row]").count() >= 5
 
     # Number keys show one group; 0 shows all again.
     page.keyboard.press("5")
@@ -107,7 +107,7 @@ def test_a_nurse_works_the_board_by_keyboard(open_page: Any, personas: Any, stat
     assert _visible_codes(page) == {watched.client_code}
     screenshot(page, "dosing-board-1024-observing")
     page.keyboard.press("0")
-    assert len(_visible_codes(page)) == 6  # with the station fixture's own patient
+    assert len(_visible_codes(page)) == page.locator("[data-row]").count() >= 5
 
     # j/k move between patients, keeping their place across the self-refresh; the refresh shows
     # a check-in made at another station without a reload.

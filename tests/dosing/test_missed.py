@@ -66,7 +66,9 @@ def test_named_windows_are_missed_by_name(personas, station):
 
     assert _grid(seen, day.day - timedelta(days=1)) == ("missed", "none", "given")
     assert _grid(seen, day.day) == ("missed", "none", "missed")
-    assert seen.days[0].missed_day and seen.current_break == 1
+    assert _grid(seen, day.day - timedelta(days=2)) == ("missed", "none", "missed")
+    assert seen.days[0].missed_day and seen.missed_days == 2
+    assert seen.current_break == 0, "the break before the day: the day before had a dose"
 
 
 def test_a_suspended_order_expects_nothing_until_it_is_resumed(personas, station):

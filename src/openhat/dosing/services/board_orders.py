@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 
 from openhat.clinics.models import Clinic
 from openhat.patients.lifecycle import PatientStatus
-from openhat.patients.models import Patient
 from openhat.prescribing.forms import ROUTE_LABELS
 from openhat.prescribing.models import OrderEvent, OrderEventKind, OrderState, OrderVersion
 from openhat.rules.context import HAT_DRUGS
@@ -89,24 +88,34 @@ def _summary(version: OrderVersion, suspended: bool, started_at: datetime) -> Or
 
 @dataclass
 class PatientOrders:
-    patient: Patient
+    client_code: str
     orders: list[OrderSummary]
 
-    @property
-    def main(self) -> OrderSummary | None:
-        """The order the board's "next due" follows: the first HAT order in force, else any."""
-        live = [order for order in self.orders if not order.suspended]
-        for order in live:
-            if order.is_hat:
-                return order
-        return live[0] if live else None
+
+_FORCE_FIELDS = (
+    "line_id",
+    "patient_id",
+    "patient__client_code",
+    "drug",
+    "routes",
+    "dose_min_mg",
+    "dose_max_mg",
+    "sessions_per_day",
+    "daily_max_mg",
+    "windows",
+    "ends_at",
+    "preset_loosenings",
+    "line__state",
+    "line_started_at",
+)
 
 
 def orders_in_force(clinic: Clinic, moment: datetime) -> dict[int, PatientOrders]:
     """Every enrolled patient of the clinic with a live order line in force at `moment`.
 
-    One query: the latest version of each live line that has started by then (DISTINCT ON the
-    line), with the start of the line's first version; a version that has ended is left out.
+    One query, read as plain values: the latest version of each live line that has started by
+    then (DISTINCT ON the line), with the start of the line's first version; a version that has
+    ended is left out.
     """
     first_start = (
         OrderVersion.objects.filter(line=OuterRef("line")).order_by("number").values("starts_at")
@@ -118,21 +127,44 @@ def orders_in_force(clinic: Clinic, moment: datetime) -> dict[int, PatientOrders
             patient__status=PatientStatus.ENROLLED,
             starts_at__lte=moment,
         )
-        .annotate(line_state=F("line__state"), line_started_at=Subquery(first_start[:1]))
-        .select_related("patient")
+        .annotate(line_started_at=Subquery(first_start[:1]))
         .order_by("line_id", "-number")
         .distinct("line_id")
+        .values_list(*_FORCE_FIELDS)
     )
     found: dict[int, PatientOrders] = {}
-    for version in versions:
-        if version.ends_at is not None and version.ends_at <= moment:
+    for (
+        line_id,
+        patient_id,
+        client_code,
+        drug,
+        routes,
+        dose_min_mg,
+        dose_max_mg,
+        sessions_per_day,
+        daily_max_mg,
+        windows,
+        ends_at,
+        loosenings,
+        line_state,
+        started_at,
+    ) in versions:
+        if ends_at is not None and ends_at <= moment:
             continue
-        entry = found.setdefault(version.patient_id, PatientOrders(version.patient, []))
+        entry = found.setdefault(patient_id, PatientOrders(client_code, []))
         entry.orders.append(
-            _summary(
-                version,
-                version.line_state == OrderState.SUSPENDED,
-                version.line_started_at,
+            OrderSummary(
+                line_id=line_id,
+                drug=drug,
+                routes=tuple(routes),
+                dose_min_mg=dose_min_mg,
+                dose_max_mg=dose_max_mg,
+                sessions_per_day=sessions_per_day,
+                daily_max_mg=daily_max_mg,
+                windows=frozenset(windows),
+                suspended=line_state == OrderState.SUSPENDED,
+                started_at=started_at,
+                loosenings=tuple(loosenings or ()),
             )
         )
     return found

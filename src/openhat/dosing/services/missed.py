@@ -13,6 +13,7 @@ The board reads only the patients' current break (one query); the chart reads th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -45,14 +46,20 @@ class Break:
         return f"missed {self.days}{'+' if self.at_least else ''} {unit}"
 
 
-def last_dose_days(clinic: Clinic, day: date, look_back: int = LOOK_BACK_DAYS) -> dict[int, date]:
-    """Per patient, the last day before `day` with a dose, within the look-back (one query)."""
+def last_dose_days(
+    clinic: Clinic, day: date, patient_ids: Iterable[int], look_back: int = LOOK_BACK_DAYS
+) -> dict[int, date]:
+    """Per patient, the last day before `day` with a dose, within the look-back (one query; by
+    patient, so the (patient, administered_at) index serves it however long the history)."""
     zone = clinic.zone
     since, _ = day_bounds(day - timedelta(days=look_back), zone)
     until, _ = day_bounds(day, zone)
     rows = (
         Administration.objects.filter(
-            clinic=clinic, administered_at__gte=since, administered_at__lt=until
+            clinic=clinic,
+            patient_id__in=list(patient_ids),
+            administered_at__gte=since,
+            administered_at__lt=until,
         )
         .values("patient_id")
         .annotate(last=Max("administered_at"))
@@ -164,8 +171,8 @@ def attendance_by_patient(
 def _attendance(grid: list[AttendanceDay], today: date, days: int) -> Attendance:
     streak = 0
     for item in grid:
-        if item.day == today and not item.missed_day:
-            continue  # today is not over: it neither counts nor breaks the streak
+        if item.day == today:
+            continue  # the break the next decision sees ends yesterday, as on the board
         if not item.missed_day:
             break
         streak += 1

@@ -7,7 +7,6 @@ shown; a day that is not a date is answered with a message beside the day field 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from openhat.clinics.models import StaffMembership
@@ -24,16 +22,12 @@ from openhat.clinics.view_helpers import domain_errors_as_pages, working_members
 from openhat.core import clock
 from openhat.core.errors import DomainError
 from openhat.dosing.services.board import (
-    CHECKED_IN,
     CHIP_LABELS,
-    DUE,
     GROUP_KEYS,
     GROUPS,
-    OBSERVING,
-    Board,
-    BoardRow,
     build_board,
 )
+from openhat.dosing.views.board_rows import RowViews
 from openhat.dosing.windows import ORDER, current_window, window_label
 from openhat.rules.day import dosing_day
 
@@ -51,37 +45,6 @@ def parse_day(text: str | None, today: date) -> date:
     if abs((day - today).days) > MAX_DAYS_AWAY:
         raise DomainError("day_out_of_range", "Choose a day within a year of today.", "day")
     return day
-
-
-@dataclass(frozen=True)
-class RowView:
-    """A board row with where Enter takes the nurse, and the hint that says so."""
-
-    row: BoardRow
-    href: str
-    hint: str
-    hidden: bool  # not matching the search or the chosen group
-
-
-def _reverse(name: str, arg: object) -> str | None:
-    try:
-        return reverse(name, args=[arg])
-    except NoReverseMatch:  # the session screens are not mounted in this build
-        return None
-
-
-def _link(row: BoardRow, board: Board, can_run: bool) -> tuple[str, str]:
-    if row.session_id is not None:
-        href = _reverse("dosing:session", row.session_id)
-        if href:
-            if row.group == OBSERVING:
-                return href, "Sign off" if row.observation_over else "Open"
-            return href, "Continue" if row.group == CHECKED_IN and can_run else "Open"
-    if row.group == DUE and can_run and board.is_today and row.session_id is None:
-        href = _reverse("dosing:check_in", row.patient_id)
-        if href:
-            return href, "Check in"
-    return reverse("patients:chart", args=[row.client_code]), "Chart"
 
 
 def _query(**values: str) -> str:
@@ -111,10 +74,9 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
         group=group if group in GROUP_KEYS else "",
     )
     can_run = role_can(membership.role, Capability.RUN_SESSIONS)
-    views = {
-        row.patient_id: RowView(row, *_link(row, board, can_run), hidden=not board.visible(row))
-        for row in board.rows
-    }
+    show_photos = role_can(membership.role, Capability.VIEW_IDENTITY)
+    present = RowViews(board, can_run=can_run, show_photos=show_photos)
+    views = {row.patient_id: present(row) for row in board.rows}
     iso = day.isoformat()
     context = {
         "board": board,
@@ -134,7 +96,7 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
         "next_day": _query(window=window, day=(day + timedelta(days=1)).isoformat()),
         "rows_query": _query(window=window, day=iso),
         "now_ms": int(now.timestamp() * 1000),
-        "show_photos": role_can(membership.role, Capability.VIEW_IDENTITY),
+        "show_photos": show_photos,
         "can_run": can_run,
         "error": error,
     }
