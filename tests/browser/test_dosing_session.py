@@ -7,10 +7,11 @@ shows the patient done. Screenshots: var/screenshots/dosing-session-<step>.png."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from openhat.core import clock
 from openhat.dosing.models import Administration, AdverseEvent, SessionOverride, SessionState
@@ -19,7 +20,7 @@ from openhat.pharmacy.formulary import set_up_formulary
 from openhat.pharmacy.services import reconstitute, transfer_stock
 from openhat.prescribing.services import sign_order
 from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Personas, confirmed_totp
+from tests.conftest import PASSWORD, Personas, confirmed_totp, register_zrh_patient
 from tests.dosing.test_pages_helpers import small_png
 from tests.pharmacy.conftest import receive
 from tests.prescribing.conftest import dam, enrol, totp_code
@@ -54,16 +55,18 @@ def _shot(page: Any, step: str, fits: dict[str, bool]) -> None:
 
 def _station(personas: Personas) -> Any:
     """An enrolled patient with a photo and a signed DAM order; DAM solution in the dosing room."""
-    from tests.conftest import register_zrh_patient
-
     physician, pharmacist = personas["physician"], personas["pharmacist"]
     formulary = set_up_formulary(actor=pharmacist, clinic=personas.clinic)
     patient = enrol(register_zrh_patient(personas))
     upload_photo(actor=personas["nurse"], patient=patient, content=small_png())
+    # In force from 06:00 today, so the patient is due in the midday window the test runs in.
+    today = timezone.localtime(clock.now(), personas.clinic.zone).date()
     sign_order(
         actor=physician,
         patient=patient,
-        order=dam(phase="maintenance"),
+        order=dam(
+            phase="maintenance", starts_at=datetime.combine(today, time(6, 0), personas.clinic.zone)
+        ),
         totp_code=totp_code(physician),
     )
     vials = receive(personas, formulary.dam_vial, formulary.safe, 2, "vial", lot_number="V-T1")
@@ -89,6 +92,12 @@ def _station(personas: Personas) -> Any:
 def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keyboard(
     open_page: Any, personas: Personas, monkeypatch: Any
 ) -> None:
+    # The station's clock runs from today 12:00 in the clinic (the midday window), whatever the
+    # hour the test runs at; the services and the board read this clock.
+    real_now = clock.now
+    today = timezone.localtime(timezone.now(), personas.clinic.zone).date()
+    midday = datetime.combine(today, time(12, 0), personas.clinic.zone) - real_now()
+    monkeypatch.setattr(clock, "now", lambda: real_now() + midday)
     patient = _station(personas)
     confirmed_totp(personas["physician"])
     page = open_page()
@@ -227,7 +236,6 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     assert "Observation runs" in page.inner_text("main")
 
     # The clock passes the observation time: back on the board the row says so; open it, sign off.
-    real_now = clock.now
     later = given.observe_until + timedelta(minutes=1) - real_now()
     monkeypatch.setattr(clock, "now", lambda: real_now() + later)
     page.keyboard.press("Escape")
