@@ -75,8 +75,13 @@ def test_the_window_switch_and_the_day(client_for, board_day):
     assert 'aria-current="page">Evening' in body
     assert people["due"].client_code in body
     assert "16:00 (evening)" not in body, "two sessions a day may come in any window: now"
-    # The day before: everybody's window is over and nobody came.
+    # The day before: everybody's window is over and nobody came (no check-in on a past day).
     assert 'data-testid="group-not_come"' in earlier.content.decode()
+    assert reverse("dosing:check_in", args=[people["due"].pk]) not in earlier.content.decode()
+    # Today after the window: who did not come may still be checked in late.
+    late = _get(client, day, f"/dosing/?window=morning&day={day.day.isoformat()}", hour=11)
+    assert 'data-testid="group-not_come"' in late.content.decode()
+    assert reverse("dosing:check_in", args=[people["due"].pk]) in late.content.decode()
 
 
 def test_search_and_group_in_the_address(client_for, board_day):

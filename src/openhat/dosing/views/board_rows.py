@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from openhat.dosing.services.board import CHECKED_IN, DUE, OBSERVING, Board, BoardRow
+from openhat.dosing.services.board import CHECKED_IN, DUE, NOT_COME, OBSERVING, Board, BoardRow
 from openhat.dosing.services.board_orders import drug_short, mg_text
 
 _SENTINEL = "9999999999"
@@ -77,8 +77,9 @@ class RowViews:
             if row.group == OBSERVING:
                 return href, "Sign off" if row.observation_over else "Open"
             return href, "Continue" if row.group == CHECKED_IN and self.can_run else "Open"
+        # A patient who has not come may still arrive late: the nurse checks them in.
         if (
-            row.group == DUE
+            row.group in (DUE, NOT_COME)
             and self.can_run
             and self.board.is_today
             and row.session_id is None
