@@ -53,8 +53,12 @@ def session_for(actor: User, session_id: object, capability: Capability) -> Dosi
 
 
 def locked_session(session: DosingSession) -> DosingSession:
+    # of=("self",): lock the session row only. A plain FOR UPDATE with select_related locks the
+    # joined clinic row too, which serialises every station of the clinic and deadlocks with any
+    # transaction that holds the clinic's audit-chain lock and needs that row at commit (its
+    # foreign-key check).
     return (
-        DosingSession.objects.select_for_update()
+        DosingSession.objects.select_for_update(of=("self",))
         .select_related("clinic", "patient")
         .get(pk=session.pk)
     )
