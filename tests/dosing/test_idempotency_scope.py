@@ -67,3 +67,20 @@ def test_a_key_used_for_one_patients_event_is_refused_for_another(personas, stat
         record(other)
     assert refusal.value.code == "idempotency_key_reused"
     assert AdverseEvent.objects.filter(patient=other).count() == 0
+
+
+@pytest.mark.parametrize("asked", ["9" * 40, "0", "-5", "NaN", "1e400"])
+def test_a_decision_asked_for_an_impossible_dose_is_a_clear_refusal(personas, station, asked):
+    from openhat.core.errors import DomainError
+    from openhat.dosing.models import SessionDecision
+    from openhat.dosing.services.sessions import decide_session
+    from tests.dosing.factories import open_session
+
+    session = open_session(personas, station.patient)
+    before = SessionDecision.objects.count()
+    with pytest.raises(DomainError) as refusal:
+        decide_session(
+            actor=personas["nurse"], session_id=session.pk, drug="dam", route="iv", dose_mg=asked
+        )
+    assert refusal.value.field == "dose_mg"
+    assert SessionDecision.objects.count() == before

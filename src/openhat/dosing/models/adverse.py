@@ -78,7 +78,8 @@ class AdverseEvent(models.Model):
         indexes = [models.Index(fields=["patient", "onset_at"], name="adverse_event_patient_at")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.severity}) on {self.onset_at:%Y-%m-%d %H:%M}"
+        local = self.onset_at.astimezone(self.clinic.zone)
+        return f"{self.get_kind_display()} ({self.severity}) on {local:%Y-%m-%d %H:%M}"
 
 
 class AdverseEventSignOff(models.Model):

@@ -119,7 +119,8 @@ def dose_request(
         return DoseRequest(
             drug=drug,  # type: ignore[arg-type]
             route=route,  # type: ignore[arg-type]
-            dose_mg=None if dose_mg in (None, "") else Decimal(str(dose_mg)),
+            # Bounded like every dose the station records: a number the columns can hold.
+            dose_mg=None if dose_mg in (None, "") else positive_mg(dose_mg),
             window=session.window,  # type: ignore[arg-type]
         )
     except (ContextError, InvalidOperation) as error:
