@@ -1,5 +1,5 @@
-"""The demo clinics' four weeks of pharmacy history (openhat.simulate.demo_pharmacy), loaded once
-for the module on real PostgreSQL."""
+"""The demo clinics' four weeks of pharmacy history (openhat.simulate.demo_pharmacy, its doses
+given at the dosing station by demo_dosing), loaded once for the module on real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from openhat.audit.models import AuditEvent
 from openhat.clinics.models import Clinic
+from openhat.dosing.models import Administration, DosePreparation, SessionException
 from openhat.pharmacy.models import (
     WITNESSED_KINDS,
     CountLine,
@@ -144,18 +145,34 @@ def test_zrh_reconstitutes_dam_vials_every_few_days_with_an_in_use_expiry(clinic
 
 
 def test_doses_go_to_enrolled_patients_within_their_orders(clinics):
+    """Every dose issued comes from a session at the dosing station (demo_dosing): drawn for that
+    session's patient on its day, within the patient's orders."""
     for clinic in clinics.values():
         issued = LedgerEntry.objects.filter(
             clinic=clinic, kind=EntryKind.DOSE_ISSUED
         ).select_related("patient", "product", "location")
+        drawn = {
+            preparation.issued_entry_id: preparation.session
+            for preparation in DosePreparation.objects.filter(
+                session__clinic=clinic
+            ).select_related("session")
+        }
+        # What came back of a dose (a spill or the rest of a stopped injection is booked back,
+        # then out as waste): the patient was given the rest.
+        back: dict[int, Decimal] = defaultdict(Decimal)
+        for entry in LedgerEntry.objects.filter(clinic=clinic, kind=EntryKind.DOSE_RETURNED):
+            back[entry.returns_entry_id] += entry.quantity_mg
         per_day: dict[tuple[int, str, Any], Decimal] = defaultdict(Decimal)
         for entry in issued:
             assert entry.patient is not None and entry.patient.status == "enrolled"
-            assert entry.dose_reference.startswith("demo ")
+            session = drawn[entry.pk]
+            assert entry.dose_reference == f"session {session.pk}"
+            assert entry.patient_id == session.patient_id
             assert entry.location.kind == LocationKind.DOSING_ROOM
             day = entry.at.astimezone(clinic.zone).date()
-            assert entry.dose_reference.startswith(f"demo {day:%Y-%m-%d}")
-            per_day[(entry.patient.pk, entry.product.drug, day)] += -entry.quantity_mg
+            assert day == session.dosing_day
+            given = -entry.quantity_mg - back[entry.pk]
+            per_day[(entry.patient.pk, entry.product.drug, day)] += given
         orders = {}
         for (patient_id, drug, day), total in per_day.items():
             if patient_id not in orders:
@@ -172,12 +189,14 @@ def test_doses_go_to_enrolled_patients_within_their_orders(clinics):
     dam = LedgerEntry.objects.filter(
         clinic=clinics["ZRH"], kind=EntryKind.DOSE_ISSUED, product__kind=ProductKind.DAM_SOLUTION
     )
-    patient_days = {(e.patient_id, e.dose_reference) for e in dam}
+    patient_days = {(e.patient_id, e.at.astimezone(clinics["ZRH"].zone).date()) for e in dam}
     mean = -sum(e.quantity_mg for e in dam) / len(patient_days)
     assert Decimal(250) <= mean <= Decimal(550), mean
 
 
-def test_witnessed_entries_have_a_second_demo_person_and_one_dose_came_back(clinics):
+def test_witnessed_entries_have_a_second_demo_person_and_waste_of_a_dose_is_the_stations(
+    clinics,
+):
     zurich = clinics["ZRH"]
     witnessed = LedgerEntry.objects.filter(kind__in=list(WITNESSED_KINDS))
     assert witnessed.filter(kind=EntryKind.WASTE, clinic=zurich).count() >= 3
@@ -186,21 +205,21 @@ def test_witnessed_entries_have_a_second_demo_person_and_one_dose_came_back(clin
         assert entry.witness_id is not None and entry.witness_id != entry.actor_id
         assert {entry.actor_username, entry.witness_username} <= DEMO_STAFF
         assert entry.reason
-    # The rest of a dose whose injection was stopped: waste of that dose (booked back, then out).
-    of_a_dose = witnessed.filter(clinic=zurich, kind=EntryKind.WASTE, returns_entry__isnull=False)
-    assert of_a_dose.count() == 1
-    wasted = of_a_dose.get()
-    assert wasted.patient_id == wasted.returns_entry.patient_id is not None
-    assert (wasted.actor_username, wasted.witness_username) == ("demo-nurse", "demo-pharmacist")
-    # One dose returned unopened (a return not paired with waste).
-    wasted_movements = of_a_dose.values_list("movement", flat=True)
-    returned = LedgerEntry.objects.filter(clinic=zurich, kind=EntryKind.DOSE_RETURNED).exclude(
-        movement__in=wasted_movements
+    # Waste of a dose (a spill, the rest of a stopped injection, a dose drawn for a patient who
+    # left): the nurse at the station records it, the pharmacist witnesses, against that dose.
+    of_a_dose = witnessed.filter(kind=EntryKind.WASTE, returns_entry__isnull=False)
+    assert of_a_dose.filter(clinic=zurich).count() >= 3
+    station = set(
+        SessionException.objects.exclude(waste_entry=None).values_list("waste_entry", flat=True)
+    ) | set(
+        Administration.objects.exclude(remainder_entry=None).values_list(
+            "remainder_entry", flat=True
+        )
     )
-    assert returned.count() == 1
-    back = returned.get()
-    assert back.returns_entry is not None and back.patient_id == back.returns_entry.patient_id
-    assert back.quantity_mg == -back.returns_entry.quantity_mg and back.reason
+    for wasted in of_a_dose:
+        assert wasted.pk in station
+        assert wasted.patient_id == wasted.returns_entry.patient_id is not None
+        assert (wasted.actor_username, wasted.witness_username) == ("demo-nurse", "demo-pharmacist")
 
 
 def test_zrh_has_exactly_one_open_discrepancy_and_one_closed_with_an_adjustment(clinics):

@@ -41,13 +41,14 @@ from openhat.patients.models import Patient, Sex
 from openhat.patients.services import change_status, clinic_today, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
+from openhat.simulate.demo_dosing import load_demo_dosing
 from openhat.simulate.demo_orders import (
     DemoPrescriber,
     Plan,
     canada_plan_for_enrolled,
     plan_for_enrolled,
 )
-from openhat.simulate.demo_pharmacy import load_demo_pharmacy, pharmacy_missing
+from openhat.simulate.demo_pharmacy import pharmacy_missing
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -133,9 +134,10 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         if zurich is None or canada is None:
             zurich, canada = _load_missing_clinics(staff, zurich, canada, report)
         # After the patients and their orders: the doses follow the orders. Four weeks of
-        # stock history each, for a clinic loaded before the pharmacy existed too.
+        # stock history and dosing sessions each (a clinic loaded before the pharmacy existed
+        # gets them too), and today at the station.
         for clinic in (zurich, canada):
-            load_demo_pharmacy(clinic, staff)
+            load_demo_dosing(clinic, staff)
     return _describe(zurich, canada, created=True)
 
 

@@ -14,13 +14,12 @@ What a clinic gets:
 - transfers from the safe to the dosing room when the room runs low;
 - ZRH: DAM vials reconstituted in the dosing room whenever the solution runs out (every two or
   three days; each batch carries its in-use expiry);
-- for each enrolled patient, one entry per product and day with that day's total, drawn roughly
-  as the orders prescribe (attendance ~90% of days, 2.65 sessions on an attended day, CLINIC.md
-  §9), with patient and a `demo YYYY-MM-DD ...` dose reference; the dosing station writes real
-  sessions later. VAN's one DAM patient has no entries: one patient cannot use a 10,000 mg vial
-  within its in-use time, and the demo does not make a waste of it;
-- a few witnessed wastes (a dropped syringe, a spilled methadone cup, the rest of a dose whose
-  injection was stopped, recorded against that dose), one dose returned unopened;
+- every dose issued for a patient comes from the dosing station: the `DoseSource` (demo_dosing)
+  runs each window's sessions through the station's services, which draw each dose from a
+  dosing-room lot chosen here (`lot_for`, a fresh DAM batch when the open one runs short) and
+  record spills, partial doses and doses drawn and not given as witnessed waste of that dose. The
+  deliveries are sized from the source's plan. VAN's one DAM patient gets no doses: one patient
+  cannot use a 10,000 mg vial within its in-use time, and the demo does not make a waste of it;
 - a day-end count of the dosing room every second day and of the safe every fourth, matching,
   except (ZRH) one earlier count a capsule short, closed with an investigation note and a
   witnessed adjustment, and yesterday's count, a little DAM solution short: the one open
@@ -31,12 +30,12 @@ What a clinic gets:
 - alerts: a lot expiring within 30 days and a product below its reorder level in each clinic.
 
 The pharmacist receives, transfers, reconstitutes, counts and records waste from stock; the
-nurse issues doses, returns them and records waste of a dose; witnesses are other demo staff. The
+station's nurse draws and gives the doses; witnesses are other demo staff. The
 in-use time of the reconstituted solution (72 hours) is this demo's setup choice, not a claim
 about any product.
 
-Size: about 600 ledger entries in ZRH and 250 in VAN, most of them the daily doses; they are
-what the load spends its extra seconds on (HISTORY_DAYS is the knob). Idempotent: a demo clinic
+Size: a few hundred pharmacy entries per clinic besides the doses the station issues (about one
+per session); HISTORY_DAYS is the knob for both. Idempotent: a demo clinic
 that already has pharmacy locations is left alone; one loaded before the pharmacy existed gets
 its history on the next run.
 """
@@ -51,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -58,7 +58,6 @@ from django.utils import timezone
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Role
 from openhat.core import clock
-from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
 from openhat.patients.services import clinic_today
 from openhat.pharmacy.formulary import Formulary, set_up_formulary
@@ -77,31 +76,21 @@ from openhat.pharmacy.services import (
     Movement,
     close_discrepancy,
     destroy_stock,
-    issue_dose,
     receive_stock,
     reconstitute,
     record_count,
-    record_waste,
     remove_expired,
-    return_dose,
     transfer_stock,
 )
 from openhat.pharmacy.services.catalogue import create_product, set_reorder_level
-from openhat.prescribing.services.queries import orders_for_checks
-from openhat.rules.context import Order
 
 HISTORY_DAYS = 28
+PLAN_DAYS = 28  # the delivery days below are for a history this long; others scale them
 SOLUTION_IN_USE_HOURS = 72  # the demo's setup choice (see the module docstring)
 # Day-end counts: the dosing room every second day, the safe every fourth, both on the last day.
 ROOM_COUNT_EVERY = 2
 SAFE_COUNT_EVERY = 4
 ZERO = Decimal("0")
-
-# Attendance (CLINIC.md §9, SALOME derived): ~90% of days attended, 2.65 injections on an
-# attended day (3 sessions 70%, 2 sessions 25%, 1 session 5%).
-ABSENT_SHARE = 0.1
-SESSION_WEIGHTS = ((3, 0.70), (2, 0.25), (1, 0.05))
-ORAL_TAKEN_SHARE = 0.95
 
 # Where a dose of each drug is drawn from; SROM doses that are not whole 200 mg capsules come
 # from 100 mg capsules.
@@ -118,13 +107,13 @@ PACK = {
     SROM_SMALL: 50,
 }
 TRANSFER_DAYS = 5  # the dosing room is topped up with about this many days' use
-SESSION_TIMES = {"injectable": time(12, 0), "oral": time(18, 30)}
+WINDOWS = ("morning", "midday", "evening")
 
 
 @dataclass(frozen=True)
 class LotPlan:
-    """A delivery: on history day `day`, lot `lot_number`, expiring `expires_in` days after the
-    load day. Its amount is `share` of the product's planned total (the history's use and the
+    """A delivery: on history day `day` (of PLAN_DAYS; the same share of a shorter or longer
+    history), lot `lot_number`, expiring `expires_in` days after the load day. Its amount is `share` of the product's planned total (the history's use and the
     stock left at the end), at least `amount` in count units."""
 
     day: int
@@ -244,17 +233,27 @@ PLANS: dict[str, ClinicPlan] = {
 VAN_DAM_VIAL_REORDER_MG = Decimal("20000")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dose:
-    """One patient's total of one product on one day (or one evening dose)."""
+    """A patient's planned total of one product on one history day (what deliveries are sized
+    from; the station gives at most this)."""
 
     day: int
     patient: Patient
-    product: str
+    product: str  # a DRUG_PRODUCT value or SROM_SMALL
     mg: Decimal
-    oral: bool
-    reference: str
-    session_mg: Decimal  # one session's dose (for the one-off events)
+
+
+class DoseSource(Protocol):
+    """Who gives the demo's doses: demo_dosing, through the dosing station's services. The pharmacy
+    sizes its deliveries from `planned`, hands each window of each history day to `window` (the
+    pharmacy's morning work done, its day end to follow), and then today to `today`."""
+
+    def planned(self, pharmacy: PharmacyHistory) -> list[Dose]: ...
+
+    def window(self, pharmacy: PharmacyHistory, day: int, window: str) -> None: ...
+
+    def today(self, pharmacy: PharmacyHistory) -> None: ...
 
 
 def pharmacy_missing(clinic: Clinic) -> bool:
@@ -262,100 +261,14 @@ def pharmacy_missing(clinic: Clinic) -> bool:
     return clinic.code in PLANS and not Location.objects.filter(clinic=clinic).exists()
 
 
-def load_demo_pharmacy(clinic: Clinic, staff: dict[str, User]) -> bool:
-    """Give a demo clinic its pharmacy and four weeks of stock history; False if it has one."""
+def load_demo_pharmacy(clinic: Clinic, staff: dict[str, User], source: DoseSource) -> bool:
+    """Give a demo clinic its pharmacy and four weeks of stock history, its doses given by
+    `source`; False if it has one."""
     if not pharmacy_missing(clinic):
         return False
     plan = PLANS[clinic.code]
-    _History(clinic, staff, plan).run()
+    PharmacyHistory(clinic, staff, plan, source).run()
     return True
-
-
-# ---------------------------------------------------------------------------------------------
-# The doses the enrolled patients take, from their orders.
-
-
-def _session_count(rng: random.Random) -> int:
-    if rng.random() < ABSENT_SHARE:
-        return 0
-    roll, total = rng.random(), 0.0
-    for sessions, weight in SESSION_WEIGHTS:
-        total += weight
-        if roll < total:
-            return sessions
-    return SESSION_WEIGHTS[0][0]
-
-
-def _round5(value: float) -> Decimal:
-    return Decimal(max(5, round(value / 5) * 5))
-
-
-def _in_force(order: Order, moment: datetime) -> bool:
-    return order.starts_at <= moment and (order.ends_at is None or moment < order.ends_at)
-
-
-def dose_schedule(
-    clinic: Clinic, first_day: date, days: int, rng: random.Random, *, dam: bool
-) -> list[Dose]:
-    """Each enrolled patient's daily totals over the history, as their orders in force allow."""
-    zone = clinic.zone
-    doses: list[Dose] = []
-    patients = Patient.objects.filter(clinic=clinic, status=PatientStatus.ENROLLED).order_by(
-        "number"
-    )
-    for patient in patients:
-        orders = [order for order in orders_for_checks(patient) if not order.suspended]
-        usual = {order.order_id: (order.dose_min_mg + order.dose_max_mg) / 2 for order in orders}
-        for index in range(days):
-            day = first_day + timedelta(days=index)
-            sessions = _session_count(rng)
-            for order in orders:
-                drug = str(order.drug)
-                oral = drug in ("methadone", "srom")
-                moment = datetime.combine(
-                    day, SESSION_TIMES["oral" if oral else "injectable"], tzinfo=zone
-                )
-                if drug not in DRUG_PRODUCT or not _in_force(order, moment):
-                    continue
-                if drug == "dam" and not dam:
-                    continue
-                if oral:
-                    taken = sessions > 0 or len(orders) == 1
-                    if not taken or rng.random() > ORAL_TAKEN_SHARE:
-                        continue
-                    mg = order.dose_min_mg
-                    product = DRUG_PRODUCT[drug]
-                    if drug == "srom" and mg % 200:
-                        product = SROM_SMALL
-                    doses.append(
-                        Dose(index, patient, product, mg, True, f"demo {day:%Y-%m-%d} evening", mg)
-                    )
-                    continue
-                if sessions == 0:
-                    continue
-                if order.phase == "titration":
-                    # Up from the label's first doses, a step a day, within the range.
-                    started = (moment - order.starts_at).days
-                    session = min(order.dose_max_mg, _round5(30 + 20 * started))
-                else:
-                    wobble = rng.choice((-10, -5, 0, 0, 0, 5, 10))
-                    session = _round5(float(usual[order.order_id]) + wobble)
-                    session = min(max(session, order.dose_min_mg), order.dose_max_mg)
-                mg = min(order.daily_max_mg, session * sessions)
-                plural = "s" if sessions > 1 else ""
-                doses.append(
-                    Dose(
-                        index,
-                        patient,
-                        DRUG_PRODUCT[drug],
-                        mg,
-                        False,
-                        f"demo {day:%Y-%m-%d} {sessions} session{plural}",
-                        session,
-                    )
-                )
-    doses.sort(key=lambda dose: (dose.day, dose.oral, dose.patient.number, dose.product))
-    return doses
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,7 +309,6 @@ def _expiry_key(lot: Lot) -> tuple[datetime, date, str]:
 
 # Reorder levels are rounded up to whole vials, or to 10 mL or capsules.
 LEVEL_ROUNDING = {"dam_vial": 1}
-EventHook = Callable[["_History", Dose], None]
 
 
 def _quantity(product: Product, amount_mg: Decimal) -> tuple[Decimal, str]:
@@ -415,17 +327,22 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-class _History:
-    """Four weeks of one clinic's pharmacy, day by day, through the services."""
+class PharmacyHistory:
+    """Four weeks of one clinic's pharmacy, day by day, through the services; the doses are the
+    `source`'s (the dosing station's sessions), window by window."""
 
-    def __init__(self, clinic: Clinic, staff: dict[str, User], plan: ClinicPlan) -> None:
+    def __init__(
+        self, clinic: Clinic, staff: dict[str, User], plan: ClinicPlan, source: DoseSource
+    ) -> None:
         self.clinic = clinic
         self.plan = plan
+        self.source = source
         self.zone = clinic.zone
         self.pharmacist = staff[Role.PHARMACIST.value]
         self.nurse = staff[Role.NURSE.value]
         self.technician = staff[Role.PHARMACY_TECHNICIAN.value]
         self.today = clinic_today(clinic)
+        self.days = HISTORY_DAYS
         self.first_day = self.today - timedelta(days=HISTORY_DAYS)
         self.rng = random.Random(plan.seed)
         self.stock = _Stock()
@@ -434,26 +351,38 @@ class _History:
         self.quarantined: dict[int, int] = {}  # lot id -> the day it went to quarantine
         self.products: dict[str, Product] = {}
         self.daily_use: dict[str, Decimal] = {}
-        self.pending: list[tuple[int, str, EventHook]] = []  # (from day, product, event)
         self.f: Formulary
 
     # -- time -----------------------------------------------------------------------------
 
-    def peek(self, day: int, when: time) -> datetime:
-        """`when` on history day `day`, or just after the last moment used: the ledger's times
-        increase with its positions."""
-        wanted = datetime.combine(self.first_day + timedelta(days=day), when, tzinfo=self.zone)
+    def moment(self, day: int, when: time) -> datetime:
+        """`when` on history day `day` (day HISTORY_DAYS is today)."""
+        return datetime.combine(self.first_day + timedelta(days=day), when, tzinfo=self.zone)
+
+    def after(self, wanted: datetime) -> datetime:
+        """`wanted`, or just after the last moment used: the ledger's times increase with its
+        positions."""
         if self.last_moment is not None and wanted <= self.last_moment:
             wanted = self.last_moment + timedelta(seconds=30)
         return wanted
 
+    def peek(self, day: int, when: time) -> datetime:
+        return self.after(self.moment(day, when))
+
     @contextmanager
-    def at(self, day: int, when: time) -> Iterator[datetime]:
-        moment = self.peek(day, when)
+    def stamped(self, wanted: datetime) -> Iterator[datetime]:
+        """The services' clock at `wanted` (or just after the last ledger moment) for one write
+        to the ledger; never now or later."""
+        moment = self.after(wanted)
         if moment >= timezone.now():
             raise RuntimeError("the demo pharmacy history must end in the past")
         self.last_moment = moment
         with clock.backdated(moment):
+            yield moment
+
+    @contextmanager
+    def at(self, day: int, when: time) -> Iterator[datetime]:
+        with self.stamped(self.moment(day, when)) as moment:
             yield moment
 
     # -- set-up ---------------------------------------------------------------------------
@@ -471,9 +400,7 @@ class _History:
             "methadone": formulary.methadone,
             "srom": formulary.srom,
         }
-        doses = dose_schedule(
-            self.clinic, self.first_day, HISTORY_DAYS, self.rng, dam=self.plan.reconstitutes
-        )
+        doses = self.source.planned(self)
         if any(dose.product == SROM_SMALL for dose in doses):
             self.products[SROM_SMALL] = create_product(
                 actor=self.pharmacist,
@@ -486,12 +413,9 @@ class _History:
         self.daily_use = self._daily_use(doses)
         deliveries = self._deliveries()
         self._reorder_levels()
-        self.pending = list(EVENTS.get(self.plan.scenario, ()))
-        by_day: dict[int, list[Dose]] = defaultdict(list)
-        for dose in doses:
-            by_day[dose.day].append(dose)
         for day in range(HISTORY_DAYS):
-            self._day(day, by_day[day], deliveries.get(day, []))
+            self._day(day, deliveries.get(day, []))
+        self.source.today(self)
 
     def _daily_use(self, doses: list[Dose]) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = defaultdict(Decimal)
@@ -522,7 +446,8 @@ class _History:
             for lot in spec.lots:
                 share = needed * Decimal(str(lot.share)) / self._per_unit(product)
                 units = max(lot.amount or pack, math.ceil(share / pack) * pack)
-                planned[lot.day].append((product, spec.supplier, lot, units))
+                day = round(lot.day * HISTORY_DAYS / PLAN_DAYS)
+                planned[day].append((product, spec.supplier, lot, units))
         return planned
 
     def _reorder_levels(self) -> None:
@@ -548,9 +473,7 @@ class _History:
 
     # -- one day --------------------------------------------------------------------------
 
-    def _day(
-        self, day: int, doses: list[Dose], deliveries: list[tuple[Product, str, LotPlan, int]]
-    ) -> None:
+    def _day(self, day: int, deliveries: list[tuple[Product, str, LotPlan, int]]) -> None:
         for product, supplier, lot, units in deliveries:
             with self.at(day, time(7, 30)):
                 self.stock.record(
@@ -569,22 +492,12 @@ class _History:
                 )
         self._destroy_quarantined(day)
         self._top_up_dosing_room(day)
-        for dose in doses:
-            event = self._event_for(dose)
-            if event is not None:
-                event(self, dose)
-            else:
-                self._issue(dose)
+        for window in WINDOWS:
+            for event_day, event_window, event in EVENTS.get(self.plan.scenario, ()):
+                if (event_day, event_window) == (day, window):
+                    event(self, day)
+            self.source.window(self, day, window)
         self._day_end(day)
-
-    def _event_for(self, dose: Dose) -> EventHook | None:
-        """The one-off event due for this dose: the first pending one for its product whose day
-        has come."""
-        for index, (day, product, event) in enumerate(self.pending):
-            if day <= dose.day and product == dose.product:
-                del self.pending[index]
-                return event
-        return None
 
     def _top_up_dosing_room(self, day: int) -> None:
         """07:40: what the dosing room holds too little of comes from the safe, the first lot to
@@ -605,14 +518,14 @@ class _History:
                     continue
                 pack_mg = PACK[key] * per_unit
                 wanted = max(pack_mg, math.ceil(use * TRANSFER_DAYS / pack_mg) * pack_mg)
-            self._transfer(day, product, wanted, time(7, 40))
+            self._transfer(product, wanted, self.moment(day, time(7, 40)))
 
-    def _transfer(self, day: int, product: Product, wanted: Decimal, when: time) -> None:
+    def _transfer(self, product: Product, wanted: Decimal, moment: datetime) -> None:
         for lot, held in self.stock.at(self.f.safe, product):
             if wanted <= 0:
                 break
             amount, unit = _quantity(product, min(held, wanted))
-            with self.at(day, when):
+            with self.stamped(moment):
                 movement = transfer_stock(
                     actor=self.pharmacist,
                     clinic=self.clinic,
@@ -626,10 +539,7 @@ class _History:
             self.stock.record(movement)
             wanted -= movement.entries[-1].quantity_mg
 
-    # -- drawing doses --------------------------------------------------------------------
-
-    def _when(self, dose: Dose) -> time:
-        return SESSION_TIMES["oral" if dose.oral else "injectable"]
+    # -- the lots the station draws doses from -------------------------------------------
 
     def _usable(self, product: Product, moment: datetime) -> list[tuple[Lot, Decimal]]:
         today = moment.astimezone(self.zone).date()
@@ -641,12 +551,12 @@ class _History:
             and lot.expires_on >= today
         ]
 
-    def _reconstitute(self, day: int, when: time) -> None:
+    def _reconstitute(self, moment: datetime) -> None:
         vial = self.f.dam_vial
         if not self.stock.at(self.f.dosing_room, vial):
-            self._transfer(day, vial, 2 * self._per_unit(vial), when)
+            self._transfer(vial, 2 * self._per_unit(vial), moment)
         lot, _ = self.stock.at(self.f.dosing_room, vial)[0]
-        with self.at(day, when):
+        with self.stamped(moment):
             self.stock.record(
                 reconstitute(
                     actor=self.pharmacist,
@@ -657,63 +567,25 @@ class _History:
                 )
             )
 
-    def _draw(self, dose: Dose, amount: Decimal) -> list[tuple[Lot, Decimal]]:
-        """Where `amount` of the dose's product comes from: the open lots, first to expire first;
-        a fresh batch of DAM solution when the open one runs out."""
-        product = self.products[dose.product]
-        usable = self._usable(product, self.peek(dose.day, self._when(dose)))
-        if sum((held for _, held in usable), ZERO) < amount:
-            if product.kind != ProductKind.DAM_SOLUTION:
-                raise RuntimeError(f"the demo dosing room ran out of {product.code}")
-            self._reconstitute(dose.day, self._when(dose))
-            usable = self._usable(product, self.peek(dose.day, self._when(dose)))
-        parts = []
-        for lot, held in usable:
-            take = min(held, amount)
-            parts.append((lot, take))
-            amount -= take
-            if amount <= 0:
-                break
-        return parts
+    def lot_for(self, product_key: str, amount: Decimal, wanted: datetime) -> Lot:
+        """The dosing-room lot a dose of `amount` mg is drawn from at `wanted`: the first to
+        expire among those holding enough; for DAM, a fresh batch reconstituted just before when
+        the open one runs short (its rest expires in the room and is destroyed)."""
+        product = self.products[product_key]
+        for lot, held in self._usable(product, self.after(wanted)):
+            if held >= amount:
+                return lot
+        if product.kind != ProductKind.DAM_SOLUTION:
+            raise RuntimeError(f"the demo dosing room ran out of {product.code}")
+        self._reconstitute(wanted - timedelta(minutes=2))
+        lot, _ = self._usable(product, self.after(wanted))[-1]
+        return lot
 
-    def _issue(self, dose: Dose, amount: Decimal | None = None) -> list[LedgerEntry]:
-        entries: list[LedgerEntry] = []
-        for lot, take in self._draw(dose, dose.mg if amount is None else amount):
-            with self.at(dose.day, self._when(dose)):
-                movement = issue_dose(
-                    actor=self.nurse,
-                    clinic=self.clinic,
-                    lot_id=lot.pk,
-                    location_id=self.f.dosing_room.pk,
-                    amount=take,
-                    unit="mg",
-                    patient=dose.patient,
-                    dose_reference=dose.reference,
-                )
-            entries.extend(self.stock.record(movement).entries)
-        return entries
-
-    def waste(self, dose: Dose, amount: Decimal, reason: str, witness: User) -> None:
-        """Drawn and not given: witnessed waste from the lot it was drawn from (the pharmacist
-        records it, a colleague witnesses)."""
-        product = self.products[dose.product]
-        usable = self._usable(product, self.peek(dose.day, self._when(dose)))
-        lots = [lot for lot, held in usable if held >= amount] or [
-            lot for lot, _ in self._draw(dose, amount)
-        ]
-        with self.at(dose.day, self._when(dose)):
-            self.stock.record(
-                record_waste(
-                    actor=self.pharmacist,
-                    clinic=self.clinic,
-                    lot_id=lots[0].pk,
-                    location_id=self.f.dosing_room.pk,
-                    amount=amount,
-                    unit="mg",
-                    reason=reason,
-                    witness=witness,
-                )
-            )
+    def drawn(self, entry: LedgerEntry) -> None:
+        """Keep the balances in step with an entry the station wrote (a dose drawn, its rest
+        returned or wasted)."""
+        self.stock.lots.setdefault(entry.lot_id, entry.lot)
+        self.stock.held[(entry.lot_id, entry.location_id)] = entry.balance_mg
 
     # -- day end --------------------------------------------------------------------------
 
@@ -800,12 +672,13 @@ class _History:
         self.stock.held[(adjustment.lot_id, adjustment.location_id)] = adjustment.balance_mg
 
     def _destroy_quarantined(self, day: int) -> None:
-        """10:00: what went to quarantine on an earlier day is destroyed, witnessed."""
+        """07:35, before the morning session: what went to quarantine on an earlier day is
+        destroyed, witnessed."""
         for lot, held in self.stock.at(self.f.quarantine):
             if self.quarantined.get(lot.pk, day) >= day:
                 continue
             amount, unit = _quantity(lot.product, held)
-            with self.at(day, time(10, 0)):
+            with self.at(day, time(7, 35)):
                 self.stock.record(
                     destroy_stock(
                         actor=self.pharmacist,
@@ -822,94 +695,23 @@ class _History:
 
 
 # ---------------------------------------------------------------------------------------------
-# The one-off events: each replaces one patient's ordinary dose, on its day or the next day
-# that patient's product is dosed.
+# The one-off events of the pharmacy itself (those of a dose are the station's: demo_dosing).
 
 
-def _dropped_syringe(history: _History, dose: Dose) -> None:
-    product = history.products[dose.product]
-    history.waste(
-        dose,
-        dose.session_mg,
-        f"{product.name}: the syringe drawn for {dose.patient.client_code} "
-        f"({dose.session_mg.normalize():f} mg) was dropped before the injection and discarded; "
-        "the dose was drawn again.",
-        history.nurse,
-    )
-    history._issue(dose)
-
-
-def _dose_stopped_halfway(history: _History, dose: Dose) -> None:
-    """The day's doses were drawn, but one injection was stopped partway: the nurse records the
-    rest as waste of that dose, the pharmacist witnesses."""
-    given = _round5(float(dose.session_mg) * 0.4)
-    left = dose.session_mg - given
-    issued = [entry for entry in history._issue(dose) if -entry.quantity_mg >= left]
-    with history.at(dose.day, time(12, 45)):
-        history.stock.record(
-            record_waste(
-                actor=history.nurse,
-                clinic=history.clinic,
-                lot_id=issued[-1].lot_id,
-                location_id=issued[-1].location_id,
-                amount=left,
-                unit="mg",
-                reason=f"One session: {given.normalize():f} of {dose.session_mg.normalize():f} mg "
-                f"injected, then stopped (poor venous access); the remaining "
-                f"{left.normalize():f} mg discarded.",
-                witness=history.pharmacist,
-                issued_entry_id=issued[-1].pk,
-            )
-        )
-
-
-def _spilled_cup(history: _History, dose: Dose) -> None:
-    history.waste(
-        dose,
-        dose.mg,
-        f"Methadone cup for {dose.patient.client_code} ({dose.mg.normalize():f} mg) knocked "
-        "over before it was taken; a new dose was measured.",
-        history.technician,
-    )
-    history._issue(dose)
-
-
-def _dose_returned(history: _History, dose: Dose) -> None:
-    issued = history._issue(dose)[0]
-    with history.at(dose.day, time(19, 45)):
-        history.stock.record(
-            return_dose(
-                actor=history.nurse,
-                clinic=history.clinic,
-                issued_entry_id=issued.pk,
-                amount=-issued.quantity_mg,
-                unit="mg",
-                reason="Capsules set out for the evening dose; the patient left before taking "
-                "them. Returned unopened in their blister.",
-            )
-        )
-
-
-def _fresh_batch_by_mistake(history: _History, dose: Dose) -> None:
-    """At midday a new vial is reconstituted although the open batch still holds solution (a
-    handover mix-up); the open batch is not drawn from again, passes its in-use expiry and goes
-    to quarantine and destruction."""
-    solution = history.products["dam_solution"]
-    open_lots = history._usable(solution, history.peek(dose.day, time(11, 50)))
+def _fresh_batch_by_mistake(history: PharmacyHistory, day: int) -> None:
+    """Before the midday session a new vial is reconstituted although the open batch still holds
+    solution (a handover mix-up); the open batch is not drawn from again, passes its in-use
+    expiry and goes to quarantine and destruction."""
+    moment = history.moment(day, time(11, 20))
+    open_lots = history._usable(history.products["dam_solution"], history.after(moment))
     if open_lots:
         history.set_aside.add(open_lots[0][0].pk)
-        history._reconstitute(dose.day, time(11, 50))
-    history._issue(dose)
+        history._reconstitute(moment)
 
 
 CAPSULE_SHORT_DAY = 11  # ZRH: a day-end count one SROM capsule short, closed the next morning
+EventHook = Callable[[PharmacyHistory, int], None]
+# (history day, the window it comes before, event)
 EVENTS: dict[str, tuple[tuple[int, str, EventHook], ...]] = {
-    "zrh": (
-        (5, "dam_solution", _dropped_syringe),
-        (8, "dam_solution", _fresh_batch_by_mistake),
-        (17, "dam_solution", _dose_stopped_halfway),
-        (19, "srom", _dose_returned),
-        (22, "methadone", _spilled_cup),
-    ),
-    "van": ((12, "hdm", _dropped_syringe),),
+    "zrh": ((8, "midday", _fresh_batch_by_mistake),),
 }
