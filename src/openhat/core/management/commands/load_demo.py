@@ -7,6 +7,7 @@ from rich.progress import Progress
 
 from openhat.audit.context import action_origin
 from openhat.simulate.demo_clinic import DEMO_PATIENT_TOTAL, load_demo_clinic
+from openhat.simulate.demo_dosing_figures import summary_lines
 
 
 class Command(BaseCommand):
@@ -21,3 +22,5 @@ class Command(BaseCommand):
         verb = "Loaded" if result.created else "Found the already loaded"
         listed = "; ".join(f"{clinic.code} ({clinic.name})" for clinic in result.clinics)
         self.stdout.write(f"{verb} demo clinics {listed}.")
+        for line in summary_lines(result.clinics):
+            self.stdout.write(line)
