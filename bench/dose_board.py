@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import pgtrigger
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -135,8 +135,11 @@ def _history(clinic: BenchClinic, nurse: User, today: date, zone: object) -> int
         "hash": template.preset_hash,
         "today": today,
     }
-    # The session table's row-history trigger (pghistory) is skipped for this bulk load only.
-    with pgtrigger.ignore("dosing.DosingSession:insert_insert"), connection.cursor() as cursor:
+    # The session table's row-history trigger (pghistory) is skipped for this bulk load only:
+    # pgtrigger's ignore sets a transaction-local setting with the first statement.
+    with transaction.atomic(), connection.cursor() as cursor:
+        with pgtrigger.ignore("dosing.DosingSession:insert_insert"):
+            cursor.execute("SELECT 1")
         for statement in HISTORY_SQL:
             cursor.execute(statement, params)
     with connection.cursor() as cursor:
