@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from openhat.dosing.models import (
     SessionException,
     SessionOverride,
 )
+from openhat.dosing.services.sessions import assess, check_in, decide_session
 from openhat.dosing.windows import current_window
 from openhat.patients.models import Patient
 from openhat.pharmacy.models import EntryKind, LedgerEntry
@@ -196,10 +198,21 @@ def test_adverse_events_with_their_interventions_are_signed_off_by_the_physician
         ).order_by("checked_in_at")
         if following.exists():
             assert sign_off.at < following.first().checked_in_at, event.pk
-    # One, on purpose: a mild reaction earlier today, for the physician to see.
+    # One, on purpose: a mild reaction earlier today in ZRH, for the physician to see. The
+    # engine asks for the physician's review at that patient's next decision.
     assert len(unsigned) == 1
-    assert unsigned[0].kind == "allergic_reaction"
-    assert unsigned[0].onset_at.astimezone(ZURICH).date() == today_of(clinics["ZRH"])
+    reaction = unsigned[0]
+    assert reaction.kind == "allergic_reaction" and reaction.clinic == clinics["ZRH"]
+    assert reaction.onset_at.astimezone(ZURICH).date() == today_of(clinics["ZRH"])
+    nurse = User.objects.get(username="demo-nurse")
+    window = str(current_window(clinics["ZRH"], timezone.now()))
+    session = check_in(
+        actor=nurse, patient=reaction.patient, window=window, identity_confirmed=True
+    )
+    assess(actor=nurse, session_id=session.pk, sedation_score=1, breath_alcohol_mg_per_l="0")
+    decision = decide_session(actor=nurse, session_id=session.pk, drug="dam", route="iv")
+    assert decision.verdict == "physician_review"
+    assert "adverse_event_review" in {finding["rule_id"] for finding in decision.findings}
 
 
 def test_exceptions_and_overrides_of_the_history(clinics):

@@ -12,8 +12,9 @@ went as on any day; in the current window, timed back from now:
 - a dose drawn (prepared), not yet given; one assessed; one just checked in;
 - due: the others, among them two who have not come today yet and one who has been away for
   the last three days (the engine's missed-day review shows at their decision);
-- one patient's mild allergic reaction this morning is recorded and not yet signed off, on
-  purpose: the physician's review shows at that patient's next decision.
+- ZRH: one patient's mild allergic reaction earlier today (in the last window before this one,
+  else at the first session done in this one) is recorded and not yet signed off, on purpose:
+  the engine asks for the physician's review at that patient's next decision.
 
 Outside the dosing hours the same states are placed in the hour before now, labelled with the
 current window. Just after midnight there is too little of today for all of them: a state whose
@@ -68,6 +69,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "VAN": ("done", "observing_late", "not_come"),
 }
 FIRST_WINDOW_EXTRA = ("done_2", "done_3")
+UNSIGNED_REACTION = ("ZRH",)  # where one reaction today waits for the physician's sign-off
 EARLIER_ATTENDANCE = 0.9
 
 
@@ -87,6 +89,7 @@ class _Today:
         zone = self.clinic.zone
         self.began = datetime.combine(pharmacy.today, time(0), tzinfo=zone) + 5 * MINUTE
         self.rng = random.Random(dosing.seed + 2)
+        self.reaction_waits = self.clinic.code in UNSIGNED_REACTION
 
     def run(self) -> None:
         plan = self.dosing.plan
@@ -128,7 +131,7 @@ class _Today:
         unsigned = next(
             (v for v in visits if assigned.get(v.course.patient.pk, "due") == "due"), None
         )
-        if unsigned is not None and window == self.earlier[-1]:
+        if unsigned is not None and window == self.earlier[-1] and self.reaction_waits:
             unsigned.event = "allergic_unsigned"
         for visit in sorted(visits, key=lambda v: v.arrival):
             start = max(self.dosing.start_for(visit), self.began)
@@ -151,6 +154,8 @@ class _Today:
             return
         visit = self._visit(course, self.window)
         visit.event = event
+        if role == "done" and not self.earlier and self.reaction_waits:
+            visit.event = "allergic_unsigned"
         start = self._check_in_of(role)
         outcome = self.dosing.station.run(visit, start, stage)
         self.dosing.ran(visit, outcome)
