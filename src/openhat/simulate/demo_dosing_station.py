@@ -49,8 +49,8 @@ OVERRIDES = {
 # Pre-dose readings the plan's events call for: (sedation score, breath alcohol, signs, notes).
 READINGS = {
     "reduce_sedation": (3, "0.00", ("drowsy", "slurred speech"), "Drowsy but rousable."),
-    "reduce_alcohol": (1, "0.14", (), "Says he had two beers at lunch."),
-    "held_alcohol": (1, "0.34", ("smells of alcohol",), "Unsteady on his feet."),
+    "reduce_alcohol": (1, "0.14", (), "Two beers at lunch, by their own account."),
+    "held_alcohol": (1, "0.34", ("smells of alcohol",), "Unsteady on their feet."),
     "hold_sedation": (4, "0.00", ("pinpoint pupils", "nodding off"), "Hard to rouse."),
 }
 ENDINGS = {
@@ -92,7 +92,6 @@ class Station:
         self.rng = random.Random(seed)
         self.events = EventRecorder(self.nurse, self.physician)
         self.site_turn: dict[int, int] = {}
-        self.unexpected: list[str] = []  # decisions that refused a planned dose (should be none)
 
     def run(self, visit: Visit, start: datetime, stage: str = "completed") -> Outcome:
         """The session from check-in to `stage`; the physician signs off what it recorded."""
@@ -145,7 +144,7 @@ class Station:
         ending = ENDINGS.get(visit.event)
         dose = round5(min(visit.planned_mg, decision.max_dose_mg))
         if ending is None and (decision.verdict not in DOSE_VERDICTS or dose <= 0):
-            self.unexpected.append(f"{patient.client_code} {session.dosing_day} {visit.window}")
+            # Not planned (the plan keeps to the engine's rules), but never a dose it forbids.
             ending = ("held", "Held as the decision says: " + _reasons(decision))
         if ending is not None:
             with clock.backdated(at):
@@ -211,7 +210,7 @@ class Station:
                     actor=self.nurse,
                     session_id=session.pk,
                     kind="left_before_dose",
-                    notes="Left before taking the capsules (a phone call, said he would be back).",
+                    notes="Left before taking the capsules (a phone call; said they would be back).",
                     witness=self.witness,
                 )
             assert left.waste_entry is not None
