@@ -14,7 +14,14 @@ from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
 from openhat.dosing.models import AdverseEvent, SessionAssessment, SessionState
 from openhat.patients.models import Patient
-from openhat.prescribing.services.queries import active_orders, clinic_protocol, engine_orders
+from openhat.prescribing.models import OrderState
+from openhat.prescribing.services.queries import (
+    LIVE_STATES,
+    VersionSpan,
+    active_orders,
+    clinic_protocol,
+    spans_in_force,
+)
 from openhat.rules.context import (
     Administration,
     AdverseEventNote,
@@ -33,14 +40,22 @@ def protocol_for(clinic: Clinic) -> Protocol:
     return clinic_protocol(clinic.dosing_preset)
 
 
-def protocol_for_patient(clinic: Clinic, patient: Patient, now: datetime) -> Protocol:
+def protocol_for_patient(
+    clinic: Clinic, patient: Patient, now: datetime, spans: list[VersionSpan] | None = None
+) -> Protocol:
     """The clinic's preset with the loosenings signed on the patient's orders in force now.
 
     A physician who signed an order beyond the preset gave a reason; the station applies the same
-    loosened values, and every finding that uses one says so.
+    loosened values, and every finding that uses one says so. `spans`: the order versions in force
+    now on live lines, when the caller has them already (only active lines loosen).
     """
     protocol = protocol_for(clinic)
-    for version in active_orders(patient, now):
+    versions = (
+        active_orders(patient, now)
+        if spans is None
+        else [span.version for span in spans if span.line.state == OrderState.ACTIVE]
+    )
+    for version in versions:
         for item in version.preset_loosenings or ():
             try:
                 protocol = loosen(
@@ -66,15 +81,17 @@ def history_for(
 ) -> DosingHistory:
     zone = clinic.zone
     since, _ = day_bounds(dosing_day(now, zone) - timedelta(days=look_back_days(protocol)), zone)
+    # Plain tuples, not model instances: a context is built at every dose-writing step.
+    fields = ("administered_at", "drug", "route", "dose_mg", "session_id", "session__state")
     rows = list(
         AdministrationRow.objects.filter(patient=patient, administered_at__gte=since)
-        .select_related("session")
         .order_by("administered_at")
+        .values_list(*fields)
     )
     earlier = (
         AdministrationRow.objects.filter(patient=patient, administered_at__lt=since)
-        .select_related("session")
         .order_by("-administered_at")
+        .values_list(*fields)
         .first()
     )
     if earlier is not None:
@@ -82,15 +99,15 @@ def history_for(
     return DosingHistory(
         administrations=tuple(
             Administration(
-                at=row.administered_at,
-                drug=row.drug,  # type: ignore[arg-type]
-                route=row.route,  # type: ignore[arg-type]
-                dose_mg=row.dose_mg,
-                session_id=str(row.session_id),
+                at=at,
+                drug=drug,
+                route=route,
+                dose_mg=dose_mg,
+                session_id=str(session_id),
                 # Signed off, or closed because the patient left before it ended.
-                observation_signed_off=row.session.state != SessionState.OBSERVING,
+                observation_signed_off=state != SessionState.OBSERVING,
             )
-            for row in rows
+            for at, drug, route, dose_mg, session_id, state in rows
         ),
         time_zone=clinic.time_zone,
     )
@@ -135,10 +152,11 @@ def session_context(
     now: datetime,
     overrides: tuple[Override, ...] = (),
 ) -> SessionContext:
-    protocol = protocol_for_patient(clinic, patient, now)
+    spans = spans_in_force(patient, now, LIVE_STATES)
+    protocol = protocol_for_patient(clinic, patient, now, spans)
     return SessionContext(
         protocol=protocol,
-        orders=engine_orders(patient, now),
+        orders=tuple(span.engine_order() for span in spans),
         history=history_for(patient, clinic, protocol, now),
         assessment=assessment_of(assessment),
         request=request,
