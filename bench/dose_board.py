@@ -50,6 +50,7 @@ class BoardTimes:
     history_sessions: int
     setup_seconds: float
     sql_seconds: float = 0.0  # in one render, recorded
+    slowest: list[str] = field(default_factory=list)  # that render's slowest statements
     top: list[str] = field(default_factory=list)  # cProfile, own time per render
 
     @property
@@ -315,6 +316,10 @@ def _render(nurse: User, moment: datetime, renders: int, history: int, setup: fl
         client.get(url)
     board = BoardTimes(times, len(record.sql_statements()), history, setup)
     board.sql_seconds = sum(item.seconds for item in record.statements)
+    board.slowest = [
+        f"{item.seconds * 1000:6.2f} ms  {' '.join(item.sql.split())[:150]}"
+        for item in sorted(record.sql_statements(), key=lambda item: -item.seconds)[:3]
+    ]
     board.top = _profile(client, url, moment)
     return board
 

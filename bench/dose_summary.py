@@ -122,8 +122,11 @@ def _where_the_time_goes(load: Load, captured: Captured, share: float, board: An
         print(
             f"Board page: {board.queries} SQL queries per render, {board.sql_seconds * 1000:.1f} ms "
             f"of SQL in a render of {board.p50 * 1000:.1f} ms (p50); the rest is Python and the "
-            "template. cProfile over 20 renders, own time:"
+            "template. Its slowest statements:"
         )
+        for line in board.slowest:
+            print("   " + line)
+        print("  cProfile over 20 renders, own time:")
         for line in board.top:
             print("   " + line)
 
