@@ -102,3 +102,30 @@ def test_a_token_bearer_passes_the_second_factor_gate(bearer_client: Any, patien
     response = bearer_client("physician").get(f"/api/patients/{patient.client_code}")
 
     assert response.status_code == 200
+
+
+def test_last_used_is_written_once_a_minute_not_on_every_call(token_for: Any) -> None:
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openhat.clinics.services import TOKEN_LAST_USED_RESOLUTION, user_for_token
+
+    secret = token_for("nurse")
+    token = ApiToken.objects.get(name="nurse test device")
+    assert token.last_used_at is None
+
+    assert user_for_token(secret) is not None
+    first_use = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first_use is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        assert user_for_token(secret) is not None
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first_use
+
+    stale = first_use - TOKEN_LAST_USED_RESOLUTION - timedelta(seconds=1)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=stale)
+    assert user_for_token(secret) is not None
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first_use

@@ -72,7 +72,11 @@ def _not_in_future(day: date, today: date, field_name: str, what: str) -> None:
 def _locked(patient: Patient) -> Patient:
     # Serialises the writers of one patient: two assessments cannot take the same version, and an
     # enrolment cannot pass its checks while a consent it relies on is being revoked.
-    return Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    return (
+        Patient.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("clinic")
+        .get(pk=patient.pk)
+    )
 
 
 def _earlier(

@@ -62,7 +62,7 @@ def register_patient(
             if earlier is not None:
                 return Patient.objects.get(pk=earlier.result_id)
         # Lock the clinic row so two registrations at once cannot take the same number.
-        Clinic.objects.select_for_update().filter(pk=clinic.pk).get()
+        Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).get()
         number = (
             Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0
         ) + 1
@@ -97,7 +97,7 @@ def update_identity(*, actor: User, patient: Patient, identity: IdentityInput) -
     require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
     cleaned = clean_identity(identity, clinic_today(patient.clinic))
     with transaction.atomic():
-        current = PatientIdentity.objects.select_for_update().get(patient=patient)
+        current = PatientIdentity.objects.select_for_update(no_key=True).get(patient=patient)
         changed = sorted(
             name for name, value in asdict(cleaned).items() if getattr(current, name) != value
         )
@@ -148,7 +148,7 @@ def change_status(
         )
     with transaction.atomic():
         # Lock the patient so two staff changing the status at once cannot both pass the check.
-        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        current = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
         allowed = ALLOWED_TRANSITIONS[PatientStatus(current.status)]
         if to_status not in allowed:
             names = ", ".join(PatientStatus(s).label.lower() for s in sorted(allowed))

@@ -45,7 +45,7 @@ OPEN_STATES = (
 
 
 class DosingState(models.Model):
-    """One per patient: the row an administration locks (SELECT ... FOR UPDATE)."""
+    """One per patient: the row an administration locks (SELECT ... FOR NO KEY UPDATE)."""
 
     patient = models.OneToOneField(
         "patients.Patient", primary_key=True, on_delete=models.PROTECT, related_name="dosing_state"

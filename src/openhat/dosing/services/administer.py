@@ -62,7 +62,7 @@ REMAINDER_CHOICES = ("return", "waste")
 def _lock(session: DosingSession) -> DosingSession:
     # The patient's dosing-state row lock: a second station, a double click or a retry waits
     # here, then finds this dose in the history and the session no longer awaiting one.
-    DosingState.objects.select_for_update().get(patient_id=session.patient_id)
+    DosingState.objects.select_for_update(no_key=True).get(patient_id=session.patient_id)
     return locked_session(session)
 
 

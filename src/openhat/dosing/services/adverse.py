@@ -190,7 +190,7 @@ def sign_off_adverse_event(
         )
 
     def work() -> AdverseEventSignOff:
-        AdverseEvent.objects.select_for_update().get(pk=event.pk)
+        AdverseEvent.objects.select_for_update(no_key=True).get(pk=event.pk)
         if AdverseEventSignOff.objects.filter(event=event).exists():
             raise Conflict("already_signed_off", "This event is already signed off.", "event")
         signed = AdverseEventSignOff.objects.create(

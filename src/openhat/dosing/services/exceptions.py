@@ -107,7 +107,7 @@ def end_without_dose(
         raise DomainError("notes_required", "Say why the dose is held.", "notes")
 
     def work() -> SessionException:
-        DosingState.objects.select_for_update().get(patient_id=session.patient_id)
+        DosingState.objects.select_for_update(no_key=True).get(patient_id=session.patient_id)
         locked = locked_session(session)
         if locked.state not in BEFORE_DOSE:
             raise Conflict(
@@ -155,7 +155,7 @@ def record_spill(
     text = clean_notes(notes)
 
     def work() -> SessionException:
-        DosingState.objects.select_for_update().get(patient_id=session.patient_id)
+        DosingState.objects.select_for_update(no_key=True).get(patient_id=session.patient_id)
         locked = locked_session(session)
         preparation = current_preparation(locked)
         if locked.state != SessionState.PREPARED or preparation is None:

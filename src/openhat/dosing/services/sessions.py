@@ -84,7 +84,7 @@ def check_in(
         state, _ = DosingState.objects.get_or_create(
             patient=patient, defaults={"clinic": patient.clinic}
         )
-        DosingState.objects.select_for_update().get(pk=state.pk)
+        DosingState.objects.select_for_update(no_key=True).get(pk=state.pk)
         open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
         if open_session is not None:
             raise Conflict(

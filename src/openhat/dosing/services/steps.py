@@ -53,12 +53,13 @@ def session_for(actor: User, session_id: object, capability: Capability) -> Dosi
 
 
 def locked_session(session: DosingSession) -> DosingSession:
-    # of=("self",): lock the session row only. A plain FOR UPDATE with select_related locks the
-    # joined clinic row too, which serialises every station of the clinic and deadlocks with any
-    # transaction that holds the clinic's audit-chain lock and needs that row at commit (its
-    # foreign-key check).
+    # of=("self",): lock the session row only. A lock with select_related locks the joined clinic
+    # row too, which serialises every station of the clinic. no_key: FOR NO KEY UPDATE leaves the
+    # key-share lock free that another transaction's foreign-key check takes at commit; FOR UPDATE
+    # would deadlock with a transaction that holds the clinic's audit-chain lock and is committing
+    # rows that reference this one (tests/audit/test_lock_order.py).
     return (
-        DosingSession.objects.select_for_update(of=("self",))
+        DosingSession.objects.select_for_update(no_key=True, of=("self",))
         .select_related("clinic", "patient")
         .get(pk=session.pk)
     )

@@ -180,7 +180,9 @@ def set_reorder_level(
             "reorder_level_negative", "A reorder level is zero or more.", "reorder_level_mg"
         )
     with transaction.atomic():
-        product = Product.objects.select_for_update().get(pk=product_of(clinic, product_id).pk)
+        product = Product.objects.select_for_update(no_key=True).get(
+            pk=product_of(clinic, product_id).pk
+        )
         before = product.reorder_level_mg
         product.reorder_level_mg = level
         product.save(update_fields=["reorder_level_mg"])

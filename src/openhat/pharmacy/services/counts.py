@@ -210,7 +210,7 @@ def close_discrepancy(
             if found is not None:
                 return DiscrepancyClosure.objects.get(pk=int(found.result_id))
         # The discrepancy row lock stops two people closing it at once.
-        Discrepancy.objects.select_for_update().filter(pk=discrepancy.pk).first()
+        Discrepancy.objects.select_for_update(no_key=True).filter(pk=discrepancy.pk).first()
         if DiscrepancyClosure.objects.filter(discrepancy=discrepancy).exists():
             raise Conflict(
                 "discrepancy_closed", "This discrepancy is already closed.", "discrepancy"

@@ -1,7 +1,7 @@
 """Appending one movement to the ledger: balances locked, checked, chained, in one transaction.
 
 Lock order, the same for every movement so two of them never deadlock:
-  1. the StockBalance rows the movement touches, in (lot, location) order (SELECT ... FOR UPDATE);
+  1. the StockBalance rows the movement touches, in (lot, location) order (SELECT ... FOR NO KEY UPDATE);
   2. the clinic's ledger chain (an advisory lock, so the chain does not fork);
   3. the clinic's audit chain, when the caller records its audit event.
 The row lock is what stops two pharmacists issuing from one lot at the same moment from both
@@ -81,7 +81,7 @@ def lock_balances(
         ignore_conflicts=True,
     )
     locked = (
-        StockBalance.objects.select_for_update()
+        StockBalance.objects.select_for_update(no_key=True)
         .filter(lot_id__in=[key[0] for key in keys], location_id__in=[key[1] for key in keys])
         .order_by("lot_id", "location_id")
     )

@@ -44,8 +44,12 @@ def _change(actor: User, line: OrderLine, kind: OrderEventKind, reason: str) -> 
     with transaction.atomic():
         # Same lock order as signing (patient, then line). Race: a suspension and a stop (or two
         # resumptions) at the same moment would both read the old state; the lock serialises them.
-        Patient.objects.select_for_update().filter(pk=line.patient_id).get()
-        locked = OrderLine.objects.select_for_update().select_related("clinic").get(pk=line.pk)
+        Patient.objects.select_for_update(no_key=True).filter(pk=line.patient_id).get()
+        locked = (
+            OrderLine.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("clinic")
+            .get(pk=line.pk)
+        )
         if locked.state not in allowed_from:
             raise DomainError(
                 "illegal_order_transition",

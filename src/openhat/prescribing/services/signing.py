@@ -262,7 +262,11 @@ def sign_order(
             # Race: two physicians signing, say, oral methadone and a DAM order for the same
             # patient at once would each pass the methadone-beside-DAM check without seeing the
             # other's order. The patient's row lock makes the second wait and check again.
-            locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+            locked = (
+                Patient.objects.select_for_update(no_key=True, of=("self",))
+                .select_related("clinic")
+                .get(pk=patient.pk)
+            )
             _require_prescribable(locked)
             settled = _settle(
                 protocol, engine_order, orders_for_checks(locked), loosening_reason, actor
@@ -368,13 +372,13 @@ def supersede_order(
             if done is not None:
                 return done
             # Same lock order everywhere (patient, then line): no deadlocks between writers.
-            locked_patient = Patient.objects.select_for_update().get(pk=patient.pk)
+            locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
             _require_prescribable(locked_patient)
             # Race: two physicians changing the same version at the same moment would each
             # create a version N+1. Under the line's lock the second one sees that the version
             # it changed is no longer current and gets a Conflict.
             locked = (
-                OrderLine.objects.select_for_update(of=("self",))
+                OrderLine.objects.select_for_update(no_key=True, of=("self",))
                 .select_related("current_version", "clinic", "patient")
                 .get(pk=line.pk)
             )
