@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "openhat.clinics.middleware.KeepMembershipsMiddleware",
     "openhat.clinics.middleware.CurrentClinicMiddleware",
     "openhat.audit.middleware.RequestContextMiddleware",
     "openhat.clinics.middleware.SecondFactorRequiredMiddleware",

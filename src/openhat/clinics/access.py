@@ -6,6 +6,9 @@ clinic the user does not belong to is reported as not found, so its existence is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -19,20 +22,52 @@ M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
 
 
+# One request's memberships by user id, read once: a dosing step asks "may this user do this
+# here?" in the view and again in each service it calls. Outside a request (commands, tests that
+# call services) nothing is kept and every question reads the database.
+_request_memberships: ContextVar[dict[int, list[StaffMembership]] | None] = ContextVar(
+    "openhat_request_memberships", default=None
+)
+
+
+@contextmanager
+def memberships_kept_for_request() -> Iterator[None]:
+    token = _request_memberships.set({})
+    try:
+        yield
+    finally:
+        _request_memberships.reset(token)
+
+
+def forget_kept_memberships() -> None:
+    """Called by the services that change memberships, so the rest of the request sees the change."""
+    kept = _request_memberships.get()
+    if kept is not None:
+        kept.clear()
+
+
 def active_memberships(user: AnyUser) -> list[StaffMembership]:
     if not user.is_authenticated:
         return []
-    return list(
+    kept = _request_memberships.get()
+    if kept is not None and user.pk in kept:
+        return list(kept[user.pk])
+    memberships = list(
         StaffMembership.objects.filter(user=user, is_active=True)
         .select_related("clinic")
         .order_by("clinic__code")
     )
+    if kept is not None:
+        kept[user.pk] = memberships
+    return list(memberships)
 
 
 def membership_for(user: AnyUser, clinic: Clinic | int) -> StaffMembership | None:
     if not user.is_authenticated:
         return None
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    if _request_memberships.get() is not None:
+        return next((m for m in active_memberships(user) if m.clinic_id == clinic_id), None)
     return (
         StaffMembership.objects.filter(user=user, clinic_id=clinic_id, is_active=True)
         .select_related("clinic")

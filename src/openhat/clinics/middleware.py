@@ -7,13 +7,24 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from openhat.clinics.access import active_memberships
+from openhat.clinics.access import active_memberships, memberships_kept_for_request
 from openhat.clinics.models import StaffMembership
 
 SESSION_CLINIC_KEY = "openhat_clinic_id"
 
 # Paths a signed-in user who still owes a second factor may reach.
 _SECOND_FACTOR_OPEN_PATHS = ("/accounts/", "/static/")
+
+
+class KeepMembershipsMiddleware:
+    """A user's memberships are read once per request (see access.memberships_kept_for_request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with memberships_kept_for_request():
+            return self.get_response(request)
 
 
 class CurrentClinicMiddleware:

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
+from openhat.clinics.access import forget_kept_memberships
 from openhat.clinics.models import ApiToken, Clinic, StaffMembership, default_dosing_preset
 from openhat.clinics.roles import Role
 from openhat.core.errors import DomainError, NotFound
@@ -66,6 +67,7 @@ def add_membership(
         membership = StaffMembership(user=user, clinic=clinic, role=role)
         _validated(membership)
         membership.save()
+        forget_kept_memberships()
         record_event(
             AuditCode.STAFF_MEMBERSHIP_ADDED,
             actor=actor,
