@@ -1,26 +1,18 @@
 """The demo clinics' dosing station (openhat.simulate.demo_dosing): the history's figures, its
 events, and today's board, on real PostgreSQL.
 
-The demo is loaded once for the module with a two-week history (the knob the pharmacy history
-shares; the events fall at the same share of the days as in four weeks) at a fixed clinic time,
-17:40 in Zurich (the evening window, morning and midday behind it; 08:40 in Vancouver, its first
-window): what today holds depends on the time of day, so the test pins it rather than depending
-on when it runs. The clock ticks on from there.
+The demo is loaded once for the package (tests/simulate/conftest.py): its four weeks of history at
+a fixed clinic time, 17:40 in Zurich.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from openhat.audit.models import AuditEvent
@@ -42,52 +34,11 @@ from openhat.patients.models import Patient
 from openhat.pharmacy.models import EntryKind, LedgerEntry
 from openhat.pharmacy.verify import verify_ledger
 from openhat.prescribing.services.queries import orders_for_checks
-from openhat.simulate import demo_pharmacy
-from openhat.simulate.demo_clinic import load_demo_clinic
 from openhat.simulate.demo_dosing_figures import summary_lines
 
 ZURICH = ZoneInfo("Europe/Zurich")
-HISTORY_DAYS = 14
 OPEN_STATES = {"checked_in", "assessed", "decided", "prepared", "observing"}
 EVERY_STATE = OPEN_STATES | {"completed", "no_dose"}
-
-
-def latest(local: time, zone: ZoneInfo = ZURICH) -> datetime:
-    """The last moment, up to now, when the clock in `zone` showed `local`."""
-    now = timezone.now().astimezone(zone)
-    day = now.date() if now.time() >= local else now.date() - timedelta(days=1)
-    return datetime.combine(day, local, tzinfo=zone)
-
-
-@contextmanager
-def demo_loaded(days: int, local: time) -> Iterator[dict[str, Clinic]]:
-    """The demo loaded with `days` of history as if at `local` Zurich time, inside a transaction
-    rolled back at the end (tests run in savepoints within it, pytest-django's `db`)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_pharmacy, "HISTORY_DAYS", days)
-        real_now = timezone.now
-        shift = latest(local) - real_now()
-        patch.setattr(timezone, "now", lambda: real_now() + shift)
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            result = load_demo_clinic()
-            assert result.created
-            yield {clinic.code: clinic for clinic in result.clinics}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Clinic]]:
-    with django_db_blocker.unblock(), demo_loaded(HISTORY_DAYS, time(17, 40)) as clinics:
-        yield clinics
-
-
-@pytest.fixture
-def clinics(loaded: dict[str, Clinic], db: Any) -> dict[str, Clinic]:
-    return loaded
 
 
 def today_of(clinic: Clinic) -> date:

@@ -1,16 +1,13 @@
 """The demo clinics' four weeks of pharmacy history (openhat.simulate.demo_pharmacy, its doses
-given at the dosing station by demo_dosing), loaded once for the module on real PostgreSQL."""
+given at the dosing station by demo_dosing), loaded once for the package on real PostgreSQL (tests/simulate/conftest.py)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -42,27 +39,6 @@ DEMO_STAFF = {
     "demo-pharmacy-technician",
     "demo-physician",
 }
-
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Clinic]]:
-    """The demo, loaded once inside a transaction rolled back at the end of the module; each test
-    runs in a savepoint within it (pytest-django's `db`)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            result = load_demo_clinic()
-            assert result.created
-            yield {clinic.code: clinic for clinic in result.clinics}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def clinics(loaded: dict[str, Clinic], db: Any) -> dict[str, Clinic]:
-    return loaded
 
 
 def kinds(clinic: Clinic) -> Counter[str]:
