@@ -22,6 +22,15 @@ from openhat.patients.validation import IdentityInput
 PASSWORD = "correct horse battery staple 42"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`) the concurrency tests run on one worker, one after
+    another: each opens up to fifty connections at once, and two at the same moment on two
+    workers would pass the server's connection limit (100 by default)."""
+    for item in items:
+        if item.get_closest_marker("concurrency") is not None:
+            item.add_marker(pytest.mark.xdist_group("concurrency"))
+
+
 @dataclass
 class Personas:
     clinic: Clinic
