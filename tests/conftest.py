@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,17 +19,24 @@ from openhat.clinics.services import add_membership, create_clinic
 from openhat.patients.models import Patient
 from openhat.patients.services import register_patient
 from openhat.patients.validation import IdentityInput
+from tests.parallel import make_scheduler, one_at_a_time
 
 PASSWORD = "correct horse battery staple 42"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`) the concurrency tests run on one worker, one after
-    another: each opens up to fifty connections at once, and two at the same moment on two
-    workers would pass the server's connection limit (100 by default)."""
-    for item in items:
-        if item.get_closest_marker("concurrency") is not None:
-            item.add_marker(pytest.mark.xdist_group("concurrency"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, with the demo package kept on one worker (tests/parallel.py)."""
+    return make_scheduler(config, log)
+
+
+@pytest.fixture(autouse=True)
+def _concurrency_tests_one_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under pytest-xdist, the concurrency tests wait for each other (tests/parallel.py)."""
+    if request.node.get_closest_marker("concurrency") is None:
+        yield
+        return
+    with one_at_a_time("concurrency"):
+        yield
 
 
 @dataclass

@@ -6,7 +6,7 @@ when the tests run; the clock ticks on from there.
 The load runs inside a transaction rolled back after the package's last test; each test runs in a
 savepoint within it (pytest-django's `db`). Loading it once for the pharmacy, dosing and replay
 tests rather than once per module saves about two minutes of every run. With pytest-xdist
-(`make test` runs `--dist loadgroup`) the package's tests stay on one worker, so it loads once.
+the package's tests stay on one worker (tests/parallel.py), so it loads once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,16 +25,8 @@ from openhat.clinics.models import Clinic
 from openhat.simulate import demo_pharmacy
 from openhat.simulate.demo_clinic import DemoResult, load_demo_clinic
 
-HERE = Path(__file__).resolve().parent
 ZURICH = ZoneInfo("Europe/Zurich")
 LOADED_AT = time(17, 40)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Called with the whole session's items: mark only this package's.
-    for item in items:
-        if HERE in item.path.resolve().parents:
-            item.add_marker(pytest.mark.xdist_group("demo_load"))
 
 
 def latest(local: time, zone: ZoneInfo = ZURICH) -> datetime:

@@ -1,0 +1,55 @@
+"""How `make test` shares the suite between pytest-xdist workers (`-n auto --dist loadfile`).
+
+Two things must not run on two workers at once:
+- the demo package (tests/simulate): its tests share one load of the demo (about two and a half
+  minutes); split between workers, each would load it. The scheduler sends the package as one unit.
+- the concurrency tests: each opens up to fifty connections, and two at once would pass the
+  server's limit (100 by default). They take a lock file in turn (`one_at_a_time`).
+
+(pytest-xdist's own `xdist_group` marks do not group under pytest 9.2, which no longer reads the
+node id xdist rewrites; so the grouping is done here.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from xdist.scheduler import LoadFileScheduling
+
+from openhat.embedded_db import var_dir
+
+PACKAGES_AS_ONE_UNIT = ("tests/simulate/",)
+
+
+class FileScheduling(LoadFileScheduling):
+    """pytest-xdist's loadfile, except that each package in PACKAGES_AS_ONE_UNIT is one unit."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        for package in PACKAGES_AS_ONE_UNIT:
+            if nodeid.startswith(package):
+                return package
+        return super()._split_scope(nodeid)
+
+
+@contextmanager
+def one_at_a_time(name: str) -> Iterator[None]:
+    """Hold an exclusive lock shared by every worker of this checkout until the block ends."""
+    folder = var_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(folder) / f"tests-{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def make_scheduler(config: pytest.Config, log: object) -> FileScheduling | None:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return FileScheduling(config, log)  # type: ignore[arg-type]
