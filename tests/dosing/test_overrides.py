@@ -17,6 +17,7 @@ from openhat.dosing.services.administer import administer
 from openhat.dosing.services.overrides import liftable_findings, override_session
 from openhat.dosing.services.sessions import sign_off
 from tests.dosing.factories import decided, drawn, full_session, refused
+from tests.dosing.test_api import tomorrow_morning
 from tests.prescribing.conftest import totp_code
 
 REASON = "Known to score 4 when tired; alert and talking, reviewed at the station."
@@ -177,6 +178,13 @@ def test_a_wrong_code_records_no_override_but_counts_as_a_failed_attempt(
 
 
 def test_sessions_per_day_cannot_be_lifted(personas, station):
+    # Three sessions 40 minutes apart must fall on one dosing day: the test starts at 08:00
+    # tomorrow, not at whatever time it runs (started at 23:00 it would cross midnight).
+    with clock.backdated(tomorrow_morning(personas)):
+        _third_session_of_a_day_is_refused(personas, station)
+
+
+def _third_session_of_a_day_is_refused(personas, station):
     first = full_session(personas, station, "15")
     with clock.backdated(first.administered_at + timedelta(minutes=40)):
         second = full_session(personas, station, "30")
