@@ -133,7 +133,7 @@ def _where_the_time_goes(load: Load, captured: Captured, share: float, board: An
 
 def closing(found: Breakdown) -> list[str]:
     commits = found.transactions + found.alone_writes
-    return [
+    lines = [
         "The clinic's audit chain: every write takes the chain's advisory lock and keeps it until "
         "its commit has flushed the WAL, with the statements and Python that come after "
         "record_event in between, so a clinic's writes run one at a time (the replay queues on it "
@@ -141,15 +141,22 @@ def closing(found: Breakdown) -> list[str]:
         "to one insert and the flush; chaining in batches after commit (rows written with a "
         "sequence, hashed and linked by a background step) takes it off the request path. The "
         "lot's stock row and the ledger chain serialise the draws the same way.",
-        "Each request also updates its API token's last_used_at in a transaction of its own: "
-        f"{found.alone_writes} of the session's {commits} commits (each a WAL flush) are those; "
-        "recording it at most once a minute, or outside the request, removes them.",
+    ]
+    if found.alone_writes:
+        lines.append(
+            f"Writes outside the request's transaction: {found.alone_writes} of the session's "
+            f"{commits} commits (each a WAL flush) are such writes; folding them into the "
+            "request's transaction, or making them rarer, removes them."
+        )
+    return [
+        *lines,
         "The engine is asked three times per session (decision, then again under the lock at "
         "preparation and at administration), each time rebuilding the context from the database "
         "(orders, protocol, history, adverse events): caching the protocol per clinic and reusing "
         "the orders read for the decision would cut statements and Python time.",
-        "The statements repeated within one request (listed above) and the per-request membership "
-        "and token look-ups are round trips that a select_related or a per-request cache removes.",
+        "Python per request: the view, the schema, the services' checks and Django's query "
+        "compilation (get_related_selections and get_select lead the own-time profile); "
+        "prepared, hand-written queries for the station's few hot reads would cut it.",
         "The machine: 2 cores shared by the workers, PostgreSQL and the clients (and here by other "
         "work); a fair figure for 300 sessions/s needs the server on its own cores.",
     ]
