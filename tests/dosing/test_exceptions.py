@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ from openhat.pharmacy.models import EntryKind, LedgerEntry
 from openhat.pharmacy.services import reverse_movement
 from tests.conftest import register_zrh_patient
 from tests.dosing.factories import counts, decided, drawn, open_session, oral_methadone, refused
+from tests.dosing.test_api import tomorrow_morning
 from tests.pharmacy.conftest import held
 from tests.prescribing.conftest import enrol
 
@@ -245,6 +247,13 @@ def test_a_pharmacist_does_not_record_exceptions(personas, station):
 
 def test_an_oral_methadone_session_end_to_end_and_vomiting(personas, station):
     """Oral doses take the same steps with the oral rules: no body site, methadone solution."""
+    # Its sessions must fall on one dosing day: it starts at 08:00 tomorrow, not at whatever
+    # time it runs (started after 23:15 in Zurich, they crossed midnight).
+    with clock.backdated(tomorrow_morning(personas)):
+        _an_oral_methadone_session_end_to_end_and_vomiting(personas, station)
+
+
+def _an_oral_methadone_session_end_to_end_and_vomiting(personas: Any, station: Any) -> None:
     nurse = personas["nurse"]
     methadone = oral_methadone(personas, station, daily="60")
     session, decision = decided(personas, station.patient, drug="methadone", route="oral")

@@ -25,6 +25,7 @@ from openhat.prescribing.models import OrderVersion
 from openhat.prescribing.services import supersede_order
 from tests.dosing.conftest import station as station
 from tests.dosing.factories import decided, drawn, oral_methadone, titrated
+from tests.dosing.test_api import tomorrow_morning
 from tests.pharmacy.conftest import formulary as formulary
 from tests.prescribing.conftest import dam, totp_code
 
@@ -286,6 +287,15 @@ def test_a_period_of_a_year_is_served(personas: Any, station: Any, client_for: A
 def test_each_dose_points_at_the_order_version_in_force(
     personas: Any, station: Any, client_for: Any
 ) -> None:
+    # Its sessions must fall on one dosing day: it starts at 08:00 tomorrow, not at whatever
+    # time it runs (started after 23:15 in Zurich, they crossed midnight).
+    with clock.backdated(tomorrow_morning(personas)):
+        _each_dose_points_at_the_order_version_in_force(personas, station, client_for)
+
+
+def _each_dose_points_at_the_order_version_in_force(
+    personas: Any, station: Any, client_for: Any
+) -> None:
     first = _give(personas, station)
     physician = personas["physician"]
     version = OrderVersion.objects.get(patient=station.patient)
@@ -295,6 +305,7 @@ def test_each_dose_points_at_the_order_version_in_force(
         expected_version=1,
         order=dam(dose_min=Decimal(100), dose_max=Decimal(200)),
         totp_code=totp_code(physician),
+        effective_at=first.administered_at + timedelta(minutes=30),  # after the first dose
     )
     with clock.backdated(first.observe_until + timedelta(seconds=1)):
         sign_off(actor=personas["nurse"], session_id=first.session_id, sedation_score=1)
