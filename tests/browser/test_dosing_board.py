@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from openhat.dosing.services.sessions import check_in
 from openhat.dosing.windows import current_window, window_bounds
@@ -70,10 +71,10 @@ def test_a_nurse_works_the_board_by_keyboard(open_page: Any, personas: Any, stat
     page.goto(f"/dosing/?window={window}")
     board = page.get_by_test_id("board-chips")
     assert board.is_visible()
-    assert page.get_by_test_id("group-checked_in").get_by_text(waiting.client_code).is_visible()
-    assert page.get_by_test_id("group-held").get_by_text(stopped.client_code).is_visible()
+    expect(page.get_by_test_id("group-checked_in").get_by_text(waiting.client_code)).to_be_visible()
+    expect(page.get_by_test_id("group-held").get_by_text(stopped.client_code)).to_be_visible()
     due_group = "not_come" if window_over else "due"
-    assert page.get_by_test_id(f"group-{due_group}").get_by_text(due.client_code).is_visible()
+    expect(page.get_by_test_id(f"group-{due_group}").get_by_text(due.client_code)).to_be_visible()
     photos = page.locator("[data-row] img")
     assert photos.count() == 3
     assert page.evaluate(

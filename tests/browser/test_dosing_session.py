@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from openhat.core import clock
 from openhat.dosing.models import Administration, AdverseEvent, SessionOverride, SessionState
@@ -121,7 +122,7 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.wait_for_url(f"**/dosing/sessions/check-in/{patient.pk}/")
 
     # Check-in: the photo, Space ticks the comparison, Enter checks in.
-    assert page.get_by_test_id("identity-photo").is_visible()
+    expect(page.get_by_test_id("identity-photo")).to_be_visible()
     assert _focused(page, "input[name=identity_confirmed]")
     page.keyboard.press("Space")
     _shot(page, "2-check-in", fits)
@@ -129,7 +130,7 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.wait_for_url("**/dosing/sessions/*/")
 
     # Assessment: 4 on the number keys, Enter saves.
-    assert page.get_by_test_id("sedation").is_visible()
+    expect(page.get_by_test_id("sedation")).to_be_visible()
     page.keyboard.press("4")
     assert page.locator("input[name=sedation_score][value='4']").is_checked()
     _shot(page, "3-assessment", fits)
@@ -145,7 +146,7 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     verdict = page.get_by_test_id("verdict")
     assert verdict.get_attribute("data-verdict") == "hold"
     assert "HOLD" in verdict.inner_text().upper()
-    assert page.get_by_test_id("finding-sedation_hold").is_visible()
+    expect(page.get_by_test_id("finding-sedation_hold")).to_be_visible()
     _shot(page, "4-decision-hold", fits)
 
     # Physician override at the station: Alt+O, the physician signs in on this screen.

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from openhat.enrolment import services as enrolment
 from openhat.patients.services import clinic_today
@@ -70,7 +71,7 @@ def test_physician_assesses_consents_enrols_and_prescribes(
     page.get_by_label("New status").select_option("assessing")
     page.get_by_role("button", name="Change status").click()
     page.wait_for_url(f"**/patients/{code}/")
-    assert page.get_by_test_id("consent-empty").is_visible()
+    expect(page.get_by_test_id("consent-empty")).to_be_visible()
     screenshot(page, "issue4-chart-before")
 
     # Eligibility: facts, check, then sign.
@@ -79,12 +80,12 @@ def test_physician_assesses_consents_enrols_and_prescribes(
     _fill_eligible_facts(page)
     page.get_by_role("button", name="Check against the criteria").click()
     result = page.get_by_test_id("eligibility-result")
-    assert result.get_by_text("Eligible").first.is_visible()
+    expect(result.get_by_text("Eligible").first).to_be_visible()
     screenshot(page, "issue4-eligibility-check")
     page.get_by_label("Eligible", exact=True).check()
     page.get_by_role("button", name="Sign the assessment").click()
     page.wait_for_url(f"**/patients/{code}/")
-    assert page.get_by_text("Eligibility assessment version 1 signed: eligible.").is_visible()
+    expect(page.get_by_text("Eligibility assessment version 1 signed: eligible.")).to_be_visible()
 
     # Treatment consent.
     page.get_by_role("link", name="Record consent").click()
@@ -123,18 +124,18 @@ def test_physician_assesses_consents_enrols_and_prescribes(
     page.get_by_label("Evening").check()
     page.get_by_label("Reason").fill("Maintenance after titration")
     page.get_by_role("button", name="Sign the order").click()
-    assert page.get_by_text("Enter the 6-digit code from your authenticator app").is_visible()
+    expect(page.get_by_text("Enter the 6-digit code from your authenticator app")).to_be_visible()
     screenshot(page, "issue4-order-needs-code")
     page.get_by_label("Code from your authenticator app").fill(totp_code(physician))
     page.get_by_role("button", name="Sign the order").click()
     page.wait_for_url(f"**/patients/{code}/")
     plan = page.get_by_test_id("plan-table")
     assert plan.get_by_text("150\N{EN DASH}200 mg per session").is_visible()
-    assert page.get_by_test_id("order-timeline").get_by_text("v1 signed").is_visible()
+    expect(page.get_by_test_id("order-timeline").get_by_text("v1 signed")).to_be_visible()
     screenshot(page, "issue4-chart-plan")
 
     page.get_by_role("link", name="Orders").click()
-    assert page.get_by_test_id("order-table").get_by_text(code).is_visible()
+    expect(page.get_by_test_id("order-table").get_by_text(code)).to_be_visible()
     screenshot(page, "issue4-clinic-orders")
     # The refused signature (no code) answered 400 on purpose; nothing else may be logged.
     assert [e for e in page.console_errors if "status of 400" not in e] == []
@@ -166,7 +167,7 @@ def test_enrolment_and_order_pages_fit_a_phone(open_page: Any, personas: Persona
     pages = {}
 
     page.goto(f"/patients/{code}/")
-    assert page.get_by_test_id("plan-table").is_visible()
+    expect(page.get_by_test_id("plan-table")).to_be_visible()
     pages["chart"] = _no_horizontal_scroll(page)
     screenshot(page, "issue4-phone-chart")
 
@@ -175,7 +176,7 @@ def test_enrolment_and_order_pages_fit_a_phone(open_page: Any, personas: Persona
     screenshot(page, "issue4-phone-eligibility")
     _fill_eligible_facts(page)
     page.get_by_role("button", name="Check against the criteria").click()
-    assert page.get_by_test_id("eligibility-result").is_visible()
+    expect(page.get_by_test_id("eligibility-result")).to_be_visible()
     pages["eligibility checked"] = _no_horizontal_scroll(page)
     screenshot(page, "issue4-phone-eligibility-checked")
 
@@ -187,7 +188,7 @@ def test_enrolment_and_order_pages_fit_a_phone(open_page: Any, personas: Persona
     pages["new order"] = _no_horizontal_scroll(page)
     screenshot(page, "issue4-phone-new-order")
     page.get_by_role("button", name="Sign the order").click()
-    assert page.locator(".errorlist").first.is_visible()
+    expect(page.locator(".errorlist").first).to_be_visible()
     pages["new order with errors"] = _no_horizontal_scroll(page)
     screenshot(page, "issue4-phone-new-order-errors")
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from openhat.patients.services import register_patient
 from openhat.patients.validation import IdentityInput
@@ -28,8 +29,8 @@ def test_nurse_registers_a_patient_and_finds_them(open_page: Any, personas: Pers
     page = open_page()
     sign_in(page, "nurse_zrh", PASSWORD)
     page.wait_for_url("**/patients/")
-    assert page.get_by_test_id("empty-state").is_visible()
-    assert page.get_by_text("DEVELOPMENT MODE").is_visible()
+    expect(page.get_by_test_id("empty-state")).to_be_visible()
+    expect(page.get_by_text("DEVELOPMENT MODE")).to_be_visible()
     screenshot(page, "tablet-patients-empty")
 
     page.get_by_role("link", name="New patient").first.click()
@@ -40,8 +41,8 @@ def test_nurse_registers_a_patient_and_finds_them(open_page: Any, personas: Pers
     screenshot(page, "tablet-new-patient")
     page.get_by_role("button", name="Register patient").click()
     page.wait_for_url("**/patients/ZRH-0001/")
-    assert page.get_by_text("Patient ZRH-0001 registered as referred.").is_visible()
-    assert page.get_by_test_id("identity").get_by_text("Test Person Browser").is_visible()
+    expect(page.get_by_text("Patient ZRH-0001 registered as referred.")).to_be_visible()
+    expect(page.get_by_test_id("identity").get_by_text("Test Person Browser")).to_be_visible()
     screenshot(page, "tablet-chart")
 
     page.get_by_role("link", name="Patients").click()
@@ -51,7 +52,9 @@ def test_nurse_registers_a_patient_and_finds_them(open_page: Any, personas: Pers
     assert page.get_by_label(re.compile("Client code")).input_value() == "1"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*q=1.*"))
-    assert page.get_by_test_id("patient-table").get_by_role("link", name="ZRH-0001").is_visible()
+    expect(
+        page.get_by_test_id("patient-table").get_by_role("link", name="ZRH-0001")
+    ).to_be_visible()
     screenshot(page, "tablet-patients-search")
     assert page.console_errors == []
 
@@ -63,7 +66,7 @@ def test_bad_input_is_shown_on_the_field(open_page: Any, personas: Personas) -> 
     page.get_by_label("Legal name").fill("Test Person Future")
     page.get_by_label("Date of birth").fill("2999-01-01")
     page.get_by_role("button", name="Register patient").click()
-    assert page.get_by_text("The date of birth cannot be in the future.").is_visible()
+    expect(page.get_by_text("The date of birth cannot be in the future.")).to_be_visible()
     screenshot(page, "tablet-new-patient-error")
 
 
@@ -71,8 +74,8 @@ def test_physician_sets_up_the_second_factor(open_page: Any, personas: Personas)
     page = open_page()
     sign_in(page, "physician_zrh", PASSWORD)
     page.wait_for_url("**/accounts/second-factor/**")
-    assert page.get_by_role("heading", name="Set up your authenticator").is_visible()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.get_by_role("heading", name="Set up your authenticator")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     screenshot(page, "tablet-second-factor-setup")
 
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
@@ -84,8 +87,8 @@ def test_physician_sets_up_the_second_factor(open_page: Any, personas: Personas)
     page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/patients/")
-    assert page.get_by_text("Sign-in confirmed.").is_visible()
-    assert page.get_by_text("Physician").first.is_visible()
+    expect(page.get_by_text("Sign-in confirmed.")).to_be_visible()
+    expect(page.get_by_text("Physician").first).to_be_visible()
     assert page.console_errors == []
 
 
@@ -94,8 +97,8 @@ def test_repeated_failures_lock_the_account(open_page: Any, personas: Personas) 
     for _ in range(5):
         sign_in(page, "counsellor_zrh", "not the password")
     sign_in(page, "counsellor_zrh", PASSWORD)
-    assert page.get_by_role("heading", name="Sign-in locked").is_visible()
-    assert page.get_by_text("locked for 15 minutes").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in locked")).to_be_visible()
+    expect(page.get_by_text("locked for 15 minutes")).to_be_visible()
     screenshot(page, "tablet-locked-out")
 
 
@@ -149,7 +152,7 @@ def test_manager_exits_a_patient_after_confirming_and_sees_the_audit(
     page.get_by_label("New status").select_option("exited")
     page.get_by_label("Exit reason").select_option("oral_oat")
     page.get_by_role("button", name="Change status").click()
-    assert page.get_by_test_id("exit-confirmation").is_visible()
+    expect(page.get_by_test_id("exit-confirmation")).to_be_visible()
     screenshot(page, "tablet-exit-confirmation")
     page.get_by_role("button", name="Yes, record the exit").click()
     page.wait_for_url("**/patients/ZRH-0001/")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from openhat.patients.services import clinic_today
 from openhat.pharmacy.formulary import set_up_formulary
@@ -52,7 +53,7 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
 
     page.get_by_role("link", name="Pharmacy").click()
     page.wait_for_url("**/pharmacy/")
-    assert page.get_by_test_id("empty-state").is_visible()
+    expect(page.get_by_test_id("empty-state")).to_be_visible()
     fits["empty board"] = _no_horizontal_scroll(page)
     screenshot(page, f"{shot}-board-empty")
 
@@ -69,14 +70,14 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
     page.get_by_label("Quantity").fill("3")
     page.get_by_label("Unit").select_option("ml")
     page.get_by_role("button", name="Receive into stock").click()
-    assert page.get_by_text("is counted in mg, vial, not ml").is_visible()
+    expect(page.get_by_text("is counted in mg, vial, not ml")).to_be_visible()
     fits["receive with an error"] = _no_horizontal_scroll(page)
     screenshot(page, f"{shot}-receive-error")
     page.get_by_label("Unit").select_option("vial")
     page.get_by_role("button", name="Receive into stock").click()
     page.wait_for_url("**/pharmacy/")
-    assert page.get_by_text("Receipt recorded.").is_visible()
-    assert page.get_by_test_id("balances-safe").get_by_text("3 vials").is_visible()
+    expect(page.get_by_text("Receipt recorded.")).to_be_visible()
+    expect(page.get_by_test_id("balances-safe").get_by_text("3 vials")).to_be_visible()
     fits["board after the receipt"] = _no_horizontal_scroll(page)
     screenshot(page, f"{shot}-board-received")
 
@@ -88,9 +89,10 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
     screenshot(page, f"{shot}-reconstitute")
     page.get_by_role("button", name="Reconstitute").click()
     page.wait_for_url("**/pharmacy/")
-    assert page.get_by_text("Reconstitution recorded.").is_visible()
+    expect(page.get_by_text("Reconstitution recorded.")).to_be_visible()
     safe = page.get_by_test_id("balances-safe")
-    assert safe.get_by_text(SOLUTION).is_visible() and safe.get_by_text("2 vials").is_visible()
+    expect(safe.get_by_text(SOLUTION)).to_be_visible()
+    expect(safe.get_by_text("2 vials")).to_be_visible()
     screenshot(page, f"{shot}-board-reconstituted")
 
     # Count the safe with the keyboard only: 99 of the 100 mL of solution, and 2 vials.
@@ -110,7 +112,7 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
     page.wait_for_url("**/pharmacy/counts/*/")
 
     # The reconciliation: the vials match, the solution is 1 mL (100 mg) short.
-    assert page.get_by_test_id("count-differs").is_visible()
+    expect(page.get_by_test_id("count-differs")).to_be_visible()
     vial_row = page.get_by_test_id(f"reconciliation-{LOT}")
     solution_row = page.get_by_test_id(f"reconciliation-{SOLUTION}")
     assert "20,000" in vial_row.inner_text() and "10,000" in vial_row.inner_text()
@@ -134,18 +136,18 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
     fits["discrepancy"] = _no_horizontal_scroll(page)
     screenshot(page, f"{shot}-discrepancy")
     page.get_by_role("button", name="Close the discrepancy").click()
-    assert page.get_by_test_id("closure").is_visible()
+    expect(page.get_by_test_id("closure")).to_be_visible()
     screenshot(page, f"{shot}-discrepancy-closed")
     adjustment = LedgerEntry.objects.get(kind=EntryKind.ADJUSTMENT)
     assert adjustment.witness_username == "pharmacy_technician_zrh"
     assert not Discrepancy.objects.filter(closure__isnull=True).exists()
 
     page.get_by_role("link", name="Ledger", exact=True).click()
-    assert page.get_by_test_id("ledger-table").get_by_text("Count adjustment").is_visible()
+    expect(page.get_by_test_id("ledger-table").get_by_text("Count adjustment")).to_be_visible()
     fits["ledger"] = _no_horizontal_scroll(page)
     screenshot(page, f"{shot}-ledger")
     page.get_by_role("link", name="Board", exact=True).click()
-    assert page.get_by_test_id("no-discrepancies").is_visible()
+    expect(page.get_by_test_id("no-discrepancies")).to_be_visible()
     screenshot(page, f"{shot}-board-end")
 
     assert fits == dict.fromkeys(fits, True), fits
@@ -201,7 +203,7 @@ def test_the_other_pharmacy_pages_fit_a_phone(open_page: Any, personas: Personas
     page.get_by_label("Unit").select_option("ml")
     page.get_by_label("How and why it was destroyed").fill("Syringe contaminated")
     page.get_by_role("button", name="Check").click()
-    assert page.get_by_test_id("destroy-confirmation").is_visible()
+    expect(page.get_by_test_id("destroy-confirmation")).to_be_visible()
     assert page.get_by_test_id("destroy-quantity").inner_text() == "500 mg (5 mL)"
     fits["destroy confirmation"] = _no_horizontal_scroll(page)
     screenshot(page, "pharmacy-phone-destroy-confirm")
@@ -209,17 +211,17 @@ def test_the_other_pharmacy_pages_fit_a_phone(open_page: Any, personas: Personas
     page.get_by_label("Witness's password").fill(PASSWORD)
     page.get_by_role("button", name="Yes, destroy it").click()
     page.wait_for_url("**/pharmacy/")
-    assert page.get_by_text("Destruction recorded.").is_visible()
+    expect(page.get_by_text("Destruction recorded.")).to_be_visible()
 
     page.goto(f"/pharmacy/entries/{issued.pk}/")
     page.get_by_role("link", name="Reverse this movement").click()
     page.get_by_label("Why the movement was a mistake").fill("Issued to the wrong session")
     page.get_by_role("button", name="Check").click()
-    assert page.get_by_test_id("reverse-confirmation").is_visible()
+    expect(page.get_by_test_id("reverse-confirmation")).to_be_visible()
     fits["reverse confirmation"] = _no_horizontal_scroll(page)
     screenshot(page, "pharmacy-phone-reverse-confirm")
     page.get_by_role("button", name="Yes, reverse it").click()
-    assert page.get_by_test_id("reversed-by").is_visible()
+    expect(page.get_by_test_id("reversed-by")).to_be_visible()
     screenshot(page, "pharmacy-phone-entry-reversed")
 
     assert fits == dict.fromkeys(fits, True), fits
