@@ -31,7 +31,7 @@ from openhat.pharmacy.models import EntryKind, LedgerEntry
 from openhat.pharmacy.services import reverse_movement
 from tests.conftest import register_zrh_patient
 from tests.dosing.factories import counts, decided, drawn, open_session, oral_methadone, refused
-from tests.dosing.test_api import tomorrow_morning
+from tests.dosing.test_api import next_morning
 from tests.pharmacy.conftest import held
 from tests.prescribing.conftest import enrol
 
@@ -247,9 +247,9 @@ def test_a_pharmacist_does_not_record_exceptions(personas, station):
 
 def test_an_oral_methadone_session_end_to_end_and_vomiting(personas, station):
     """Oral doses take the same steps with the oral rules: no body site, methadone solution."""
-    # Its sessions must fall on one dosing day: it starts at 08:00 tomorrow, not at whatever
+    # Its sessions must fall on one dosing day: it starts at the next 08:00, not at whatever
     # time it runs (started after 23:15 in Zurich, they crossed midnight).
-    with clock.backdated(tomorrow_morning(personas)):
+    with clock.backdated(next_morning(personas)):
         _an_oral_methadone_session_end_to_end_and_vomiting(personas, station)
 
 

@@ -25,7 +25,7 @@ from openhat.clinics.services import add_membership
 from openhat.core import clock
 from tests.conftest import Personas, make_user, register_zrh_patient
 from tests.dosing.api_client import check_in_body, post
-from tests.dosing.test_api import tomorrow_morning
+from tests.dosing.test_api import next_morning
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_a_dosing_check_in_over_the_api_reads_the_memberships_once(
 ) -> None:
     nurse = client_for("nurse")
 
-    with clock.backdated(tomorrow_morning(personas)), CaptureQueriesContext(connection) as queries:
+    with clock.backdated(next_morning(personas)), CaptureQueriesContext(connection) as queries:
         response = post(
             nurse, "sessions", check_in_body(station.patient.pk), key="kept-memberships-1"
         )

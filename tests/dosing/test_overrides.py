@@ -17,7 +17,7 @@ from openhat.dosing.services.administer import administer
 from openhat.dosing.services.overrides import liftable_findings, override_session
 from openhat.dosing.services.sessions import sign_off
 from tests.dosing.factories import decided, drawn, full_session, refused
-from tests.dosing.test_api import tomorrow_morning
+from tests.dosing.test_api import next_morning
 from tests.prescribing.conftest import totp_code
 
 REASON = "Known to score 4 when tired; alert and talking, reviewed at the station."
@@ -180,7 +180,7 @@ def test_a_wrong_code_records_no_override_but_counts_as_a_failed_attempt(
 def test_sessions_per_day_cannot_be_lifted(personas, station):
     # Three sessions 40 minutes apart must fall on one dosing day: the test starts at 08:00
     # tomorrow, not at whatever time it runs (started at 23:00 it would cross midnight).
-    with clock.backdated(tomorrow_morning(personas)):
+    with clock.backdated(next_morning(personas)):
         _third_session_of_a_day_is_refused(personas, station)
 
 

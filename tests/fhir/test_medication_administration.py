@@ -23,10 +23,10 @@ from openhat.dosing.services.sessions import sign_off
 from openhat.patients.services import clinic_today
 from openhat.prescribing.models import OrderVersion
 from openhat.prescribing.services import supersede_order
+from tests.dosing.conftest import formulary as formulary
 from tests.dosing.conftest import station as station
 from tests.dosing.factories import decided, drawn, oral_methadone, titrated
-from tests.dosing.test_api import tomorrow_morning
-from tests.pharmacy.conftest import formulary as formulary
+from tests.dosing.test_api import next_morning
 from tests.prescribing.conftest import dam, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -287,9 +287,9 @@ def test_a_period_of_a_year_is_served(personas: Any, station: Any, client_for: A
 def test_each_dose_points_at_the_order_version_in_force(
     personas: Any, station: Any, client_for: Any
 ) -> None:
-    # Its sessions must fall on one dosing day: it starts at 08:00 tomorrow, not at whatever
+    # Its sessions must fall on one dosing day: it starts at the next 08:00, not at whatever
     # time it runs (started after 23:15 in Zurich, they crossed midnight).
-    with clock.backdated(tomorrow_morning(personas)):
+    with clock.backdated(next_morning(personas)):
         _each_dose_points_at_the_order_version_in_force(personas, station, client_for)
 
 
