@@ -6,7 +6,8 @@ Screenshots: var/screenshots/dosing-board-1024.png and dosing-daysheet.png (and 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +42,15 @@ def _visible_codes(page: Any) -> set[str]:
     )
 
 
+def minutes_ago_within_today(now: datetime, zone: Any) -> Callable[[float], datetime]:
+    """`minutes` before `now`, the scene's minutes squeezed so that all of it stays on today's
+    board when the test runs less than an hour after midnight (the board shows one day)."""
+    midnight = datetime.combine(timezone.localdate(now, zone), time(0), tzinfo=zone)
+    room = (now - midnight - timedelta(seconds=30)) / timedelta(minutes=50)
+    scale = min(1.0, max(room, 0.0))
+    return lambda minutes: now - timedelta(minutes=minutes) * scale
+
+
 def _fits(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
@@ -54,16 +64,11 @@ def test_a_nurse_works_the_board_by_keyboard(open_page: Any, personas: Any, stat
     due, waiting, watched, stopped, done = (patient_on_dam(personas, since=since) for _ in range(5))
     for patient in (due, watched, done):
         upload_photo(actor=personas["nurse"], patient=patient, content=small_png())
-    checked_in(personas, waiting, now - timedelta(minutes=4), window)
-    live = dosed(
-        personas, station, watched, now - timedelta(minutes=3), window=window, signed_off=False
-    )
-    held(personas, stopped, now - timedelta(minutes=30), window)
-    earlier = now - timedelta(minutes=50)
-    if timezone.localdate(earlier, clinic.zone) == timezone.localdate(now, clinic.zone):
-        partial_dose(personas, station, done, earlier, window=window)  # for the day sheet
-    else:  # just after midnight: keep every record on today's board
-        dosed(personas, station, done, now - timedelta(minutes=1), window=window)
+    ago = minutes_ago_within_today(now, clinic.zone)
+    checked_in(personas, waiting, ago(4), window)
+    live = dosed(personas, station, watched, ago(3), window=window, signed_off=False)
+    held(personas, stopped, ago(30), window)
+    partial_dose(personas, station, done, ago(50), window=window)  # for the day sheet
 
     page = open_page(TABLET)
     page.clock.install()
