@@ -40,9 +40,9 @@ pytestmark = pytest.mark.django_db
 
 
 def next_morning(personas: Any) -> datetime:
-    """The next 08:00 at the clinic: inside the morning window, with the order (signed now) in
-    force and the day's reconstituted solution within its 24 hours in use, whatever the time the
-    test runs (tomorrow's 08:00 is more than 24 hours away before 08:00)."""
+    """The next 08:00 at the clinic: inside the morning window, at most a day ahead, with the
+    order (signed now) in force and the station's solution (48 hours in use, tests/dosing/
+    conftest.py) not expired, whatever the time the test runs."""
     now = timezone.localtime(timezone.now(), personas.clinic.zone)
     today = now.replace(hour=8, minute=0, second=0, microsecond=0)
     return today if today > now else today + timedelta(days=1)
