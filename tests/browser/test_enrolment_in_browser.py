@@ -106,7 +106,10 @@ def test_physician_assesses_consents_enrols_and_prescribes(
 
     # Enrol, after seeing every prerequisite in place.
     page.get_by_role("link", name="Enrol…").click()
-    assert page.get_by_test_id("prerequisites").locator("li.missing").count() == 0
+    prerequisites = page.get_by_test_id("prerequisites")
+    expect(prerequisites).to_be_visible()
+    assert prerequisites.locator("li").count() > 0
+    assert prerequisites.locator("li.missing").count() == 0
     screenshot(page, "issue4-enrol-confirmation")
     page.get_by_role("button", name="Yes, enrol the patient").click()
     page.wait_for_url(f"**/patients/{code}/")

@@ -158,9 +158,9 @@ def test_manager_exits_a_patient_after_confirming_and_sees_the_audit(
     page.wait_for_url("**/patients/ZRH-0001/")
     assert page.get_by_test_id("patient-status").inner_text() == "Exited"
     page.get_by_role("link", name="Audit").click()
-    assert (
-        page.get_by_test_id("audit-table").get_by_text("patient status changed").first.is_visible()
-    )
+    expect(
+        page.get_by_test_id("audit-table").get_by_text("patient status changed").first
+    ).to_be_visible()
     screenshot(page, "tablet-audit")
     page.get_by_role("link", name="Access log").click()
     screenshot(page, "tablet-access-log")

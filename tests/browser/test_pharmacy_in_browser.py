@@ -100,7 +100,8 @@ def test_pharmacist_receives_reconstitutes_counts_and_reconciles(
     page.get_by_label("Location to count").select_option(label="Safe")
     page.get_by_role("button", name="Start the count").click()
     sheet = page.get_by_test_id("count-sheet")
-    assert sheet.is_visible() and "30,000" not in sheet.inner_text()
+    expect(sheet).to_be_visible()
+    assert "30,000" not in sheet.inner_text()
     page.get_by_test_id(f"count-row-{SOLUTION}").locator("input[type=text]").focus()
     page.keyboard.type("99")
     page.keyboard.press("Tab")  # the unit, mL already
