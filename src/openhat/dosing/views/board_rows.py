@@ -1,15 +1,18 @@
 """A board row as the page shows it: where Enter takes the nurse and the hint that says so, the
-photo, and the row's texts, made once here so the template only places them (150 rows render in
-a few milliseconds). Every text is escaped by format_html."""
+photo, and the row's texts, made once here so the template only places them.
+
+Every row is one string built with the standard library's html.escape on every value (what
+Django's escape calls, without the lazy-string wrapper each call of escape or format_html goes
+through): 150 rows render in a few milliseconds instead of some twenty template lookups a row.
+The view marks each group's joined rows safe once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from html import escape
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from openhat.dosing.services.board import CHECKED_IN, DUE, NOT_COME, OBSERVING, Board, BoardRow
 from openhat.dosing.services.board_orders import drug_short, mg_text
@@ -26,19 +29,21 @@ def _url(name: str, sentinel: str = _SENTINEL) -> Callable[[object], str] | None
     return lambda value: pattern.replace(sentinel, str(value), 1)
 
 
-@dataclass(frozen=True)
-class RowView:
-    patient_id: int
-    code: str
-    group: str
-    href: str
-    hint: str  # what Enter does on the row
-    hidden: bool  # not matching the search or the chosen group
-    photo_url: str  # "" for a neutral placeholder
-    orders: SafeString
-    today: SafeString
-    next_text: str
-    state: SafeString
+# One row of the board: Enter on the link opens what the hint says. Every value is escaped.
+_ROW = (
+    '<li class="board-row state-{group}" data-row data-patient="{patient_id}" data-code="{code}" '
+    'data-group="{group}"{hidden}>'
+    '<a class="row-link" href="{href}" data-key="row-{patient_id}" data-row-link>'
+    '<span class="row-photo" data-photo="{patient_id}">{photo}</span>'
+    '<span class="row-who"><strong class="code">{code}</strong><span class="order">{orders}</span></span>'
+    '<span class="row-today"><span class="label">Today</span>{today}</span>'
+    '<span class="row-next"><span class="label">Next</span>{next_text}</span>'
+    '<span class="row-state">{state}</span>'
+    '<kbd class="row-hint" aria-hidden="true">\u21b5 {hint}</kbd>'
+    "</a></li>"
+)
+_PHOTO = '<img src="{}" alt="Photo of {}" width="56" height="70">'
+_PLACEHOLDER = '<span class="photo-placeholder" aria-hidden="true"></span>'
 
 
 class RowViews:
@@ -51,21 +56,25 @@ class RowViews:
         self.chart_url = _url("patients:chart", "__code__")
         self.photo_url = _url("patients:photo", "__code__")
 
-    def __call__(self, row: BoardRow) -> RowView:
+    def __call__(self, row: BoardRow) -> str:
+        """The row's whole <li> as HTML with every value escaped (not yet marked safe)."""
         href, hint = self._link(row)
-        photo = self.photo_url(row.client_code) if self.photo_url and self._photo(row) else ""
-        return RowView(
-            patient_id=row.patient_id,
-            code=row.client_code,
-            group=row.group,
-            href=href,
-            hint=hint,
-            hidden=not self.board.visible(row),
-            photo_url=photo,
+        code = escape(row.client_code)
+        photo = _PLACEHOLDER
+        if self.photo_url and self._photo(row):
+            photo = _PHOTO.format(escape(self.photo_url(row.client_code)), code)
+        return _ROW.format(
+            group=escape(row.group),
+            patient_id=int(row.patient_id),
+            code=code,
+            hidden="" if self.board.visible(row) else " hidden",
+            href=escape(href),
+            photo=photo,
             orders=_orders(row),
             today=_today(row),
-            next_text=row.next_due.text or "—",
+            next_text=escape(row.next_due.text or "\u2014"),
             state=_state(row),
+            hint=escape(hint),
         )
 
     def _photo(self, row: BoardRow) -> bool:
@@ -90,58 +99,46 @@ class RowViews:
         return self.chart_url(row.client_code), "Chart"
 
 
-def _orders(row: BoardRow) -> SafeString:
+def _orders(row: BoardRow) -> str:
     if not row.orders:
-        return mark_safe('<span class="muted">no active order</span>')
-    return format_html_join(
-        mark_safe("<br>"),
-        "{}{}",
-        (
-            (
-                order.text,
-                mark_safe(' <span class="flag">suspended</span>') if order.suspended else "",
-            )
-            for order in row.orders
-        ),
+        return '<span class="muted">no active order</span>'
+    return "<br>".join(
+        escape(order.text) + (' <span class="flag">suspended</span>' if order.suspended else "")
+        for order in row.orders
     )
 
 
-def _today(row: BoardRow) -> SafeString:
+def _today(row: BoardRow) -> str:
     if not row.doses_today:
-        return mark_safe("none yet")
-    return format_html_join(
-        mark_safe("<br>"),
-        '{} {} · <span class="nowrap">{} mg</span>',
-        (
-            (
-                drug_short(dose.drug),
-                "1 dose" if dose.doses == 1 else f"{dose.doses} doses",
-                mg_text(dose.mg),
-            )
-            for dose in row.doses_today
-        ),
+        return "none yet"
+    return "<br>".join(
+        '{} {} · <span class="nowrap">{} mg</span>'.format(
+            escape(drug_short(dose.drug)),
+            "1 dose" if dose.doses == 1 else f"{int(dose.doses)} doses",
+            escape(mg_text(dose.mg)),
+        )
+        for dose in row.doses_today
     )
 
 
-def _state(row: BoardRow) -> SafeString:
+def _state(row: BoardRow) -> str:
     if row.group == OBSERVING and row.observe_until is not None:
         text = (
-            "observation over — sign off"
+            "observation over \u2014 sign off"
             if row.observation_over
             else f"until {row.observe_until_hhmm}"
         )
-        state = format_html(
-            '<span class="countdown{}" data-until="{}" data-testid="countdown" role="timer">{}</span>',
+        state = (
+            '<span class="countdown{}" data-until="{}" data-testid="countdown" role="timer">{}'
+            "</span>"
+        ).format(
             " over" if row.observation_over else "",
             row.observe_until_ms,
-            text,
+            escape(text),
         )
     else:
-        state = format_html("{}", row.state_text)
+        state = escape(row.state_text)
     if row.missed is not None:
-        state = format_html(
-            '{}<span class="flag danger" data-testid="missed-badge">{}</span>',
-            state,
-            row.missed.text,
-        )
+        badge = escape(row.missed.text)
+        state += f'<span class="flag danger" data-testid="missed-badge">{badge}</span>'
     return state
