@@ -109,10 +109,18 @@ def require(user: AnyUser, clinic: Clinic | int, capability: Capability) -> Staf
 def clinic_by_code(
     user: AnyUser, code: str, capability: Capability
 ) -> tuple[Clinic, StaffMembership]:
-    clinic = Clinic.objects.filter(code=code.strip().upper()).first()
-    if clinic is None:
+    # Found among the user's memberships (read once per request, with their clinics): a clinic
+    # they do not work in is reported exactly like one that does not exist.
+    wanted = code.strip().upper()
+    membership = next((m for m in active_memberships(user) if m.clinic.code == wanted), None)
+    if membership is None:
         raise NotFound("clinic_not_found", f"No clinic {code!r} among your clinics.", "clinic")
-    return clinic, require(user, clinic, capability)
+    if not role_can(membership.role, capability):
+        raise PermissionDenied(
+            "role_not_allowed",
+            f"Your role ({membership.get_role_display()}) may not do this.",
+        )
+    return membership.clinic, membership
 
 
 def requires_second_factor(user: AnyUser) -> bool:
