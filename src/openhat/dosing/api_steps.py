@@ -76,7 +76,7 @@ def record_assessment(
     session = session_in(who.clinic, session_id)
     row = assess(
         actor=who.user,
-        session_id=session.pk,
+        session_id=session,
         sedation_score=payload.sedation_score,
         breath_alcohol_mg_per_l=payload.breath_alcohol_mg_per_l,
         signs=payload.signs,
@@ -107,7 +107,7 @@ def record_decision(
     session = session_in(who.clinic, session_id)
     row = decide_session(
         actor=who.user,
-        session_id=session.pk,
+        session_id=session,
         drug=payload.drug,
         route=payload.route,
         dose_mg=payload.dose_mg,
@@ -138,7 +138,7 @@ def record_preparation(
     session = session_in(who.clinic, session_id)
     row = prepare(
         actor=who.user,
-        session_id=session.pk,
+        session_id=session,
         decision_id=payload.decision_id,
         dose_mg=payload.dose_mg,
         lot_id=payload.lot_id,
@@ -172,7 +172,7 @@ def record_administration(
     session = session_in(who.clinic, session_id)
     row = administer(
         actor=who.user,
-        session_id=session.pk,
+        session_id=session,
         decision_id=payload.decision_id,
         dose_mg=payload.dose_mg,
         site=payload.site,
@@ -208,7 +208,7 @@ def record_sign_off(
     session = session_in(who.clinic, session_id)
     row = sign_off(
         actor=who.user,
-        session_id=session.pk,
+        session_id=session,
         sedation_score=payload.sedation_score,
         notes=payload.notes,
         idempotency_key=key(idempotency_key),
@@ -241,18 +241,18 @@ def record_exception(
     row: SessionException
     if kind == ExceptionKind.LEFT_EARLY:
         row = exceptions.record_left_early(
-            actor=who.user, session_id=session.pk, notes=notes, idempotency_key=idem
+            actor=who.user, session_id=session, notes=notes, idempotency_key=idem
         )
     elif kind == ExceptionKind.VOMITED:
         row = exceptions.record_vomited(
-            actor=who.user, session_id=session.pk, notes=notes, idempotency_key=idem
+            actor=who.user, session_id=session, notes=notes, idempotency_key=idem
         )
     else:
         seen = witness(request, payload.witness_username, payload.witness_password)
         if kind == ExceptionKind.SPILLED:
             row = exceptions.record_spill(
                 actor=who.user,
-                session_id=session.pk,
+                session_id=session,
                 witness=seen,
                 notes=notes,
                 idempotency_key=idem,
@@ -260,7 +260,7 @@ def record_exception(
         else:
             row = exceptions.end_without_dose(
                 actor=who.user,
-                session_id=session.pk,
+                session_id=session,
                 kind=kind,
                 notes=notes,
                 witness=seen,
@@ -303,7 +303,7 @@ def record_override(
     )
     row = overrides.override_session(
         actor=physician,
-        session_id=session.pk,
+        session_id=session,
         decision_id=payload.decision_id,
         rule_ids=payload.rule_ids,
         reason=payload.reason,

@@ -38,11 +38,20 @@ STOPPING = ("hold", "block", "not_due", "review")
 
 
 def session_for(actor: User, session_id: object, capability: Capability) -> DosingSession:
-    try:
-        pk = int(str(session_id))
-    except ValueError:
-        raise DomainError("invalid_id", "That is not a session number.", "session") from None
-    session = DosingSession.objects.select_related("clinic", "patient").filter(pk=pk).first()
+    """The session, if `actor` may take this step in its clinic.
+
+    `session_id` is the session's number, or the session itself when the caller has just read
+    it (the API and the pages read it to scope it to their clinic): it is not read again. The
+    steps lock and re-read their row anyway before they write.
+    """
+    if isinstance(session_id, DosingSession):
+        session: DosingSession | None = session_id
+    else:
+        try:
+            pk = int(str(session_id))
+        except ValueError:
+            raise DomainError("invalid_id", "That is not a session number.", "session") from None
+        session = DosingSession.objects.select_related("clinic", "patient").filter(pk=pk).first()
     if session is None:
         raise NotFound("session_not_found", "No such session in your clinics.", "session")
     try:

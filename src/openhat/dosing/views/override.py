@@ -113,7 +113,7 @@ def override_station(request: HttpRequest, session_id: int) -> HttpResponse:
             )
             new = override_session(
                 actor=physician,
-                session_id=access.session.pk,
+                session_id=access.session,
                 decision_id=data["decision_id"],
                 rule_ids=data["rule_ids"],
                 reason=data["reason"],
@@ -177,7 +177,7 @@ def override_remote_session(request: HttpRequest, session_id: int) -> HttpRespon
         try:
             new = override_session(
                 actor=access.user,
-                session_id=access.session.pk,
+                session_id=access.session,
                 decision_id=data["decision_id"],
                 rule_ids=data["rule_ids"],
                 reason=data["reason"],

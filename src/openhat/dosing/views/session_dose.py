@@ -59,7 +59,7 @@ def administer(request: HttpRequest, session_id: int) -> HttpResponse:
             try:
                 given = dose_services.administer(
                     actor=access.user,
-                    session_id=access.session.pk,
+                    session_id=access.session,
                     decision_id=data["decision_id"],
                     dose_mg=data["dose_mg"],
                     site=data.get("site", ""),
@@ -98,7 +98,7 @@ def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             sessions.sign_off(
                 actor=access.user,
-                session_id=access.session.pk,
+                session_id=access.session,
                 sedation_score=form.cleaned_data["sedation_score"],
                 notes=form.cleaned_data["notes"],
                 idempotency_key=form.key,  # type: ignore[attr-defined]

@@ -54,7 +54,7 @@ def assess(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             sessions.assess(
                 actor=access.user,
-                session_id=access.session.pk,
+                session_id=access.session,
                 sedation_score=data["sedation_score"],
                 breath_alcohol_mg_per_l=data["breath_alcohol_mg_per_l"],
                 signs=form.all_signs(),  # type: ignore[attr-defined]
@@ -80,7 +80,7 @@ def decide(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             sessions.decide_session(
                 actor=access.user,
-                session_id=access.session.pk,
+                session_id=access.session,
                 drug=drug,
                 route=route,
                 dose_mg=form.cleaned_data["dose_mg"] or None,
@@ -114,7 +114,7 @@ def prepare(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             dose_services.prepare(
                 actor=access.user,
-                session_id=access.session.pk,
+                session_id=access.session,
                 decision_id=form.cleaned_data["decision_id"],
                 dose_mg=form.cleaned_data["dose_mg"],
                 lot_id=lot_id,
