@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import Q, Subquery
+
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
 from openhat.dosing.models import AdverseEvent, SessionAssessment, SessionState
@@ -83,19 +85,18 @@ def history_for(
     since, _ = day_bounds(dosing_day(now, zone) - timedelta(days=look_back_days(protocol)), zone)
     # Plain tuples, not model instances: a context is built at every dose-writing step.
     fields = ("administered_at", "drug", "route", "dose_mg", "session_id", "session__state")
+    # One query: the look-back's doses and the newest one before it.
+    newest_before = (
+        AdministrationRow.objects.filter(patient=patient, administered_at__lt=since)
+        .order_by("-administered_at")
+        .values("pk")[:1]
+    )
     rows = list(
-        AdministrationRow.objects.filter(patient=patient, administered_at__gte=since)
+        AdministrationRow.objects.filter(patient=patient)
+        .filter(Q(administered_at__gte=since) | Q(pk=Subquery(newest_before)))
         .order_by("administered_at")
         .values_list(*fields)
     )
-    earlier = (
-        AdministrationRow.objects.filter(patient=patient, administered_at__lt=since)
-        .order_by("-administered_at")
-        .values_list(*fields)
-        .first()
-    )
-    if earlier is not None:
-        rows.insert(0, earlier)
     return DosingHistory(
         administrations=tuple(
             Administration(
