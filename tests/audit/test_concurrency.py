@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from openhat.audit import services as audit_services
+from openhat.audit.chain import chain_head, locked_chain_head
 from openhat.audit.codes import AuditCode
 from openhat.audit.models import AuditEvent
 from openhat.audit.services import record_event, verify_chain
@@ -56,6 +58,37 @@ def test_concurrent_appends_to_one_chain_stay_one_unbroken_chain(personas: Perso
     assert checked == AuditEvent.objects.count()
 
 
+def test_the_head_read_with_the_lock_sees_what_the_lock_holder_committed(
+    personas: Personas,
+) -> None:
+    """The lock and the read of the chain's head go to PostgreSQL as one query string: the read
+    must still see a row committed by the transaction that held the lock while it waited (it
+    would not if the read's snapshot were taken before the lock was granted)."""
+    clinic_pk = personas.clinic.pk
+    holding = threading.Event()
+
+    def work(index: int) -> object:
+        clinic = Clinic.objects.get(pk=clinic_pk)
+        if index == 0:
+            with transaction.atomic():
+                event = record_event(AuditCode.CLINIC_SWITCHED, actor=None, clinic=clinic)
+                holding.set()
+                time.sleep(0.5)  # the other transaction is now waiting on the chain's lock
+            return event.chain_seq
+        assert holding.wait(timeout=10)
+        with transaction.atomic():
+            started = time.monotonic()
+            head = locked_chain_head("audit_event", AuditEvent._meta.db_table, clinic.pk)
+            return head, time.monotonic() - started
+
+    results, errors = run_together(2, work)
+    assert errors == []
+    written = next(result for result in results if isinstance(result, int))
+    (head, waited) = next(result for result in results if isinstance(result, tuple))
+    assert waited > 0.2, "the read did not wait for the lock holder"
+    assert head is not None and head[0] == written
+
+
 def test_without_the_chain_lock_concurrent_appends_collide(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,7 +101,9 @@ def test_without_the_chain_lock_concurrent_appends_collide(
         time.sleep(0.2)
         return real_row_hash(previous, content)
 
-    monkeypatch.setattr(audit_services, "lock_chain", lambda table, key: None)
+    monkeypatch.setattr(
+        audit_services, "locked_chain_head", lambda table, db_table, key: chain_head(db_table, key)
+    )
     monkeypatch.setattr(audit_services, "row_hash", slow_row_hash)
     clinic = personas.clinic
     existing = len(_positions(clinic))

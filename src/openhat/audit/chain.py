@@ -15,6 +15,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
+from openhat.core.locking import lock_then_read_one
+
 GENESIS_HASH = "0" * 64
 
 # Advisory-lock namespaces (first key of pg_advisory_xact_lock(int, int)).
@@ -43,3 +45,29 @@ def lock_chain(table: str, chain_key: int) -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE[table], chain_key])
+
+
+def _head_query(db_table: str) -> str:
+    # The table name is a model's, never input; the key is a parameter.
+    return (
+        f'SELECT chain_seq, row_sha256 FROM "{db_table}" WHERE chain_key = %s '  # noqa: S608
+        "ORDER BY chain_seq DESC LIMIT 1"
+    )
+
+
+def locked_chain_head(table: str, db_table: str, chain_key: int) -> tuple[int, str] | None:
+    """lock_chain, then the chain's newest (position, hash), in one round trip.
+
+    The read is a statement of its own after the lock's, so under READ COMMITTED it sees every
+    row committed before the lock was granted, exactly as two separate calls would.
+    """
+    row = lock_then_read_one((LOCK_NAMESPACE[table], chain_key), _head_query(db_table), [chain_key])
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def chain_head(db_table: str, chain_key: int) -> tuple[int, str] | None:
+    """The chain's newest (position, hash) without the lock (tests show what the lock prevents)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_head_query(db_table), [chain_key])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))

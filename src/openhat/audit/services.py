@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.utils import timezone
 
-from openhat.audit.chain import GENESIS_HASH, lock_chain, normalise, row_hash
+from openhat.audit.chain import GENESIS_HASH, locked_chain_head, normalise, row_hash
 from openhat.audit.codes import AuditCode
 from openhat.audit.context import current_origin
 from openhat.audit.models import AccessedRecord, AccessLog, AuditEvent, ChainedRow
@@ -23,14 +23,7 @@ def _append(row: Row, table: str, clinic_id: int | None) -> Row:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit rows are written inside the caller's transaction")
     chain_key = clinic_id or 0
-    lock_chain(table, chain_key)
-    last = (
-        type(row)
-        ._default_manager.filter(chain_key=chain_key)
-        .order_by("-chain_seq")
-        .values_list("chain_seq", "row_sha256")
-        .first()
-    )
+    last = locked_chain_head(table, type(row)._meta.db_table, chain_key)
     row.chain_key = chain_key
     row.chain_seq, row.prev_sha256 = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row.at = timezone.now()

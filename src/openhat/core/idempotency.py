@@ -6,13 +6,15 @@ import re
 import zlib
 
 from django.contrib.auth.models import User
-from django.db import connection, models
+from django.db import models
 
 from openhat.core.errors import Conflict, DomainError
+from openhat.core.locking import lock_then_read_one
 from openhat.core.models import IdempotencyKey
 
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,100}$")
 _LOCK_NAMESPACE = 7401
+_TABLE = IdempotencyKey._meta.db_table
 
 
 def check_key(key: str) -> str:
@@ -32,12 +34,25 @@ def previous_result(user: User, key: str, operation: str) -> IdempotencyKey | No
     it finds the stored result instead of doing the work twice.
     """
     check_key(key)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31],
+    row = lock_then_read_one(
+        (_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31),
+        f'SELECT id, operation, result_type, result_id, created_at FROM "{_TABLE}" '  # noqa: S608
+        "WHERE user_id = %s AND key = %s",
+        [user.pk, key],
+    )
+    found = (
+        None
+        if row is None
+        else IdempotencyKey(
+            pk=row[0],
+            user=user,
+            key=key,
+            operation=row[1],
+            result_type=row[2],
+            result_id=row[3],
+            created_at=row[4],
         )
-    found = IdempotencyKey.objects.filter(user=user, key=key).first()
+    )
     if found is not None and found.operation != operation:
         raise Conflict(
             "idempotency_key_reused",

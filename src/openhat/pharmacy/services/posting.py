@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from openhat.audit.chain import GENESIS_HASH, lock_chain, row_hash
+from openhat.audit.chain import GENESIS_HASH, locked_chain_head, row_hash
 from openhat.clinics.models import Clinic
 from openhat.core import clock
 from openhat.core.errors import DomainError
@@ -108,13 +108,7 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
             )
         new_mg[key] = after
 
-    lock_chain(LEDGER_TABLE, clinic.pk)
-    last = (
-        LedgerEntry.objects.filter(chain_key=clinic.pk)
-        .order_by("-chain_seq")
-        .values_list("chain_seq", "row_sha256")
-        .first()
-    )
+    last = locked_chain_head(LEDGER_TABLE, LedgerEntry._meta.db_table, clinic.pk)
     seq, previous_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     product_balances: dict[int, Decimal] = {}
     movement = uuid.uuid4()
