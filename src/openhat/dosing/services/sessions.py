@@ -81,10 +81,12 @@ def check_in(
             )
             if found is not None:
                 return DosingSession.objects.get(pk=int(found.result_id))
-        state, _ = DosingState.objects.get_or_create(
-            patient=patient, defaults={"clinic": patient.clinic}
-        )
-        DosingState.objects.select_for_update(no_key=True).get(pk=state.pk)
+        # The patient's dosing-state row lock (made on their first check-in): a second check-in
+        # from another station waits here, then finds this session open.
+        locking = DosingState.objects.select_for_update(no_key=True).filter(patient=patient)
+        if not locking.values_list("patient_id", flat=True):
+            DosingState.objects.get_or_create(patient=patient, defaults={"clinic": patient.clinic})
+            locking.get()
         open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
         if open_session is not None:
             raise Conflict(
