@@ -29,11 +29,13 @@ class Transaction:
 
 def _is_lock(statement: Statement, namespace: int) -> bool:
     params = statement.params
+    # The lock leads its statement (alone, or followed by the read it guards): its namespace is
+    # the first parameter.
     return (
-        "pg_advisory_xact_lock" in statement.sql
+        statement.sql.startswith("SELECT pg_advisory_xact_lock(")
         and isinstance(params, (list, tuple))
         and len(params) >= 2
-        and params[-2] == namespace
+        and params[0] == namespace
     )
 
 

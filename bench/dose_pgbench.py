@@ -31,6 +31,7 @@ from dose_sql import Recording, Statement
 
 ID_FLOOR = 10_000_000  # dose_clinic.spread_sequences: every id is at least this
 IDEMPOTENCY_LOCK = 7401
+LOCK_PREFIX = "SELECT pg_advisory_xact_lock("
 INSERT = re.compile(r'^INSERT INTO "(\w+)" \((.*?)\) VALUES \((.*)\)( RETURNING .*)?$', re.S)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 TPS = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
@@ -106,13 +107,18 @@ class _Renderer:
             context = f"md5('c{statement.request}-:b_iter-:client_id')::uuid::text"
             params[0] = _Sentinel(context)
             self._count("pghistory context")
-        if "pg_advisory_xact_lock" in sql and params and list(params)[-2:-1] == [IDEMPOTENCY_LOCK]:
+        # The lock comes first in the statement (openhat.core.locking sends the lock and the read
+        # it guards as one query string): its namespace, then its number.
+        if sql.startswith(LOCK_PREFIX) and params and list(params)[:1] == [IDEMPOTENCY_LOCK]:
             params = list(params)
-            params[-1] = _Sentinel(f":b_lock{statement.request}")
+            params[1] = _Sentinel(f":b_lock{statement.request}")
             self._count("idempotency lock")
         rendered = self._mogrify(sql, params, columns, statement.request)
         if rendered.startswith("SELECT set_config('pghistory.context_id'"):
             rendered = rendered.replace(", true); ", ", true) \\; ", 1)
+        elif rendered.startswith(LOCK_PREFIX) and "); SELECT " in rendered:
+            # One round trip, as the server sent it: a compound command for pgbench.
+            rendered = rendered.replace("); SELECT ", ") \\; SELECT ", 1)
         return rendered + self._capture(statement, n)
 
     def _mogrify(self, sql: str, params: Any, columns: list[str | None], request: int) -> str:
@@ -157,7 +163,7 @@ class _Renderer:
                 if isinstance(value, int) and value >= ID_FLOOR:
                     self.ints[value] = f":r{n}_{column}"
             return f" \\gset r{n}_"
-        if '"chain_seq"' in sql and "DESC" in sql and {"chain_seq", "row_sha256"} <= row.keys():
+        if "chain_seq" in sql and "DESC" in sql and {"chain_seq", "row_sha256"} <= row.keys():
             self.chain = {
                 "chain_seq": f"(:h{n}_chain_seq + 1)",
                 "prev_sha256": f"':h{n}_row_sha256'",
