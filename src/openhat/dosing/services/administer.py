@@ -101,7 +101,7 @@ def _draw(
     issued = issue_dose(
         actor=actor,
         clinic=session.clinic,
-        lot_id=lot.pk,
+        lot_id=lot,
         location_id=location_id,
         amount=dose,
         unit="mg",
@@ -321,7 +321,7 @@ def administer(
             route=latest.route,
             site=site,
             dose_mg=dose,
-            issued_entry=preparation.issued_entry,
+            issued_entry_id=preparation.issued_entry_id,
             preparation=preparation,
             override=_override_used(locked, again),
             remainder_mg=left,

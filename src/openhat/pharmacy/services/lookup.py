@@ -27,6 +27,10 @@ def product_of(clinic: Clinic, product_id: object, field: str = "product") -> Pr
 
 
 def lot_of(clinic: Clinic, lot_id: object, field: str = "lot") -> Lot:
+    """The clinic's lot. `lot_id` may be a lot the caller has just read (with its product): the
+    dosing station reads it to check the drug and form, then draws the dose from it."""
+    if isinstance(lot_id, Lot) and lot_id.clinic_id == clinic.pk:
+        return lot_id
     found = (
         Lot.objects.select_related("product").filter(clinic=clinic, pk=_pk(lot_id, field)).first()
     )
