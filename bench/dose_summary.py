@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import psutil
+
 from dose_findings import Breakdown, breakdown, lines
 from dose_load import Load
 from dose_replay import Captured
@@ -115,7 +117,10 @@ def _where_the_time_goes(load: Load, captured: Captured, share: float, board: An
         print("   " + line)
     print()
     print("What would close the gap")
-    for line in closing(found):
+    per_session_cpu = (
+        (server_cpu + cpu.get("postgres", 0.0)) / len(load.sessions) if load.sessions else 0.0
+    )
+    for line in closing(found, per_session_cpu):
         print("  - " + line)
     if board is not None:
         print()
@@ -131,9 +136,19 @@ def _where_the_time_goes(load: Load, captured: Captured, share: float, board: An
             print("   " + line)
 
 
-def closing(found: Breakdown) -> list[str]:
+def closing(found: Breakdown, per_session_cpu: float = 0.0) -> list[str]:
     commits = found.transactions + found.alone_writes
-    lines = [
+    lines = []
+    if per_session_cpu > 0:
+        cores = TARGET_SESSIONS_PER_S * per_session_cpu
+        lines.append(
+            f"CPU first: at the {per_session_cpu * 1000:.0f} ms of CPU a full session cost the "
+            f"server's workers and PostgreSQL together, {TARGET_SESSIONS_PER_S} sessions/s needs "
+            f"about {cores:.0f} cores busy with nothing else; this machine has "
+            f"{psutil.cpu_count() or 1}. Every item below lowers the CPU per session; none "
+            "alone closes a gap of that size."
+        )
+    lines += [
         "The clinic's audit chain: every write takes the chain's advisory lock and keeps it until "
         "its commit has flushed the WAL, with the statements and Python that come after "
         "record_event in between, so a clinic's writes run one at a time (the replay queues on it "
@@ -151,9 +166,10 @@ def closing(found: Breakdown) -> list[str]:
     return [
         *lines,
         "The engine is asked three times per session (decision, then again under the lock at "
-        "preparation and at administration), each time rebuilding the context from the database "
-        "(orders, protocol, history, adverse events): caching the protocol per clinic and reusing "
-        "the orders read for the decision would cut statements and Python time.",
+        "preparation and at administration), each time reading the context from the database "
+        "(orders, history, adverse events, assessment, overrides; the protocol is cached per "
+        "process): reading it in fewer statements would cut SQL and Python time, but each "
+        "dose-writing step must still ask again under its own lock.",
         "Python per request: the view, the schema, the services' checks and Django's query "
         "compilation (get_related_selections and get_select lead the own-time profile); "
         "prepared, hand-written queries for the station's few hot reads would cut it.",
