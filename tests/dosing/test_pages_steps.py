@@ -4,6 +4,7 @@ with the form's key writes once; the decision shows every finding with its reaso
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -215,6 +216,54 @@ def test_the_preparation_screen_lists_the_dosing_rooms_solution_with_its_strengt
     assert f"Lot {station.solution.lot_number} · 100 mg/mL" in page
     assert "lot-strengths" in page and "data-ml-output" in page
     assert f'value="{decision.max_dose_mg.normalize():f}"' in page
+
+
+def _selected_stock(page_html: str) -> str | None:
+    found = re.search(r'<option value="([^"]+)" selected>', page_html)
+    return found.group(1) if found else None
+
+
+def test_the_preparation_proposes_the_first_expiring_lot_that_holds_the_whole_dose(
+    client_for: Any, personas: Personas, station: Any
+) -> None:
+    """Solution that must be used within the hour is proposed before the longer-lived lot, but
+    only once it holds the whole dose; with too little left in it, the next lot is proposed."""
+    session, decision = decided(personas, station.patient)
+    vials = receive(personas, station.formulary.dam_vial, station.formulary.safe, 1, "vial")
+    short = (
+        reconstitute(
+            actor=personas["pharmacist"],
+            clinic=personas.clinic,
+            vial_lot_id=vials.pk,
+            location_id=station.formulary.safe.pk,
+            vials=1,
+            in_use_expires_at=timezone.now() + timedelta(hours=1),
+        )
+        .entries[1]
+        .lot
+    )
+    room = station.formulary.dosing_room.pk
+
+    def move(mg: Decimal) -> None:
+        transfer_stock(
+            actor=personas["pharmacist"],
+            clinic=personas.clinic,
+            lot_id=short.pk,
+            from_location_id=station.formulary.safe.pk,
+            to_location_id=room,
+            amount=mg,
+            unit="mg",
+        )
+
+    move(decision.max_dose_mg - Decimal("0.5"))
+    client = client_for("nurse")
+    too_little = client.get(session_url(session) + "?step=prepare").content.decode()
+    move(Decimal(1))
+    enough = client.get(session_url(session) + "?step=prepare").content.decode()
+
+    assert f"Lot {short.lot_number}" in too_little
+    assert _selected_stock(too_little) == f"{station.solution.pk}:{room}"
+    assert _selected_stock(enough) == f"{short.pk}:{room}"
 
 
 def test_preparing_draws_the_dose_from_the_ledger_and_a_double_submit_draws_once(

@@ -192,7 +192,7 @@ class PrepareForm(KeyedForm):
     def __init__(self, *args: Any, lots: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stock"].widget.choices = [("", "Choose a lot"), *lots]
-        if len(lots) == 1 and not self.is_bound:
+        if len(lots) == 1 and not self.is_bound and not self.initial.get("stock"):
             self.initial["stock"] = lots[0][0]
 
     def lot_and_location(self) -> tuple[str, str]:

@@ -265,6 +265,16 @@ class LotChoice:
     label: str
     mg_per_ml: str
     expired: bool
+    balance_mg: Decimal = Decimal(0)
+
+
+def first_to_use(lots: list[LotChoice], dose_mg: Decimal | None) -> str | None:
+    """The lot the preparation screen proposes: of those that are not expired and hold the whole
+    dose, the one that expires first (the list is soonest expiry first). None when no lot
+    qualifies or the dose is not known: the nurse then chooses."""
+    if dose_mg is None or dose_mg <= 0:
+        return None
+    return next((lot.value for lot in lots if not lot.expired and lot.balance_mg >= dose_mg), None)
 
 
 def dose_lots(session: DosingSession, decision: SessionDecision) -> list[LotChoice]:
@@ -305,6 +315,7 @@ def dose_lots(session: DosingSession, decision: SessionDecision) -> list[LotChoi
                 label=label,
                 mg_per_ml=str(product.mg_per_ml or ""),
                 expired=expired,
+                balance_mg=row.balance_mg,
             )
         )
     return choices

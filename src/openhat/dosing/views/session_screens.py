@@ -28,6 +28,7 @@ from openhat.dosing.sites import SITES_BY_ROUTE, site_label
 from openhat.dosing.views.session_common import (
     SessionAccess,
     dose_lots,
+    first_to_use,
     header,
     session_facts,
     site_history,
@@ -87,12 +88,18 @@ def screen_for(access: SessionAccess, facts: dict[str, Any], asked: str) -> str:
     return screen
 
 
-def default_dose(facts: dict[str, Any]) -> str:
+def default_dose_mg(facts: dict[str, Any]) -> Decimal | None:
+    """The dose asked for when the decision allows it, else the largest allowed."""
     decision = facts["decision"]
     if decision is None:
-        return ""
+        return None
     wanted = decision.requested_mg
     dose = wanted if wanted is not None and wanted <= decision.max_dose_mg else decision.max_dose_mg
+    return dose or None
+
+
+def default_dose(facts: dict[str, Any]) -> str:
+    dose = default_dose_mg(facts)
     return mg_text(dose) if dose else ""
 
 
@@ -109,11 +116,15 @@ def make_form(
             initial["therapy"] = f"{decision.drug}:{decision.route}"
         return DecideForm(data, orders=header(session).orders, initial=initial)
     if screen == "prepare" and decision is not None:
-        lots = [(lot.value, lot.label) for lot in dose_lots(session, decision)]
+        choices = dose_lots(session, decision)
         return PrepareForm(
             data,
-            lots=lots,
-            initial={"decision_id": str(decision.pk), "dose_mg": default_dose(facts)},
+            lots=[(lot.value, lot.label) for lot in choices],
+            initial={
+                "decision_id": str(decision.pk),
+                "dose_mg": default_dose(facts),
+                "stock": first_to_use(choices, default_dose_mg(facts)),
+            },
         )
     if screen == "administer" and decision is not None:
         preparation = facts["preparation"]
