@@ -174,12 +174,13 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     assert SessionOverride.objects.get().via == "station"
     _shot(page, "6-decision-after-override", fits)
 
-    # Preparation: Enter on "Prepare the dose"; the lot is chosen, the dose filled in; Enter.
+    # Preparation: Enter on "Prepare the dose"; the lot is chosen, the dose filled in; Enter on
+    # the lot's list draws it.
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=prepare-form]")
     assert "mL" in page.get_by_test_id("volume").inner_text()
     _shot(page, "7-preparation", fits)
-    page.keyboard.press("Tab")
+    assert _focused(page, "select[name=stock]")
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=administer-form]")
 

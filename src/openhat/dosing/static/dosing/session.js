@@ -1,6 +1,6 @@
 // The session screens of the dosing station, usable by keyboard alone:
-//   Esc goes back to the board; 1-4 choose the sedation score; Enter on a tick box or a radio
-//   button submits its form; the first field with an error takes the focus;
+//   Esc goes back to the board; 1-4 choose the sedation score; Enter on a tick box, a radio
+//   button or a closed drop-down list submits its form (browsers do it only for text fields); the first field with an error takes the focus;
 //   Alt+letter works the screen's access keys; the observation countdown; the mL a dose draws;
 //   the remainder block of a partial dose.
 (function () {
@@ -52,7 +52,7 @@
       return;
     }
     if (event.key === "Enter" && target && target.form &&
-        (target.type === "checkbox" || target.type === "radio")) {
+        (target.type === "checkbox" || target.type === "radio" || target.tagName === "SELECT")) {
       event.preventDefault();
       target.form.requestSubmit();
       return;
