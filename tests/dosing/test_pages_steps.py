@@ -218,6 +218,20 @@ def test_the_preparation_screen_lists_the_dosing_rooms_solution_with_its_strengt
     assert f'value="{decision.max_dose_mg.normalize():f}"' in page
 
 
+def solution_for_an_hour(personas: Personas, station: Any) -> Any:
+    """A vial reconstituted in the safe now, its solution usable for one hour."""
+    vials = receive(personas, station.formulary.dam_vial, station.formulary.safe, 1, "vial")
+    made = reconstitute(
+        actor=personas["pharmacist"],
+        clinic=personas.clinic,
+        vial_lot_id=vials.pk,
+        location_id=station.formulary.safe.pk,
+        vials=1,
+        in_use_expires_at=timezone.now() + timedelta(hours=1),
+    )
+    return made.entries[1].lot
+
+
 def _selected_stock(page_html: str) -> str | None:
     found = re.search(r'<option value="([^"]+)" selected>', page_html)
     return found.group(1) if found else None
@@ -229,19 +243,7 @@ def test_the_preparation_proposes_the_first_expiring_lot_that_holds_the_whole_do
     """Solution that must be used within the hour is proposed before the longer-lived lot, but
     only once it holds the whole dose; with too little left in it, the next lot is proposed."""
     session, decision = decided(personas, station.patient)
-    vials = receive(personas, station.formulary.dam_vial, station.formulary.safe, 1, "vial")
-    short = (
-        reconstitute(
-            actor=personas["pharmacist"],
-            clinic=personas.clinic,
-            vial_lot_id=vials.pk,
-            location_id=station.formulary.safe.pk,
-            vials=1,
-            in_use_expires_at=timezone.now() + timedelta(hours=1),
-        )
-        .entries[1]
-        .lot
-    )
+    short = solution_for_an_hour(personas, station)
     room = station.formulary.dosing_room.pk
 
     def move(mg: Decimal) -> None:
@@ -299,16 +301,7 @@ def test_expired_solution_is_refused_with_a_clear_message(
     client_for: Any, personas: Personas, station: Any
 ) -> None:
     """Solution usable for another hour is in the dosing room; the nurse prepares two hours on."""
-    vials = receive(personas, station.formulary.dam_vial, station.formulary.safe, 1, "vial")
-    made = reconstitute(
-        actor=personas["pharmacist"],
-        clinic=personas.clinic,
-        vial_lot_id=vials.pk,
-        location_id=station.formulary.safe.pk,
-        vials=1,
-        in_use_expires_at=timezone.now() + timedelta(hours=1),
-    )
-    short = made.entries[1].lot
+    short = solution_for_an_hour(personas, station)
     transfer_stock(
         actor=personas["pharmacist"],
         clinic=personas.clinic,
