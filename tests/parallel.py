@@ -2,7 +2,9 @@
 
 Two things must not run on two workers at once:
 - the demo package (tests/simulate): its tests share one load of the demo (about two and a half
-  minutes); split between workers, each would load it. The scheduler sends the package as one unit.
+  minutes); split between workers, each would load it. The scheduler sends the package as one unit,
+  and first: it is the longest unit (minutes), and xdist would otherwise hand out units with many
+  tests first, leaving this one to run alone at the end.
 - the concurrency tests: each opens up to fifty connections, and two at once would pass the
   server's limit (100 by default). They take a lock file in turn (`one_at_a_time`).
 
@@ -13,9 +15,11 @@ node id xdist rewrites; so the grouping is done here.)
 from __future__ import annotations
 
 import fcntl
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from xdist.scheduler import LoadFileScheduling
@@ -25,8 +29,22 @@ from openhat.embedded_db import var_dir
 PACKAGES_AS_ONE_UNIT = ("tests/simulate/",)
 
 
+class _PackagesFirst(OrderedDict[str, dict[str, bool]]):
+    """A work queue that keeps the packages run as one unit at its front."""
+
+    def __setitem__(self, scope: str, tests: dict[str, bool]) -> None:
+        super().__setitem__(scope, tests)
+        if scope in PACKAGES_AS_ONE_UNIT:
+            self.move_to_end(scope, last=False)
+
+
 class FileScheduling(LoadFileScheduling):
-    """pytest-xdist's loadfile, except that each package in PACKAGES_AS_ONE_UNIT is one unit."""
+    """pytest-xdist's loadfile, except that each package in PACKAGES_AS_ONE_UNIT is one unit, given
+    out before the others."""
+
+    def __init__(self, config: pytest.Config, log: Any = None) -> None:
+        super().__init__(config, log)
+        self.workqueue = _PackagesFirst()
 
     def _split_scope(self, nodeid: str) -> str:
         for package in PACKAGES_AS_ONE_UNIT:
@@ -52,4 +70,4 @@ def one_at_a_time(name: str) -> Iterator[None]:
 def make_scheduler(config: pytest.Config, log: object) -> FileScheduling | None:
     if config.getvalue("dist") != "loadfile":
         return None
-    return FileScheduling(config, log)  # type: ignore[arg-type]
+    return FileScheduling(config, log)
