@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "openhat.core"
     label = "core"
     verbose_name = "OpenHAT core"
+
+    def ready(self) -> None:
+        from openhat.core.lookups import register
+
+        register()

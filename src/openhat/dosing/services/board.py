@@ -223,7 +223,7 @@ def _sessions(clinic: Clinic, day: date) -> list[SessionFacts]:
 
 def _with_photo(patient_ids: set[int]) -> set[int]:
     return set(
-        IdentityPhoto.objects.filter(patient_id__in=patient_ids)
+        IdentityPhoto.objects.filter(patient_id__any_of=list(patient_ids))
         .order_by()
         .values_list("patient_id", flat=True)
         .distinct()

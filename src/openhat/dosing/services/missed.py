@@ -66,7 +66,8 @@ def last_dose_days(
         .values("administered_at")[:1]
     )
     rows = (
-        Patient.objects.filter(clinic=clinic, pk__in=list(patient_ids))
+        Patient.objects.filter(clinic=clinic, pk__any_of=list(patient_ids))
+        .order_by()  # no sort by clinic and number (the model's default), nor its join
         .annotate(last=Subquery(newest))
         .filter(last__isnull=False)
         .values_list("pk", "last")
