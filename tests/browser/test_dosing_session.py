@@ -184,14 +184,15 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=administer-form]")
 
-    # Administration: the site by arrow keys, the dose drawn; Enter checks, Enter confirms.
+    # Administration: the site by arrow keys, the dose drawn; Enter on the site list checks (it
+    # records nothing until the confirmation), Enter confirms.
     assert _focused(page, "select[name=site]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     _shot(page, "8-administration", fits)
-    page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=administer-confirmation]")
+    assert not Administration.objects.exists()
     assert _focused(page, "[data-testid=confirm-dose]")
     _shot(page, "9-administration-confirm", fits)
     page.keyboard.press("Enter")
