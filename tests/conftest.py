@@ -39,6 +39,17 @@ def _concurrency_tests_one_at_a_time(request: pytest.FixtureRequest) -> Iterator
         yield
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py)."""
+    from tests.access.identifiers import TALLY
+
+    if TALLY["walked"]:
+        terminalreporter.write_line(
+            f"identifier walk: {TALLY['walked']} route x role answers, {TALLY['denied']} denied, "
+            f"{TALLY['with identifiers']} with identifiers, {TALLY['logged']} of them logged"
+        )
+
+
 @dataclass
 class Personas:
     clinic: Clinic

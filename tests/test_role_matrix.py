@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
 from openhat.api import api
+from openhat.audit.models import AccessLog
 from openhat.clinics.services import create_api_token
 from openhat.enrolment.models import Consent
 from openhat.patients.models import Patient
@@ -38,6 +39,7 @@ from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
+from tests.access.identifiers import check_answer, give_every_patient_distinct_identifiers
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -302,14 +304,14 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             other_patient = register_out_patient(personas)
             ready = build_ready(personas)
             pharmacy = build_pharmacy(personas)
-            yield World(
-                personas,
-                patient,
-                other_patient,
-                ready,
-                pharmacy,
-                build_dosing(personas, pharmacy),
+            dosing = build_dosing(personas, pharmacy)
+            give_every_patient_distinct_identifiers(
+                {
+                    personas.clinic.pk: personas["physician"],
+                    other_patient.clinic_id: personas.outsider,
+                }
             )
+            yield World(personas, patient, other_patient, ready, pharmacy, dosing)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -371,6 +373,7 @@ def test_role_gets_the_expected_answer(
 ) -> None:
     if case.route in NEEDS_PHOTO:
         upload_photo(actor=world.personas["nurse"], patient=world.patient, content=small_png())
+    logged_after = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     response = send(signed_in(role), world, case, role)
 
@@ -391,6 +394,16 @@ def test_role_gets_the_expected_answer(
             assert text not in response.get("Location", ""), (
                 f"{case_id(case)}: redirect names {text!r}"
             )
+    # The identifier walk (tests/access/identifiers.py): whatever identifies a patient in the
+    # answer was logged for this user, patient and route, and only roles that see identity get it.
+    check_answer(
+        response,
+        user=world.personas[role],
+        method=case.method,
+        path=response.request["PATH_INFO"],
+        logged_after=logged_after,
+        label=f"{case_id(case)} as {role}",
+    )
 
 
 # --- 3. ZRH staff asking for clinic OUT's records ----------------------------------------------

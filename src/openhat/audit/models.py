@@ -76,9 +76,15 @@ class AuditEvent(ChainedRow):
 
 
 class AccessedRecord(models.TextChoices):
+    """What was read. One row per patient and request, named by the record read; a page that
+    shows several (the chart: identity with licence and eligibility) logs the identity."""
+
     IDENTITY = "identity", "Identifying data"
     PHOTO = "photo", "Identity photo"
-    DOSING_RECORD = "dosing_record", "Dosing record (day sheet)"
+    # A dose or session of the patient: the day sheet, a session's screens, its API and FHIR.
+    DOSING_RECORD = "dosing_record", "Dosing record"
+    ELIGIBILITY = "eligibility", "Eligibility assessment (date of birth)"
+    LICENCE = "licence", "Patient licence (number)"
 
 
 class AccessLog(ChainedRow):

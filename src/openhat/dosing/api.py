@@ -32,7 +32,7 @@ from openhat.dosing.api_rows import session_detail, session_row
 from openhat.dosing.api_steps import router as steps_router
 from openhat.dosing.schemas import BoardOut, BoardQuery, CheckInIn, SessionDetailOut, SessionOut
 from openhat.dosing.services.board import BoardRow, build_board
-from openhat.dosing.services.sessions import check_in
+from openhat.dosing.services.sessions import check_in, session_viewed
 from openhat.dosing.windows import current_window
 from openhat.rules.day import dosing_day
 
@@ -135,10 +135,13 @@ def open_session(
     f"{DOSING}/sessions/{{int:session_id}}",
     response={200: SessionDetailOut, **ERRORS},
     summary="One session with every step so far: what a station needs to continue it",
+    description="Each read is written to the access log, as the day sheet's is.",
 )
 def show_session(request: HttpRequest, clinic: str, session_id: int) -> dict[str, Any]:
     who = caller_in(request, clinic, Capability.VIEW_DOSING)
-    return session_detail(session_in(who.clinic, session_id))
+    session = session_in(who.clinic, session_id)
+    session_viewed(actor=who.user, session=session)
+    return session_detail(session)
 
 
 router.add_router("", steps_router)

@@ -14,7 +14,7 @@ from ninja import Header, Router, Status
 from openhat.clinics.api import caller
 from openhat.clinics.roles import Capability
 from openhat.core.errors import NotFound
-from openhat.enrolment import services
+from openhat.enrolment import reading, services
 from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
 from openhat.enrolment.models import (
     Consent,
@@ -100,14 +100,16 @@ def _facts_input(facts: FactsIn) -> FactsInput:
     f"{PATIENT}/eligibility",
     response={200: list[AssessmentOut], **ERRORS},
     summary="Eligibility assessments, every version, each with the engine's result and sources",
+    description=(
+        "Roles that see identity get the date of birth, and the read is written to the access "
+        "log; for other roles it is null in `facts` and hidden in the evidence "
+        "(`identifiers_hidden` is true)."
+    ),
 )
 def list_assessments(request: HttpRequest, code: str) -> Any:
-    patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
-    return (
-        EligibilityAssessment.objects.filter(patient=patient)
-        .select_related("signed_by")
-        .order_by("version")
-    )
+    user = caller(request)
+    patient, membership = patient_for(user, code, Capability.VIEW_CLINICAL)
+    return reading.read_assessments(actor=user, patient=patient, role=membership.role)
 
 
 @router.post(
@@ -128,7 +130,7 @@ def sign_assessment(
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[EligibilityAssessment]:
     user = caller(request)
-    patient, _ = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
+    patient, membership = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
     assessment = services.assess_eligibility(
         actor=user,
         patient=patient,
@@ -138,17 +140,27 @@ def sign_assessment(
         assessed_on=payload.assessed_on,
         idempotency_key=_key(idempotency_key),
     )
-    return Status(201, assessment)
+    return Status(
+        201,
+        reading.signed_assessment(
+            actor=user, patient=patient, role=membership.role, assessment=assessment
+        ),
+    )
 
 
 @router.get(
     f"{PATIENT}/licences",
     response={200: list[LicenceOut], **ERRORS},
     summary="Patient licences (CH: the federal licence), oldest first",
+    description=(
+        "Roles that see identity get the licence number, and the read is written to the access "
+        "log; for other roles `number` is null (`identifiers_hidden` is true)."
+    ),
 )
 def list_licences(request: HttpRequest, code: str) -> Any:
-    patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
-    return PatientLicence.objects.filter(patient=patient).order_by("valid_from", "id")
+    user = caller(request)
+    patient, membership = patient_for(user, code, Capability.VIEW_CLINICAL)
+    return reading.read_licences(actor=user, patient=patient, role=membership.role)
 
 
 @router.post(
@@ -164,7 +176,7 @@ def record_licence(
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[PatientLicence]:
     user = caller(request)
-    patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
+    patient, membership = patient_for(user, code, Capability.RECORD_CONSENT)
     licence = services.record_licence(
         actor=user,
         patient=patient,
@@ -174,7 +186,12 @@ def record_licence(
         valid_until=payload.valid_until,
         idempotency_key=_key(idempotency_key),
     )
-    return Status(201, licence)
+    return Status(
+        201,
+        reading.recorded_licence(
+            actor=user, patient=patient, role=membership.role, licence=licence
+        ),
+    )
 
 
 @router.get(

@@ -100,15 +100,21 @@ class AssessmentOut(Schema):
     exception_reason: str
     signed_by: str = Field(validation_alias="signed_by.username")
     signed_at: datetime
+    identifiers_hidden: bool = Field(
+        default=False, description="The date of birth is hidden from your role"
+    )
 
 
 class LicenceOut(Schema):
     id: int
-    number: str
+    number: str | None = Field(description="Null for roles that do not see identifying data")
     authority: str
     valid_from: date
     valid_until: date
     recorded_at: datetime
+    identifiers_hidden: bool = Field(
+        default=False, description="The licence number is hidden from your role"
+    )
 
 
 class RevocationOut(Schema):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages
 from openhat.core.errors import DomainError, NotFound
-from openhat.enrolment import services
+from openhat.enrolment import reading, services
 from openhat.enrolment.checks import (
     eligibility_preset_of,
     latest_assessment,
@@ -315,11 +315,15 @@ def chart_sections(patient: Patient, role: str) -> dict[str, Any]:
     """The eligibility, licence and consent sections of the chart (read only)."""
     today = clinic_today(patient.clinic)
     preset = eligibility_preset_of(patient)
-    assessments = list(
-        EligibilityAssessment.objects.filter(patient=patient)
+    # The chart's own read of identity is logged by the chart (patients.views.chart) for the roles
+    # that see it; for the others the date of birth and the licence number are hidden here.
+    hidden = not reading.sees_identity(role)
+    assessments = [
+        reading.hide_birth_date(row) if hidden else row
+        for row in EligibilityAssessment.objects.filter(patient=patient)
         .select_related("signed_by")
         .order_by("-version")
-    )
+    ]
     consents: list[dict[str, Any]] = [
         {"consent": consent, "state": _consent_state(consent, today)}
         for consent in Consent.objects.filter(patient=patient)
@@ -327,7 +331,10 @@ def chart_sections(patient: Patient, role: str) -> dict[str, Any]:
         .order_by("-given_on", "-id")
     ]
     licences = [
-        {"licence": item, "valid": item.valid_from <= today <= item.valid_until}
+        {
+            "licence": reading.hide_number(item) if hidden else item,
+            "valid": item.valid_from <= today <= item.valid_until,
+        }
         for item in PatientLicence.objects.filter(patient=patient).order_by("-valid_from", "-id")
     ]
     return {

@@ -123,12 +123,14 @@ def read_identity(request: HttpRequest, code: str) -> PatientIdentity:
 @router.put(
     "/{slug:code}/identity",
     response={200: IdentityOut, **ERRORS},
-    summary="Correct identifying data",
+    summary="Correct identifying data (the answer is logged as an access to the record)",
 )
 def update_identity(request: HttpRequest, code: str, payload: IdentityIn) -> PatientIdentity:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
-    return services.update_identity(actor=user, patient=patient, identity=_identity_input(payload))
+    services.update_identity(actor=user, patient=patient, identity=_identity_input(payload))
+    # The answer shows the identity as stored: a read, logged like GET.
+    return services.read_identity(actor=user, patient=patient)
 
 
 @router.post(

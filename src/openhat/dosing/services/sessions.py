@@ -15,7 +15,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from openhat.audit.codes import AuditCode
-from openhat.audit.services import record_event
+from openhat.audit.models import AccessedRecord
+from openhat.audit.services import record_access, record_event
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
 from openhat.core import clock, idempotency
@@ -286,3 +287,11 @@ def _sign_off(actor: User, session: DosingSession, score: int, notes: str) -> Ob
         data={"session": session.pk, "sedation_score": score},
     )
     return signed
+
+
+def session_viewed(*, actor: User, session: DosingSession) -> None:
+    """A session's screens, and its detail over the API, show the patient's dosing record (today's
+    doses, orders, decisions): each showing is logged, as the day sheet's is."""
+    require(actor, session.clinic_id, Capability.VIEW_DOSING)
+    with transaction.atomic():
+        record_access(actor=actor, patient=session.patient, record=AccessedRecord.DOSING_RECORD)

@@ -17,7 +17,7 @@ from openhat.clinics.view_helpers import domain_errors_as_pages
 from openhat.core.errors import DomainError
 from openhat.dosing.forms import ExceptionForm
 from openhat.dosing.models import ENDS_WITHOUT_DOSE, ExceptionKind, SessionState
-from openhat.dosing.services import exceptions
+from openhat.dosing.services import exceptions, sessions
 from openhat.dosing.views.session_common import (
     SessionAccess,
     header,
@@ -155,6 +155,7 @@ def exception(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, f"{ExceptionKind(kind).label} recorded.")
             return redirect(session_url(session))
     drawn = facts["preparation"] is not None and session.state == SessionState.PREPARED
+    sessions.session_viewed(actor=access.user, session=session)
     return render(
         request,
         "dosing/session_exception.html",

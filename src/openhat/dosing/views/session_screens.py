@@ -24,6 +24,7 @@ from openhat.dosing.forms import (
     mg_text,
 )
 from openhat.dosing.models import SessionState
+from openhat.dosing.services import sessions
 from openhat.dosing.sites import SITES_BY_ROUTE, site_label
 from openhat.dosing.views.session_common import (
     SessionAccess,
@@ -166,6 +167,7 @@ def render_screen(
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     session = access.session
+    sessions.session_viewed(actor=access.user, session=session)
     facts = session_facts(session)
     if form is None:
         form = make_form(screen, access, facts)
