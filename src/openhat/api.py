@@ -95,7 +95,11 @@ def error_response(
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     # as_dict: {code, message, field}, plus what a subclass adds (an order refused by the preset
     # carries the engine's findings, so a client can show them).
-    return api.create_response(request, exc.as_dict(), status=exc.status_code)
+    response = api.create_response(request, exc.as_dict(), status=exc.status_code)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # paused witness checks (clinics.second_person)
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _field_of(location: Any) -> str | None:

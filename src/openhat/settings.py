@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "openhat.core.middleware.ApiRateLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "openhat.clinics.middleware.KeepMembershipsMiddleware",
     "openhat.clinics.middleware.CurrentClinicMiddleware",
@@ -173,6 +174,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# A witness's or a station physician's password typed on a colleague's screen is not a sign-in:
+# wrong ones are counted against the caller (the signed-in user, and their address), never against
+# the person named, and past the limit the caller's checks pause for the rest of the window
+# (clinics.second_person). The address limit is higher: a clinic's stations share one address.
+OPENHAT_WITNESS_FAILURE_LIMIT = env_int("OPENHAT_WITNESS_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+OPENHAT_WITNESS_ADDRESS_FAILURE_LIMIT = env_int(
+    "OPENHAT_WITNESS_ADDRESS_FAILURE_LIMIT", 20, minimum=1, maximum=1000
+)
+OPENHAT_WITNESS_FAILURE_MINUTES = env_int(
+    "OPENHAT_WITNESS_FAILURE_MINUTES", 15, minimum=1, maximum=24 * 60
+)
+
+# JSON API requests per token (or signed-in user) and per address in each window; 0 turns a limit
+# off. Counted in PostgreSQL, so the limits hold across every worker (core.ratelimit).
+OPENHAT_API_RATE_WINDOW_SECONDS = env_int(
+    "OPENHAT_API_RATE_WINDOW_SECONDS", 60, minimum=1, maximum=3600
+)
+OPENHAT_API_RATE_PER_TOKEN = env_int("OPENHAT_API_RATE_PER_TOKEN", 600, minimum=0)
+OPENHAT_API_RATE_PER_ADDRESS = env_int("OPENHAT_API_RATE_PER_ADDRESS", 3000, minimum=0)
 
 # Roles that must pass a TOTP second factor before they can do anything (CLINIC.md §2).
 OPENHAT_SECOND_FACTOR_ROLES = env_list("OPENHAT_SECOND_FACTOR_ROLES", ("physician", "pharmacist"))

@@ -17,7 +17,8 @@ from openhat.audit.models import AccessedRecord, AccessLog
 from openhat.dosing.services.sessions import check_in
 from openhat.patients.models import Patient
 from tests.conftest import Personas, sign_in
-from tests.dosing.conftest import formulary, station  # noqa: F401 (fixtures)
+from tests.dosing.conftest import formulary as formulary
+from tests.dosing.conftest import station as station
 from tests.enrolment.helpers import assess, licence, to_assessing
 
 pytestmark = pytest.mark.django_db

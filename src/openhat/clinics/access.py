@@ -30,13 +30,24 @@ _request_memberships: ContextVar[dict[int, list[StaffMembership]] | None] = Cont
 )
 
 
+# The clinic an API request named in its path (set by clinic_by_code within a request), so code
+# deep in a request (the witness check's audit row) knows which clinic the caller is acting in.
+_request_clinic: ContextVar[Clinic | None] = ContextVar("openhat_request_clinic", default=None)
+
+
 @contextmanager
 def memberships_kept_for_request() -> Iterator[None]:
     token = _request_memberships.set({})
+    clinic_token = _request_clinic.set(None)
     try:
         yield
     finally:
+        _request_clinic.reset(clinic_token)
         _request_memberships.reset(token)
+
+
+def request_clinic() -> Clinic | None:
+    return _request_clinic.get()
 
 
 def forget_kept_memberships() -> None:
@@ -120,6 +131,8 @@ def clinic_by_code(
             "role_not_allowed",
             f"Your role ({membership.get_role_display()}) may not do this.",
         )
+    if _request_memberships.get() is not None:
+        _request_clinic.set(membership.clinic)
     return membership.clinic, membership
 
 

@@ -16,6 +16,7 @@ from openhat.clinics.access import membership_for
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability, role_can
+from openhat.clinics.second_person import PHYSICIAN, check_second_person
 from openhat.core.errors import Conflict, DomainError, NotFound
 from openhat.dosing.models import AdverseEvent, DosingSession
 from openhat.patients.models import Patient
@@ -108,43 +109,19 @@ def witness(request: HttpRequest, username: str, password: str) -> User | None:
     return authenticate_witness(request, username, password)
 
 
-# The witness sign-in's errors, renamed for a physician signing in at the station.
-_PHYSICIAN_CODES = {
-    "witness_sign_in_incomplete": (
-        "physician_sign_in_incomplete",
-        "The physician enters both their username and their password.",
-        "physician_username",
-    ),
-    "witness_sign_in_failed": (
-        "physician_sign_in_failed",
-        "The physician's username or password is wrong.",
-        "physician_password",
-    ),
-    "witness_locked_out": (
-        "physician_locked_out",
-        "Too many wrong passwords for this physician: their sign-in is locked for a while.",
-        "physician_username",
-    ),
-}
-
-
 def physician_at_station(
     request: HttpRequest, clinic: Clinic, username: str, password: str
 ) -> User:
-    """A physician signing in on the nurse's screen, through django-axes like any sign-in."""
-    try:
-        physician = authenticate_witness(request, username, password)
-    except DomainError as error:
-        code, message, field = _PHYSICIAN_CODES.get(
-            error.code, (error.code, error.message, error.field)
-        )
-        raise DomainError(code, message, field) from None
-    if physician is None:
+    """A physician typing their own password on the nurse's station (clinics.second_person: wrong
+    passwords count against the caller, never against the physician named)."""
+    username = (username or "").strip()
+    if not username or not password:
         raise DomainError(
             "physician_sign_in_incomplete",
             "The physician enters both their username and their password.",
             "physician_username",
         )
+    physician = check_second_person(request, caller(request), username, password, PHYSICIAN)
     membership = membership_for(physician, clinic)
     if membership is None or not role_can(membership.role, Capability.OVERRIDE_DOSE):
         raise DomainError(

@@ -4,8 +4,8 @@ Every path is under /api/clinics/{clinic}/pharmacy/, {clinic} being the clinic's
 the caller does not work in is "not found". Every handler validates with a schema, checks the role
 through clinic_for_request, calls one pharmacy service and returns. Nurses see only the dosing
 room: its balances, its lots and its ledger entries. Witnessed writes carry the witness's own
-username and password in the body; the witness signs in on the same request (through
-django-axes, so guessing a colleague's password locks them out).
+username and password in the body, checked on the same request (clinics.second_person: wrong
+passwords count against the caller, never against the witness named).
 """
 
 from __future__ import annotations

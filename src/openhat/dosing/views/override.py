@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -19,12 +18,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openhat.clinics.roles import Capability
-from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
+from openhat.clinics.second_person import PHYSICIAN, check_second_person
+from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, working_membership
 from openhat.core import clock
 from openhat.core.errors import DomainError, NotFound, PermissionDenied
 from openhat.dosing.forms_override import RemoteOverrideForm, StationOverrideForm
 from openhat.dosing.models import DosingSession, SessionState
 from openhat.dosing.services.overrides import liftable_findings, override_session
+from openhat.dosing.services.sessions import session_viewed
 from openhat.dosing.services.steps import latest_decision
 from openhat.dosing.views.session_common import (
     SessionAccess,
@@ -40,10 +41,10 @@ WAITING_VERDICTS = ("hold", "physician_review")
 
 
 def authenticate_physician(request: HttpRequest, username: str, password: str) -> User:
-    """The physician, signed in with their own password on the nurse's screen.
+    """The physician, who typed their own password on the nurse's screen.
 
-    Goes through django-axes like any sign-in, so guessing a physician's password locks them out;
-    the nurse's own session is left as it is.
+    Not a sign-in: wrong passwords count against the nurse's account and address, never against
+    the physician named (clinics.second_person); the nurse's own session is left as it is.
     """
     username = (username or "").strip()
     if not username or not password:
@@ -52,25 +53,12 @@ def authenticate_physician(request: HttpRequest, username: str, password: str) -
             "The physician enters their own username and password.",
             "physician_username",
         )
-    user = authenticate(request, username=username, password=password)
-    if getattr(request, "axes_locked_out", False):
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise DomainError(
-            "physician_locked_out",
-            "Too many wrong passwords for this physician: their sign-in is locked for a while.",
-            "physician_username",
-        )
-    if not isinstance(user, User):
-        raise DomainError(
-            "physician_sign_in_failed",
-            "The physician's username or password is wrong.",
-            "physician_password",
-        )
-    return user
+    return check_second_person(request, acting_user(request), username, password, PHYSICIAN)
 
 
 def _context(access: SessionAccess, form: Any, **extra: Any) -> dict[str, Any]:
     session = access.session
+    session_viewed(actor=access.user, session=session)
     decision = latest_decision(session)
     return {
         "form": form,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from openhat.clinics.access import membership_for
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability, role_can
+from openhat.clinics.second_person import WITNESS, check_second_person
 from openhat.core.errors import DomainError
 
 
@@ -37,9 +37,10 @@ def check_witness(clinic: Clinic, actor: User, witness: User | None, *, required
 
 
 def authenticate_witness(request: HttpRequest, username: str, password: str) -> User | None:
-    """The witness, signed in with their own password on the same screen; None if no witness given.
+    """The witness, who typed their own password on this screen; None if no witness was given.
 
-    Goes through django-axes like any sign-in, so guessing a colleague's password locks them out.
+    Not a sign-in: wrong passwords count against the caller, never against the witness named
+    (clinics.second_person), so nobody can lock a colleague out by naming them.
     """
     username = (username or "").strip()
     if not username and not password:
@@ -50,21 +51,7 @@ def authenticate_witness(request: HttpRequest, username: str, password: str) -> 
             "The witness enters both their username and their password.",
             "witness_username",
         )
-    user = authenticate(request, username=username, password=password)
-    if getattr(request, "axes_locked_out", False):
-        # django-axes locked the witness's account; without this the middleware would replace
-        # the actor's whole form with a "sign-in locked" page as if they were the one locked out.
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise DomainError(
-            "witness_locked_out",
-            "Too many wrong passwords for this witness: their sign-in is locked for a while. "
-            "Ask another colleague to witness.",
-            "witness_username",
-        )
-    if user is None or not isinstance(user, User):
-        raise DomainError(
-            "witness_sign_in_failed",
-            "The witness's username or password is wrong.",
-            "witness_password",
-        )
-    return user
+    caller = request.user
+    if not isinstance(caller, User):
+        raise DomainError("sign_in_required", "Sign in first.")
+    return check_second_person(request, caller, username, password, WITNESS)
