@@ -65,7 +65,11 @@ class _Renderer:
             identity.nurse_id: ":b_uid",
             identity.token_id: ":b_tid",
         }
-        self.strings: dict[str, str] = {identity.token_digest: "':b_digest'"}
+        self.strings: dict[str, str] = {
+            identity.token_digest: "':b_digest'",
+            # The API rate limit's counter of this token (openhat.core.middleware).
+            "api-token-" + identity.token_digest: "'api-token-:b_digest'",
+        }
         for number, key in enumerate(identity.keys):
             self.strings[key] = f"'k{number}-:b_iter-:client_id'"
         self.lines: list[str] = []

@@ -43,6 +43,10 @@ def start_database(var_dir: Path) -> dict[str, str]:
         "DATABASE_URL": f"postgresql://postgres@{quote(socket_dir, safe='')}/openhat",
         "OPENHAT_BEHIND_PROXY": "1",
         "OPENHAT_LOG_LEVEL": "ERROR",
+        # 32 simulated stations on one address, each far busier than a real one: the API's rate
+        # limit still counts every request (its cost is measured) but never refuses one.
+        "OPENHAT_API_RATE_PER_TOKEN": "100000000",
+        "OPENHAT_API_RATE_PER_ADDRESS": "100000000",
         "DJANGO_SETTINGS_MODULE": "openhat.settings",
     }
     os.environ.update(environment)

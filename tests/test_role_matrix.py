@@ -43,6 +43,7 @@ from tests.access.identifiers import check_answer, give_every_patient_distinct_i
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
+from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
 from tests.conftest import (
     Personas,
     build_personas,
@@ -92,6 +93,7 @@ PAGE_CASES: list[RouteCase] = (
     + _optional_cases("tests.access.dosing_pages", "DOSING_PAGE_CASES")
     + DOSING_BOARD_PAGE_CASES
     + DOSING_SESSION_PAGE_CASES
+    + STAFF_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES
@@ -213,6 +215,8 @@ class World:
     # ZRH's dosing station: sessions decided and in observation, an adverse event
     # (placeholders in tests/dosing/world.py).
     dosing: DosingWorld
+    # A membership to manage and an open invitation (tests/access/staff_pages.py).
+    staff: StaffWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -231,6 +235,8 @@ class World:
         for placeholder, value in self.pharmacy.placeholders().items():
             text = text.replace(placeholder, value)
         for placeholder, value in self.dosing.placeholders().items():
+            text = text.replace(placeholder, value)
+        for placeholder, value in self.staff.placeholders().items():
             text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
@@ -311,7 +317,8 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
                     other_patient.clinic_id: personas.outsider,
                 }
             )
-            yield World(personas, patient, other_patient, ready, pharmacy, dosing)
+            staff = build_staff(personas)
+            yield World(personas, patient, other_patient, ready, pharmacy, dosing, staff)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

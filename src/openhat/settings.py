@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "openhat.prescribing",
     "openhat.pharmacy",
     "openhat.dosing",
+    "openhat.staff",
+    "openhat.outcomes",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,20 @@ OPENHAT_API_RATE_WINDOW_SECONDS = env_int(
 )
 OPENHAT_API_RATE_PER_TOKEN = env_int("OPENHAT_API_RATE_PER_TOKEN", 600, minimum=0)
 OPENHAT_API_RATE_PER_ADDRESS = env_int("OPENHAT_API_RATE_PER_ADDRESS", 3000, minimum=0)
+
+# The counsellor's start page lists consents ending (or ended) within this many days, and patients
+# suspended or exited as recently (enrolment.casework).
+OPENHAT_CONSENT_EXPIRY_WARNING_DAYS = env_int(
+    "OPENHAT_CONSENT_EXPIRY_WARNING_DAYS", 30, minimum=1, maximum=365
+)
+
+# Counts shown outside the clinic's records (the researcher's figures) hide cells from 1 to this
+# minimum - 1, and the cells that would reveal them (outcomes.suppression). Source: the CMS cell size
+# suppression policy (no cell from 1 to 10 may be shown or derived from other cells).
+OPENHAT_SMALL_CELL_MINIMUM = env_int("OPENHAT_SMALL_CELL_MINIMUM", 11, minimum=2, maximum=1000)
+
+# How long a staff invitation link works (staff.services.invite).
+OPENHAT_INVITATION_DAYS = env_int("OPENHAT_INVITATION_DAYS", 7, minimum=1, maximum=60)
 
 # Roles that must pass a TOTP second factor before they can do anything (CLINIC.md §2).
 OPENHAT_SECOND_FACTOR_ROLES = env_list("OPENHAT_SECOND_FACTOR_ROLES", ("physician", "pharmacist"))

@@ -14,6 +14,9 @@ urlpatterns = [
     path("pharmacy/reports/", include("openhat.pharmacy.report_urls")),
     path("pharmacy/", include("openhat.pharmacy.urls")),
     path("dosing/", include("openhat.dosing.urls")),
+    path("casework/", include("openhat.enrolment.casework")),
+    path("staff/", include("openhat.staff.urls")),
+    path("research/", include("openhat.outcomes.urls")),
     path("api/", api.urls),
 ]
 

@@ -110,7 +110,7 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/dosing/")  # a nurse starts at the board
 
     # The board: "/" to the search, the client code, Enter to the row, Enter to check in.
     page.goto("/dosing/")

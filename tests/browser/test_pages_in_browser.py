@@ -28,6 +28,8 @@ def no_horizontal_scroll(page: Any) -> bool:
 def test_nurse_registers_a_patient_and_finds_them(open_page: Any, personas: Personas) -> None:
     page = open_page()
     sign_in(page, "nurse_zrh", PASSWORD)
+    page.wait_for_url("**/dosing/")  # a nurse starts at the dosing board
+    page.get_by_role("link", name="Patients").click()
     page.wait_for_url("**/patients/")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
     expect(page.get_by_text("DEVELOPMENT MODE")).to_be_visible()
@@ -113,7 +115,8 @@ def test_phone_layout(open_page: Any, personas: Personas) -> None:
         )
     page = open_page(PHONE)
     sign_in(page, "nurse_zrh", PASSWORD)
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/dosing/")
+    page.goto("/patients/")
     screenshot(page, "phone-patients")
     assert no_horizontal_scroll(page)
     page.get_by_role("link", name="ZRH-0002").click()

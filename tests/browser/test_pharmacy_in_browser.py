@@ -37,7 +37,7 @@ def _sign_in_as_pharmacist(page: Any, personas: Personas) -> None:
     page.wait_for_url("**/accounts/second-factor/**")
     page.get_by_label("Code from your authenticator app").fill(totp_code(pharmacist))
     page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url("**/patients/")
+    page.wait_for_url("**/pharmacy/")  # a pharmacist starts at the pharmacy's board
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

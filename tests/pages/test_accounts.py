@@ -30,12 +30,12 @@ def test_sign_in_page_shows_the_development_banner(personas: Personas) -> None:
     assert "DEVELOPMENT MODE — synthetic data, not for patient care" in response.content.decode()
 
 
-def test_nurse_signs_in_and_lands_on_the_patient_list(personas: Personas) -> None:
+def test_nurse_signs_in_and_lands_on_the_dosing_board(personas: Personas) -> None:
     client = Client()
     response = client.post(
         "/accounts/login/", {"username": "nurse_zrh", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/patients/"
+    assert response.redirect_chain[-1][0] == "/dosing/"
     page = response.content.decode()
     assert "ZRH" in page and "Nurse" in page
     assert "signed out after 15 minutes without activity" in page

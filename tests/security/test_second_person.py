@@ -145,6 +145,27 @@ def test_an_address_is_paused_when_its_callers_together_pass_its_limit(
     assert pause.data["by"] == ["address"]
 
 
+def test_the_manager_sees_the_pause_on_their_start_page(
+    personas: Personas, station: Any, settings: Any
+) -> None:
+    settings.OPENHAT_WITNESS_FAILURE_LIMIT = 1
+    nurse = bearer(personas, "nurse")
+    decision = decided_over_http(nurse, station.patient.pk)
+    post(
+        nurse,
+        f"sessions/{decision['session_id']}/override",
+        override_body(decision, WRONG, totp_code(personas["physician"])),
+    )
+    manager = sign_in(Client(), personas["manager"])
+
+    landing = manager.get("/", follow=True)
+
+    assert landing.redirect_chain[-1][0] == "/staff/"
+    page = html.unescape(landing.content.decode())
+    assert "Witness checks paused for nurse_zrh" in page
+    assert "tried: physician_zrh" in page and "Nobody's own sign-in was locked" in page
+
+
 def test_a_witness_on_a_page_counts_against_the_caller_not_the_witness(
     personas: Personas, station: Any, settings: Any
 ) -> None:

@@ -39,6 +39,7 @@ class Capability(StrEnum):
     OVERRIDE_DOSE = "override_dose"  # lift a hold or cap for one session (second factor)
     RECORD_ADVERSE_EVENT = "record_adverse_event"
     SIGN_OFF_ADVERSE_EVENT = "sign_off_adverse_event"
+    MANAGE_STAFF = "manage_staff"  # invite staff, change roles, deactivate, reset a second factor
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -98,6 +99,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.CHANGE_STATUS,
             Capability.VIEW_AUDIT,
             Capability.RECORD_CONSENT,
+            Capability.MANAGE_STAFF,
         }
         | _STOCK_READER
     ),

@@ -42,8 +42,7 @@ def window_start(now: datetime, seconds: int) -> datetime:
 
 
 _COUNT = """
-INSERT INTO core_ratewindow (key, window_start, count)
-SELECT key, %s, 1 FROM unnest(%s::text[]) AS key
+INSERT INTO core_ratewindow (key, window_start, count) VALUES {rows}
 ON CONFLICT (key) DO UPDATE SET
     count = CASE WHEN core_ratewindow.window_start = EXCLUDED.window_start
                  THEN core_ratewindow.count + 1 ELSE 1 END,
@@ -55,16 +54,21 @@ RETURNING key, count
 def count(keys: Iterable[str], seconds: int) -> dict[str, Count]:
     """Count one more event for each key in the current window; the counts after it.
 
-    Keys are sorted so that two statements counting the same keys lock their rows in the same
-    order (the other order could deadlock).
+    One statement for all the keys, each key its own parameter. Keys are sorted so that two
+    statements counting the same keys lock their rows in the same order (the other order could
+    deadlock).
     """
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     start = window_start(clock.now(), seconds)
     ends = start + timedelta(seconds=seconds)
+    params: list[str | datetime] = []
+    for key in wanted:
+        params += [key, start]
+    sql = _COUNT.format(rows=", ".join(["(%s, %s, 1)"] * len(wanted)))
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT, [start, wanted])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {key: Count(key, number, ends) for key, number in rows}
 

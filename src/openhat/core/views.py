@@ -7,13 +7,28 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from openhat.clinics.roles import Role
+
+# Where each role starts, in the clinic being worked in: the page made for its daily work.
+START_PAGES = {
+    Role.PHYSICIAN: "patients:list",  # assessments, orders and overrides start from a chart
+    Role.NURSE: "dosing:board",
+    Role.PHARMACIST: "pharmacy:board",
+    Role.PHARMACY_TECHNICIAN: "pharmacy:board",
+    Role.COUNSELLOR: "casework:start",
+    Role.MANAGER: "staff:overview",
+    Role.AUDITOR: "audit:events",
+    Role.RESEARCHER: "outcomes:start",
+}
+
 
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if getattr(request, "clinic", None) is None:
+    membership = getattr(request, "membership", None)
+    if membership is None:
         return render(request, "core/no_clinic.html", status=403)
-    return redirect("patients:list")
+    return redirect(START_PAGES[Role(membership.role)])
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
