@@ -203,8 +203,11 @@ def test_licences_are_recorded_and_listed(client_for: Any, patient: Patient) -> 
     assert created.status_code == 201, created.json()
     assert backwards.status_code == 400
     assert backwards.json()["code"] == "licence_ends_before_start"
-    listed = client_for("auditor").get(_path(patient, "licences")).json()
+    listed = client_for("nurse").get(_path(patient, "licences")).json()
     assert [item["number"] for item in listed] == ["BAG-2026-0042"]
+    # The licence number identifies the patient: roles that do not see identity get it hidden.
+    audited = client_for("auditor").get(_path(patient, "licences")).json()
+    assert [(item["number"], item["identifiers_hidden"]) for item in audited] == [(None, True)]
     assert PatientLicence.objects.count() == 1
 
 
