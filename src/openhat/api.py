@@ -65,7 +65,28 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
     return wrapped
 
 
+_RATE_LIMITED = {
+    "description": (
+        "Too many requests: `rate_limited` (the API's limit per token and per address), or "
+        "`witness_checks_paused` / `physician_checks_paused` (too many wrong second-person "
+        "passwords from this caller). The Retry-After header says how many seconds to wait."
+    ),
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
 class OpenHatAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Every operation may answer 429 (core.middleware.ApiRateLimitMiddleware runs before
+        any handler), so the description says so for each."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault(429, _RATE_LIMITED)
+        return schema
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns = super()._get_urls()
         for pattern in patterns:

@@ -21,6 +21,11 @@ birth, a health number, a licence and a photo of their own first. (Eligibility f
 are append-only, so a date of birth or licence number the builders share stays shared: it is
 attributed to every patient holding it, and a log row for any of them satisfies it.)
 
+Nothing is skipped silently: the matrix fails for a route without a case (its test 1), and every
+case, reads and writes alike, carries what it needs (placeholders, a body). The routes not walked
+are listed there by name: API_ROUTES_WITHOUT_CASES (ninja's API root, OpenAPI schema and docs page,
+which hold no clinic data) and IGNORED_PATH_PREFIXES (static files).
+
 The figures (answers walked, denied, with identifiers, logged) are printed at the end of a run
 without pytest-xdist (tests/conftest.py, pytest_terminal_summary).
 """

@@ -123,3 +123,15 @@ def test_concurrent_requests_share_one_count(personas: Personas, settings: Any) 
 
     assert errors == []
     assert sorted(answers) == [200] * 10 + [429] * 10
+
+
+@pytest.mark.django_db
+def test_the_openapi_description_documents_429_for_every_operation(personas: Personas) -> None:
+    schema = sign_in(Client(), personas["nurse"]).get("/api/openapi.json").json()
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+
+    assert operations
+    for operation in operations:
+        answer = operation["responses"]["429"]
+        assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+        assert "Retry-After" in answer["headers"]
