@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from openhat.clinics.services import user_for_token
+from openhat.core import bounds, idempotency
 from openhat.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,17 @@ _RATE_LIMITED = {
 }
 
 
+def _known_to_idempotency(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Idempotency keys are stored with the request's fingerprint (core/idempotency.py)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with idempotency.api_request(request):
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 class OpenHatAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """Every operation may answer 429 (core.middleware.ApiRateLimitMiddleware runs before
@@ -91,7 +103,7 @@ class OpenHatAPI(NinjaAPI):
         patterns = super()._get_urls()
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _json_method_not_allowed(pattern.callback)
+                pattern.callback = _json_method_not_allowed(_known_to_idempotency(pattern.callback))
         return patterns
 
 
@@ -142,8 +154,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
             request, "malformed_json", "The request body is not valid JSON.", None, 400
         )
     field = _field_of(location)
+    # A refusal of the shared bounds keeps its own code (decimal_comma, date_out_of_range, ...).
+    code = first.get("type") if first.get("type") in bounds.CODES else "invalid_input"
     return error_response(
-        request, "invalid_input", f"{field}: {message}" if field else message, field, 422
+        request, str(code), f"{field}: {message}" if field else message, field, 422
     )
 
 

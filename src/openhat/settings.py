@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "openhat.core.middleware.ApiRateLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "openhat.core.middleware.InputBoundsMiddleware",
     "openhat.clinics.middleware.KeepMembershipsMiddleware",
     "openhat.clinics.middleware.CurrentClinicMiddleware",
     "openhat.audit.middleware.RequestContextMiddleware",

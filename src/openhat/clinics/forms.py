@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from openhat.core.bounds import IntegerTextField
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form (which passes the request on to authenticate, as django-axes needs)
@@ -47,4 +49,4 @@ class TokenCreateForm(forms.Form):
 
 
 class TokenRevokeForm(forms.Form):
-    token_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    token_id = IntegerTextField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)

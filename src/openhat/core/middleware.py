@@ -95,3 +95,32 @@ def _api_limits(request: HttpRequest) -> dict[str, int]:
     if per_address and address:
         limits[_ADDRESS + address] = per_address
     return limits
+
+
+class InputBoundsMiddleware:
+    """Refuses a control character in the path or the query string, before any view reads them.
+
+    PostgreSQL text cannot hold NUL ("/patients/%00/" reached the database as a lookup and came back
+    as a 500), and no code, number or date of ours holds a control character. A path with one names
+    no page (404); a query string with one is a 400. Bodies are bounded by the forms and schemas
+    (openhat/core/bounds.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from openhat.core.bounds import has_control_character
+        from openhat.core.views import error_page
+
+        if has_control_character(request.path):
+            return error_page(request, 404, "not_found", "There is no such page.")
+        for key, values in request.GET.lists():
+            if has_control_character(key) or any(has_control_character(v) for v in values):
+                return error_page(
+                    request,
+                    400,
+                    "control_character",
+                    "The address holds a control character (such as %00); remove it.",
+                )
+        return self.get_response(request)

@@ -31,27 +31,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(START_PAGES[Role(membership.role)])
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+def error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": code, "message": message, "field": None}, status=status)
     return render(request, "core/error.html", {"status": status, "message": message}, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "The request could not be understood.")
+    return error_page(request, 400, "bad_request", "The request could not be understood.")
 
 
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _error(request, 403, "forbidden", "You may not open this page.")
+    return error_page(request, 403, "forbidden", "You may not open this page.")
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _error(request, 404, "not_found", "There is no such page or record in your clinics.")
+    return error_page(request, 404, "not_found", "There is no such page or record in your clinics.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     message = "Something went wrong on our side. Check whether your last action was recorded before repeating it."
     try:
-        return _error(request, 500, "server_error", message)
+        return error_page(request, 500, "server_error", message)
     except Exception:  # the error page itself must never fail
         return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")

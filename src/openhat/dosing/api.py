@@ -31,7 +31,7 @@ from openhat.dosing.api_events import router as events_router
 from openhat.dosing.api_rows import session_detail, session_row
 from openhat.dosing.api_steps import router as steps_router
 from openhat.dosing.schemas import BoardOut, BoardQuery, CheckInIn, SessionDetailOut, SessionOut
-from openhat.dosing.services.board import BoardRow, build_board
+from openhat.dosing.services.board import BoardRow, board_day_in_range, build_board
 from openhat.dosing.services.sessions import check_in, session_viewed
 from openhat.dosing.windows import current_window
 from openhat.rules.day import dosing_day
@@ -90,7 +90,8 @@ def _board_row(row: BoardRow) -> dict[str, Any]:
 def board(request: HttpRequest, clinic: str, filters: Query[BoardQuery]) -> dict[str, Any]:
     who = caller_in(request, clinic, Capability.VIEW_DOSING)
     now = clock.now()
-    day = filters.day or dosing_day(now, who.clinic.zone)
+    today = dosing_day(now, who.clinic.zone)
+    day = board_day_in_range(filters.day, today) if filters.day else today
     window = str(filters.window or current_window(who.clinic, now))
     found = build_board(who.clinic, day=day, window=window, now=now)
     return {

@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, StrictBool, StrictInt
+from pydantic import BeforeValidator, Field, PlainSerializer, StrictBool, StrictInt
 
+from openhat.core.bounds import BoundedAwareDatetime, DecimalBounds
 from openhat.dosing.models import (
     AdverseEventKind,
     AdverseEventOutcome,
@@ -25,7 +26,7 @@ from openhat.patients.schemas import IsoDate, MultiLineText, OneLineText, Strict
 from openhat.rules.context import Drug, Route, SessionWindow
 
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-DoseMg = Annotated[Decimal, Field(max_digits=12, allow_inf_nan=False, examples=["150"])]
+DoseMg = Annotated[Decimal, DecimalBounds(max_digits=10, places=3)]
 Notes = Annotated[MultiLineText, Field(max_length=2000)]
 SedationScore = Annotated[StrictInt, Field(ge=1, le=4, description="POSS-style, 1 (awake) to 4")]
 
@@ -44,7 +45,7 @@ OptionalMg = Annotated[DoseMg | None, BeforeValidator(_blank_to_none)]
 Mg = Annotated[Decimal, PlainSerializer(_plain, return_type=str)]
 
 
-class WitnessIn(StrictInput):
+class StationWitnessIn(StrictInput):
     """A second staff member signs in on the same request with their own username and password."""
 
     witness_username: OneLineText = Field(default="", max_length=150)
@@ -72,7 +73,7 @@ class CheckInIn(StrictInput):
 class AssessmentIn(StrictInput):
     sedation_score: SedationScore | None = None
     breath_alcohol_mg_per_l: Annotated[
-        Annotated[Decimal, Field(allow_inf_nan=False, max_digits=6)] | None,
+        Annotated[Decimal, DecimalBounds(max_digits=6, places=3)] | None,
         BeforeValidator(_blank_to_none),
     ] = None
     signs: list[Annotated[OneLineText, Field(max_length=60)]] = Field(default=[], max_length=20)
@@ -92,7 +93,7 @@ class PreparationIn(StrictInput):
     location_id: RecordId
 
 
-class AdministrationIn(WitnessIn):
+class AdministrationIn(StationWitnessIn):
     decision_id: RecordId
     dose_mg: DoseMg
     site: OneLineText = Field(default="", max_length=40, description="Empty for oral and inhaled")
@@ -112,7 +113,7 @@ class SignOffIn(StrictInput):
     notes: Notes = ""
 
 
-class ExceptionIn(WitnessIn):
+class ExceptionIn(StationWitnessIn):
     kind: ExceptionKind
     notes: Notes = ""
 
@@ -138,13 +139,13 @@ class AdverseEventIn(StrictInput):
     kind: AdverseEventKind
     severity: AdverseEventSeverity
     outcome: AdverseEventOutcome
-    onset_at: Annotated[AwareDatetime | None, BeforeValidator(_blank_to_none)] = Field(
+    onset_at: Annotated[BoundedAwareDatetime | None, BeforeValidator(_blank_to_none)] = Field(
         default=None, description="When it began; default now"
     )
     description: Annotated[MultiLineText, Field(max_length=4000)] = ""
     naloxone_given: StrictBool = False
     naloxone_dose_mg: Annotated[
-        Annotated[Decimal, Field(allow_inf_nan=False, max_digits=8)] | None,
+        Annotated[Decimal, DecimalBounds(max_digits=8, places=3)] | None,
         BeforeValidator(_blank_to_none),
     ] = None
     naloxone_route: Annotated[NaloxoneRoute | None, BeforeValidator(_blank_to_none)] = None

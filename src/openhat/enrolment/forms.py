@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from openhat.core.bounds import DecimalTextField
 from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
 from openhat.enrolment.models import ConsentKind, DataCategory, PhysicianDecision
 from openhat.rules.eligibility import FACTS, HeroinRoute, TreatmentKind, TreatmentOutcome
@@ -28,17 +30,16 @@ _ROW_FIELD = re.compile(r"(prior_treatments|methadone_doses)\[(\d+)\]\.(\w+)")
 _ROW_PREFIX = {"prior_treatments": "pt", "methadone_doses": "md"}
 
 
-def _number(label: str, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=False, min_value=0, max_digits=6, decimal_places=2,
+def _number(label: str, help_text: str = "") -> DecimalTextField:
+    return DecimalTextField(
+        label=label, required=False, floor=Decimal(0), max_digits=6, places=2,
         help_text=help_text,
     )  # fmt: skip
 
 
-def _dose(label: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=False, min_value=0, max_digits=8, decimal_places=2,
-        error_messages={"min_value": "A dose cannot be negative."},
+def _dose(label: str) -> DecimalTextField:
+    return DecimalTextField(
+        label=label, required=False, floor=Decimal(0), max_digits=8, places=2,
     )  # fmt: skip
 
 

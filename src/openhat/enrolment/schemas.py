@@ -13,12 +13,13 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import Field, StrictBool, StringConstraints
 
+from openhat.core.bounds import DecimalBounds
 from openhat.enrolment.facts import MAX_NOTE_LENGTH
 from openhat.enrolment.models import ConsentKind, DataCategory, PhysicianDecision
 from openhat.patients.schemas import IsoDate, MultiLineText, OneLineText, StrictInput
 
 # Years, percentages and daily doses: bounded so that an absurd number is an input error.
-FactNumber = Annotated[Decimal, Field(max_digits=12, allow_inf_nan=False)]
+FactNumber = Annotated[Decimal, DecimalBounds(max_digits=12, places=3)]
 ShortCode = Annotated[OneLineText, Field(min_length=1, max_length=32)]
 FlagName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 MAX_LIST_ITEMS = 50
@@ -56,7 +57,7 @@ class FactsIn(StrictInput):
     health_and_social_problems: MultiLineText = Field(default="", max_length=MAX_NOTE_LENGTH)
 
 
-class AssessmentIn(StrictInput):
+class EligibilityAssessmentIn(StrictInput):
     facts: FactsIn
     decision: PhysicianDecision
     exception_reason: MultiLineText = Field(default="", max_length=MAX_NOTE_LENGTH)
@@ -88,7 +89,7 @@ class EnrolIn(StrictInput):
     start_date: IsoDate
 
 
-class AssessmentOut(Schema):
+class EligibilityAssessmentOut(Schema):
     version: int
     assessed_on: date
     preset_key: str

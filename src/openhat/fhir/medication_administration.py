@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from openhat.clinics.models import Clinic
-from openhat.core import clock
+from openhat.core import bounds, clock
 from openhat.core.errors import DomainError, NotFound
 from openhat.dosing.models import Administration, ExceptionKind
 from openhat.dosing.sites import site_label
@@ -161,15 +161,7 @@ def medication_administrations(
 
 
 def _day(value: str | None, field: str) -> date | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DomainError(
-            "date_invalid", f"{field!r} is a date written YYYY-MM-DD.", field
-        ) from None
+    return bounds.parse_date(value, field)
 
 
 def period(clinic: Clinic, first: str | None, last: str | None) -> tuple[date, date]:

@@ -6,47 +6,28 @@ and dates only as ISO calendar dates ("1975-05-17"); a timestamp or a number is 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import BeforeValidator, ConfigDict, Field
 
+from openhat.core.bounds import BoundedDate, MultiLineText, OneLineQuery, OneLineText
 from openhat.patients.lifecycle import ExitReason, PatientStatus
 from openhat.patients.models import Sex
 from openhat.patients.services import MAX_NOTE_LENGTH
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# PostgreSQL text cannot hold NUL, and no name or code needs a control character.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-_NO_NUL = r"^[^\x00]*$"
 
 LEGAL_NAME_MAX_LENGTH = 200
 HEALTH_NUMBER_MAX_LENGTH = 40
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 CLINIC_CODE_MAX_LENGTH = 5
 
-
-def _iso_date_string(value: Any) -> Any:
-    """Only "YYYY-MM-DD": pydantic alone would also take 0 or 1700000000 as a date."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("Enter the date as YYYY-MM-DD.")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
+# The shared bounds (openhat/core/bounds.py), under the names the schemas have always used.
+IsoDate = BoundedDate
 
 
 def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
-
-
-OneLineText = Annotated[StrictStr, Field(pattern=_ONE_LINE)]
-MultiLineText = Annotated[StrictStr, Field(pattern=_NO_NUL)]
-OneLineQuery = Annotated[str, Field(pattern=_ONE_LINE)]
 
 
 class StrictInput(Schema):

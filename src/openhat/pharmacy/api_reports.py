@@ -44,7 +44,7 @@ class PeriodOut(Schema):
     until: date
 
 
-class ProductOut(Schema):
+class ReportProductOut(Schema):
     id: int
     code: str
     name: str
@@ -94,7 +94,7 @@ class RegisterLineOut(Schema):
 
 class RegisterOut(Schema):
     clinic: str
-    product: ProductOut
+    product: ReportProductOut
     period: PeriodOut
     opening_mg: Decimal
     opening_ml: Decimal | None
@@ -185,7 +185,7 @@ class ConsumptionMonthOut(Schema):
 
 
 class ConsumptionProductOut(Schema):
-    product: ProductOut
+    product: ReportProductOut
     months: list[ConsumptionMonthOut]
     total: ConsumptionMonthOut
 
@@ -253,7 +253,7 @@ def consumption(
 
 
 class InventoryLineOut(Schema):
-    product: ProductOut
+    product: ReportProductOut
     lot: str
     supplier: str
     expires_on: date

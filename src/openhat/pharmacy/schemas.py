@@ -16,7 +16,6 @@ from uuid import UUID
 
 from ninja import Schema
 from pydantic import (
-    AwareDatetime,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -24,16 +23,17 @@ from pydantic import (
     StrictInt,
 )
 
+from openhat.core.bounds import BoundedAwareDatetime, DecimalBounds
 from openhat.patients.schemas import IsoDate, MultiLineText, OneLineQuery, OneLineText, StrictInput
 from openhat.pharmacy.models.catalogue import MG_PLACES
 from openhat.pharmacy.services.lookup import lot_is_expired, solution_is_expired
+from openhat.pharmacy.services.quantities import QUANTITY_DECIMALS, QUANTITY_DIGITS
 
 # A record number: also taken as a string ("12"), as a form would send it.
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-Quantity = Annotated[
-    Decimal,
-    Field(max_digits=20, allow_inf_nan=False, examples=["2", "12.5"]),
-]
+# As the services read a typed quantity (services/quantities.py): nine digits before the point,
+# far above any delivery in mg, so the services' own limits speak first.
+Quantity = Annotated[Decimal, DecimalBounds(max_digits=QUANTITY_DIGITS, places=QUANTITY_DECIMALS)]
 Unit = Annotated[OneLineText, Field(max_length=16, description="mg, ml, vial, tablet or capsule")]
 Reason = Annotated[MultiLineText, Field(max_length=500)]
 ShortWord = Annotated[OneLineText, Field(max_length=24)]
@@ -126,7 +126,7 @@ class ReconstitutionIn(StrictInput):
     vial_lot: RecordId
     location: RecordId
     vials: Quantity = Field(description="Whole vials")
-    in_use_expires_at: AwareDatetime | None = Field(
+    in_use_expires_at: BoundedAwareDatetime | None = Field(
         default=None, description="Default: now plus the solution product's in-use hours"
     )
 

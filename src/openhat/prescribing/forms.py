@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from openhat.core.bounds import IntegerTextField
 from openhat.prescribing.models import DRUG_CHOICES, PHASE_CHOICES, ROUTE_CHOICES, WINDOW_CHOICES
 from openhat.prescribing.services import OrderInput
 
@@ -70,7 +71,7 @@ class OrderForm(forms.Form):
     dose_unit = forms.ChoiceField(label="Unit", choices=UNITS, initial="mg")
     dose_min = _amount("Dose per session (or the range's minimum)")
     dose_max = _amount("Range maximum per session", required=False)
-    sessions_per_day = forms.IntegerField(label="Sessions a day", min_value=0, max_value=99)
+    sessions_per_day = IntegerTextField(label="Sessions a day", min_value=0, max_value=99)
     daily_max = _amount("Daily maximum")
     phase = forms.ChoiceField(label="Phase", choices=PHASE_CHOICES, initial="maintenance")
     windows = forms.MultipleChoiceField(
@@ -154,7 +155,7 @@ class NewOrderForm(OrderForm):
 
 class ChangeOrderForm(OrderForm):
     # The version the physician looked at: a change made meanwhile by someone else is refused.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    expected_version = IntegerTextField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class ReasonForm(forms.Form):

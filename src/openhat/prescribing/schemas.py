@@ -13,12 +13,13 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import Field, StrictInt
 
+from openhat.core.bounds import BoundedAwareDatetime, DecimalBounds, OneLineQuery
 from openhat.patients.schemas import MultiLineText, OneLineText, StrictInput
 from openhat.prescribing.services.inputs import MAX_SESSIONS_PER_DAY, MAX_TEXT_LENGTH
 
-Amount = Annotated[Decimal, Field(max_digits=16, allow_inf_nan=False)]
+Amount = Annotated[Decimal, DecimalBounds(max_digits=16, places=3)]
 ShortWord = Annotated[OneLineText, Field(min_length=1, max_length=16)]
 TotpCode = Annotated[OneLineText, Field(max_length=12, description="The authenticator's code")]
 
@@ -31,8 +32,8 @@ class OrderFieldsIn(StrictInput):
     dose_unit: OneLineText = Field(default="mg", max_length=8)
     sessions_per_day: StrictInt = Field(ge=1, le=MAX_SESSIONS_PER_DAY)
     daily_max: Amount
-    starts_at: AwareDatetime | None = Field(default=None, description="Default: now")
-    ends_at: AwareDatetime | None = None
+    starts_at: BoundedAwareDatetime | None = Field(default=None, description="Default: now")
+    ends_at: BoundedAwareDatetime | None = None
     phase: ShortWord = Field(default="maintenance", description="titration or maintenance")
     windows: list[ShortWord] = Field(
         default_factory=list, max_length=3, description="morning, midday, evening; []: all"
@@ -52,7 +53,7 @@ class SignOrderIn(OrderFieldsIn):
 
 class SupersedeIn(SignOrderIn):
     expected_version: StrictInt = Field(ge=1, description="The version you are changing")
-    effective_at: AwareDatetime | None = Field(
+    effective_at: BoundedAwareDatetime | None = Field(
         default=None, description="When the change takes effect (default: starts_at, else now)"
     )
 
@@ -66,7 +67,7 @@ class ResumeIn(ReasonIn):
 
 
 class ExpiringQuery(Schema):
-    clinic: Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")] | None = Field(
+    clinic: OneLineQuery | None = Field(
         default=None, max_length=5, description="Clinic code; required in several clinics"
     )
 

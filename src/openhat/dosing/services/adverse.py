@@ -8,7 +8,7 @@ before the patient's next dose (the `adverse_event_review` finding).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.utils.dateparse import parse_datetime
@@ -17,7 +17,7 @@ from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
-from openhat.core import clock
+from openhat.core import bounds, clock
 from openhat.core.errors import Conflict, DomainError, NotFound
 from openhat.dosing.models import (
     AdverseEvent,
@@ -69,13 +69,13 @@ def _naloxone(given: bool, dose: object, route: object) -> tuple[Decimal | None,
                 "naloxone_given",
             )
         return None, ""
-    try:
-        amount = Decimal(str(dose).strip())
-    except InvalidOperation:
-        raise DomainError(
-            "naloxone_dose_required", "Give the naloxone dose in mg.", "naloxone_dose_mg"
-        ) from None
-    if not amount.is_finite() or not Decimal("0") < amount <= Decimal("20"):
+    amount = bounds.typed_number(
+        dose,
+        "naloxone_dose_mg",
+        code="naloxone_dose_required",
+        message="Give the naloxone dose in mg.",
+    )
+    if not Decimal("0") < amount <= Decimal("20"):
         raise DomainError(
             "naloxone_dose_range",
             "The naloxone dose is above 0 and at most 20 mg in total.",

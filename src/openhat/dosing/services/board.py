@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from openhat.clinics.models import Clinic
+from openhat.core.errors import DomainError
 from openhat.dosing.models import OPEN_STATES, DosingSession
 from openhat.dosing.services.board_orders import orders_in_force
 from openhat.dosing.services.board_rows import (
@@ -120,6 +121,17 @@ class Board:
             )
             for number, (key, label) in enumerate(GROUPS, start=1)
         ]
+
+
+# The board and the day sheet look a year back or ahead at most (a typo in the day, not a day of
+# the clinic's); the API's board keeps the same bound as the page.
+MAX_DAYS_AWAY = 366
+
+
+def board_day_in_range(day: date, today: date) -> date:
+    if abs((day - today).days) > MAX_DAYS_AWAY:
+        raise DomainError("day_out_of_range", "Choose a day within a year of today.", "day")
+    return day
 
 
 def build_board(

@@ -16,7 +16,7 @@ from django.db import models, transaction
 
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
-from openhat.core import clock, idempotency
+from openhat.core import bounds, clock, idempotency
 from openhat.core.errors import Conflict, DomainError, NotFound
 from openhat.dosing.models import (
     AssessmentKind,
@@ -93,13 +93,13 @@ def sedation_score(value: object) -> int | None:
 def breath_alcohol(value: object) -> Decimal | None:
     if value in (None, ""):
         return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise DomainError(
-            "breath_alcohol", "Breath alcohol is a number in mg/L.", "breath_alcohol_mg_per_l"
-        ) from None
-    if not amount.is_finite() or not Decimal(0) <= amount <= Decimal(5):
+    amount = bounds.typed_number(
+        value,
+        "breath_alcohol_mg_per_l",
+        code="breath_alcohol",
+        message="Breath alcohol is a number in mg/L.",
+    )
+    if not Decimal(0) <= amount <= Decimal(5):
         raise DomainError(
             "breath_alcohol", "Breath alcohol is 0 to 5 mg/L.", "breath_alcohol_mg_per_l"
         )
@@ -107,11 +107,10 @@ def breath_alcohol(value: object) -> Decimal | None:
 
 
 def positive_mg(value: object, field: str = "dose_mg") -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise DomainError("dose_not_a_number", "Enter the dose in mg.", field) from None
-    if not amount.is_finite() or amount <= 0:
+    amount = bounds.typed_number(
+        value, field, code="dose_not_a_number", message="Enter the dose in mg, e.g. 150."
+    )
+    if amount <= 0:
         raise DomainError("dose_not_positive", "The dose is a number of mg above zero.", field)
     if amount > Decimal(5000) or amount != amount.quantize(Decimal("0.001")):
         raise DomainError("dose_out_of_range", "The dose is at most 5000 mg, to 3 decimals.", field)

@@ -26,13 +26,12 @@ from openhat.dosing.services.board import (
     CHIP_LABELS,
     GROUP_KEYS,
     GROUPS,
+    board_day_in_range,
     build_board,
 )
 from openhat.dosing.views.board_rows import RowViews
 from openhat.dosing.windows import ORDER, current_window, window_label
 from openhat.rules.day import dosing_day
-
-MAX_DAYS_AWAY = 366
 
 
 def parse_day(text: str | None, today: date) -> date:
@@ -43,9 +42,7 @@ def parse_day(text: str | None, today: date) -> date:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise DomainError("invalid_day", "Give the day as YYYY-MM-DD.", "day") from None
-    if abs((day - today).days) > MAX_DAYS_AWAY:
-        raise DomainError("day_out_of_range", "Choose a day within a year of today.", "day")
-    return day
+    return board_day_in_range(day, today)
 
 
 def _query(**values: str) -> str:

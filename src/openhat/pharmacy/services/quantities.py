@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from openhat.core import bounds
 from openhat.core.errors import DomainError
 from openhat.pharmacy.models import CountUnit, Product
 from openhat.pharmacy.models.catalogue import MG_PLACES
 
 MAX_QUANTITY_MG = Decimal("100000000")  # 100 kg: far above any delivery; catches typos
+# What may be typed: nine digits before the point and six after it (as the API's schemas); the
+# amount in mg is then kept to MG_PLACES.
+QUANTITY_DIGITS = 15
+QUANTITY_DECIMALS = 6
 
 
 def as_decimal(value: object, field: str = "quantity") -> Decimal:
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise DomainError("quantity_not_a_number", f"{value!r} is not a number.", field) from None
-    if not amount.is_finite():
-        raise DomainError("quantity_not_a_number", f"{value!r} is not a number.", field)
-    return amount
+    """The shared reading of a typed number (openhat/core/bounds.py): ASCII digits and a point."""
+    return bounds.typed_number(
+        value,
+        field,
+        code="quantity_not_a_number",
+        message=f"{str(value)[:40]!r} is not a number.",
+        max_digits=QUANTITY_DIGITS,
+        places=QUANTITY_DECIMALS,
+    )
 
 
 def to_mg(product: Product, amount: object, unit: str, field: str = "quantity") -> Decimal:

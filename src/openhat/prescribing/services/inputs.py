@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from openhat.core import bounds
 from openhat.core.errors import DomainError
 from openhat.rules.context import Drug, Order, Phase, SessionWindow
 from openhat.rules.errors import ContextError, UnitError
@@ -72,6 +73,10 @@ class CleanOrder:
 
 
 def _mg(amount: object, unit: str, name: str) -> Decimal:
+    if isinstance(amount, str):  # as typed: ASCII digits and a point (openhat/core/bounds.py)
+        amount = bounds.typed_number(
+            amount, name, code="dose_invalid", message=f"{amount[:40]!r} is not a number."
+        )
     try:
         number = exact_decimal(amount, name)
     except ContextError:
