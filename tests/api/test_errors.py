@@ -228,3 +228,26 @@ def test_a_body_over_the_upload_limit_is_refused(client_for: Any, settings: Any)
     assert response.status_code == 400
     assert set(response.json()) == ERROR_KEYS
     assert not Patient.objects.exists()
+
+
+def test_no_two_schemas_share_a_name_in_the_openapi_description() -> None:
+    """The description names a schema by its class name: a second class of the same name replaces
+    the first, and clients (and schemathesis) then read the wrong shape for one of them."""
+    from collections import Counter
+
+    from ninja import Schema
+
+    def subclasses(base: type) -> list[type]:
+        found = []
+        for sub in base.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    ours = {c for c in subclasses(Schema) if c.__module__.startswith("openhat.")}
+    shared = {
+        name: sorted(c.__module__ for c in ours if c.__name__ == name)
+        for name, count in Counter(c.__name__ for c in ours).items()
+        if count > 1
+    }
+
+    assert not shared, shared

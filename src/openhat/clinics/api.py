@@ -7,13 +7,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from openhat.clinics.access import active_memberships, clinic_by_code, requires_second_factor
 from openhat.clinics.models import ApiToken, Clinic, StaffMembership
 from openhat.clinics.roles import Capability
 from openhat.clinics.services import create_api_token, revoke_api_token
 from openhat.core.errors import DomainError, NotFound, PermissionDenied
+from openhat.core.idempotency import IDEMPOTENCY_HELP, key_from_header, once
 from openhat.patients.schemas import ErrorOut, TokenIn
 
 router = Router(tags=["clinics"])
@@ -81,7 +82,7 @@ class TokenOut(Schema):
 
 
 class NewTokenOut(TokenOut):
-    secret: str
+    secret: str | None = Field(description="Shown once; null in the answer to a retry")
 
 
 def _clinic_rows(user: User) -> list[dict[str, Any]]:
@@ -124,23 +125,53 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post(
     "/tokens",
-    response={201: NewTokenOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: NewTokenOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Create an API token; the secret is in this response only",
+    description=(
+        f"{IDEMPOTENCY_HELP} The secret is never stored, so a retry answers with the token made "
+        "the first time and `secret: null`: revoke that token and create another if the first "
+        "answer was lost."
+    ),
 )
-def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+def create_token(
+    request: HttpRequest,
+    payload: TokenIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[dict[str, Any]]:
     user = caller(request)
     _require_verified_session(request, user)
-    token, secret = create_api_token(actor=user, name=payload.name)
-    return Status(201, {**TokenOut.from_orm(token).model_dump(), "secret": secret})
+    secrets: list[str] = []
+
+    def create() -> ApiToken:
+        token, secret = create_api_token(actor=user, name=payload.name)
+        secrets.append(secret)
+        return token
+
+    token = once(user, key_from_header(idempotency_key), "clinics.create_token", ApiToken, create)
+    return Status(
+        201, {**TokenOut.from_orm(token).model_dump(), "secret": next(iter(secrets), None)}
+    )
 
 
 @router.delete(
     "/tokens/{int:token_id}",
-    response={200: TokenOut, 404: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Revoke one of your API tokens (at once, for good)",
+    description=IDEMPOTENCY_HELP,
 )
-def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
-    return revoke_api_token(actor=caller(request), token_id=token_id)
+def revoke_token(
+    request: HttpRequest,
+    token_id: int,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> ApiToken:
+    user = caller(request)
+    return once(
+        user,
+        key_from_header(idempotency_key),
+        f"clinics.revoke_token:{token_id}",
+        ApiToken,
+        lambda: revoke_api_token(actor=user, token_id=token_id),
+    )
 
 
 def _require_verified_session(request: HttpRequest, user: User) -> None:

@@ -15,6 +15,10 @@ class IdempotencyKey(models.Model):
     operation = models.CharField(max_length=60)
     result_type = models.CharField(max_length=60)
     result_id = models.CharField(max_length=64)
+    # SHA-256 of the API request (method, path, body) that wrote the result, so the same key sent
+    # with a different body is refused rather than answered with the first result. Blank for
+    # pages, whose keys are made per form shown.
+    request_sha256 = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,21 +13,23 @@ from ninja import Header, Router, Status
 
 from openhat.clinics.api import caller
 from openhat.clinics.roles import Capability
+from openhat.core import idempotency
 from openhat.core.errors import NotFound
 from openhat.enrolment import reading, services
 from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
 from openhat.enrolment.models import (
     Consent,
+    ConsentRevocation,
     EligibilityAssessment,
     Enrolment,
     PatientLicence,
     PhysicianDecision,
 )
 from openhat.enrolment.schemas import (
-    AssessmentIn,
-    AssessmentOut,
     ConsentIn,
     ConsentOut,
+    EligibilityAssessmentIn,
+    EligibilityAssessmentOut,
     EnrolIn,
     EnrolmentOut,
     FactsIn,
@@ -98,7 +100,7 @@ def _facts_input(facts: FactsIn) -> FactsInput:
 
 @router.get(
     f"{PATIENT}/eligibility",
-    response={200: list[AssessmentOut], **ERRORS},
+    response={200: list[EligibilityAssessmentOut], **ERRORS},
     summary="Eligibility assessments, every version, each with the engine's result and sources",
     description=(
         "Roles that see identity get the date of birth, and the read is written to the access "
@@ -114,7 +116,7 @@ def list_assessments(request: HttpRequest, code: str) -> Any:
 
 @router.post(
     f"{PATIENT}/eligibility",
-    response={201: AssessmentOut, **ERRORS},
+    response={201: EligibilityAssessmentOut, **ERRORS},
     summary="Sign an eligibility assessment (the next version): facts, decision, exception reason",
     description=(
         f"Physicians only. `decision` is one of {', '.join(PhysicianDecision.values)}; "
@@ -126,7 +128,7 @@ def list_assessments(request: HttpRequest, code: str) -> Any:
 def sign_assessment(
     request: HttpRequest,
     code: str,
-    payload: AssessmentIn,
+    payload: EligibilityAssessmentIn,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[EligibilityAssessment]:
     user = caller(request)
@@ -245,16 +247,27 @@ def record_consent(
     f"{PATIENT}/consents/{{int:consent_id}}/revoke",
     response={200: ConsentOut, **ERRORS},
     summary="Record that the patient revoked a consent (from today; the consent row stays)",
+    description=idempotency.IDEMPOTENCY_HELP,
 )
 def revoke_consent(
-    request: HttpRequest, code: str, consent_id: int, payload: RevocationIn
+    request: HttpRequest,
+    code: str,
+    consent_id: int,
+    payload: RevocationIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Consent:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.RECORD_CONSENT)
     consent = Consent.objects.filter(patient=patient, pk=consent_id).first()
     if consent is None:
         raise NotFound("consent_not_found", "This patient has no such consent.", "consent_id")
-    revocation = services.revoke_consent(actor=user, consent=consent, reason=payload.reason)
+    revocation = idempotency.once(
+        user,
+        idempotency.key_from_header(idempotency_key),
+        f"enrolment.revoke_consent:{consent.pk}",
+        ConsentRevocation,
+        lambda: services.revoke_consent(actor=user, consent=consent, reason=payload.reason),
+    )
     return revocation.consent
 
 
@@ -264,10 +277,23 @@ def revoke_consent(
     summary="Enrol a patient being assessed, from a start date",
     description=(
         "Needs a signed eligibility assessment (eligible, or by exception), a treatment consent "
-        "that holds on the start date and, where the preset requires it, a valid licence."
+        "that holds on the start date and, where the preset requires it, a valid licence. "
+        f"{idempotency.IDEMPOTENCY_HELP}"
     ),
 )
-def enrol(request: HttpRequest, code: str, payload: EnrolIn) -> Status[Enrolment]:
+def enrol(
+    request: HttpRequest,
+    code: str,
+    payload: EnrolIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[Enrolment]:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.ASSESS_ELIGIBILITY)
-    return Status(201, services.enrol(actor=user, patient=patient, start_date=payload.start_date))
+    enrolment = idempotency.once(
+        user,
+        idempotency.key_from_header(idempotency_key),
+        f"enrolment.enrol:{patient.pk}",
+        Enrolment,
+        lambda: services.enrol(actor=user, patient=patient, start_date=payload.start_date),
+    )
+    return Status(201, enrolment)

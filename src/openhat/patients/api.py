@@ -16,6 +16,7 @@ from ninja.files import UploadedFile
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.roles import Capability
 from openhat.core.errors import DomainError, NotFound
+from openhat.core.idempotency import IDEMPOTENCY_HELP, key_from_header, once
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
 from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity
@@ -122,48 +123,85 @@ def read_identity(request: HttpRequest, code: str) -> PatientIdentity:
 
 @router.put(
     "/{slug:code}/identity",
-    response={200: IdentityOut, **ERRORS},
+    response={200: IdentityOut, **ERRORS, 409: ErrorOut},
     summary="Correct identifying data (the answer is logged as an access to the record)",
+    description=IDEMPOTENCY_HELP,
 )
-def update_identity(request: HttpRequest, code: str, payload: IdentityIn) -> PatientIdentity:
+def update_identity(
+    request: HttpRequest,
+    code: str,
+    payload: IdentityIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> PatientIdentity:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
-    services.update_identity(actor=user, patient=patient, identity=_identity_input(payload))
-    # The answer shows the identity as stored: a read, logged like GET.
+    once(
+        user,
+        key_from_header(idempotency_key),
+        f"patients.update_identity:{patient.pk}",
+        PatientIdentity,
+        lambda: services.update_identity(
+            actor=user, patient=patient, identity=_identity_input(payload)
+        ),
+    )
+    # The answer shows the identity as stored: a read, logged like GET (a retry's answer too).
     return services.read_identity(actor=user, patient=patient)
 
 
 @router.post(
     "/{slug:code}/status",
-    response={200: PatientOut, **ERRORS},
+    response={200: PatientOut, **ERRORS, 409: ErrorOut},
     summary="Move a patient along the lifecycle (assessing, enrolled, suspended, exited, readmitted)",
+    description=IDEMPOTENCY_HELP,
 )
-def change_status(request: HttpRequest, code: str, payload: StatusChangeIn) -> Patient:
+def change_status(
+    request: HttpRequest,
+    code: str,
+    payload: StatusChangeIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Patient:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.CHANGE_STATUS)
-    return services.change_status(
-        actor=user,
-        patient=patient,
-        to_status=payload.to_status,
-        effective_date=payload.effective_date,
-        exit_reason=payload.exit_reason or "",
-        note=payload.note,
+    return once(
+        user,
+        key_from_header(idempotency_key),
+        f"patients.change_status:{patient.pk}",
+        Patient,
+        lambda: services.change_status(
+            actor=user,
+            patient=patient,
+            to_status=payload.to_status,
+            effective_date=payload.effective_date,
+            exit_reason=payload.exit_reason or "",
+            note=payload.note,
+        ),
     )
 
 
 @router.post(
     "/{slug:code}/photo",
-    response={201: PhotoOut, **ERRORS},
+    response={201: PhotoOut, **ERRORS, 409: ErrorOut},
     summary="Upload an ID photo (multipart field `photo`; JPEG, PNG or WebP)",
+    description=IDEMPOTENCY_HELP,
 )
 def upload_photo(
-    request: HttpRequest, code: str, photo: File[UploadedFile]
+    request: HttpRequest,
+    code: str,
+    photo: File[UploadedFile],
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Status[IdentityPhoto]:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
     # One byte past the limit is enough for the service to refuse an oversized file.
     content = photo.read(settings.OPENHAT_PHOTO_MAX_BYTES + 1)
-    return Status(201, services.upload_photo(actor=user, patient=patient, content=content))
+    uploaded = once(
+        user,
+        key_from_header(idempotency_key),
+        f"patients.upload_photo:{patient.pk}",
+        IdentityPhoto,
+        lambda: services.upload_photo(actor=user, patient=patient, content=content),
+    )
+    return Status(201, uploaded)
 
 
 @router.get(

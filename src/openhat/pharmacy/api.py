@@ -21,6 +21,7 @@ from ninja import Header, Query, Router, Status
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability, role_can
+from openhat.core import idempotency
 from openhat.core.errors import NotFound
 from openhat.patients.models import Patient
 from openhat.patients.schemas import IDEMPOTENCY_KEY_MAX_LENGTH, ErrorOut
@@ -291,16 +292,27 @@ def add_product(
     f"{PHARMACY}/products/{{int:product_id}}/reorder-level",
     response={200: ProductOut, **ERRORS},
     summary="Set a product's reorder level in mg (a low-stock alert below it)",
+    description=idempotency.IDEMPOTENCY_HELP,
 )
 def change_reorder_level(
-    request: HttpRequest, clinic: str, product_id: int, payload: ReorderLevelIn
+    request: HttpRequest,
+    clinic: str,
+    product_id: int,
+    payload: ReorderLevelIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> Product:
     who = _caller(request, clinic, Capability.MOVE_STOCK)
-    return set_reorder_level(
-        actor=who.user,
-        clinic=who.clinic,
-        product_id=product_id,
-        reorder_level_mg=payload.reorder_level_mg,
+    return idempotency.once(
+        who.user,
+        _key(idempotency_key),
+        f"pharmacy.reorder_level:{product_id}",
+        Product,
+        lambda: set_reorder_level(
+            actor=who.user,
+            clinic=who.clinic,
+            product_id=product_id,
+            reorder_level_mg=payload.reorder_level_mg,
+        ),
     )
 
 

@@ -7,6 +7,7 @@ preset forbids answers 400 {"code": "order_forbidden_by_preset", ..., "findings"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +15,7 @@ from ninja import Header, Query, Router, Schema, Status
 
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.roles import Capability
+from openhat.core import idempotency
 from openhat.core.errors import NotFound
 from openhat.patients.access import patient_for
 from openhat.patients.models import Patient
@@ -37,7 +39,7 @@ from openhat.prescribing.services import OrderInput
 router = Router(tags=["orders"])
 
 
-class FindingOut(Schema):
+class OrderFindingOut(Schema):
     rule_id: str
     message: str
     preset_key: str | None
@@ -48,7 +50,7 @@ class FindingOut(Schema):
 
 
 class RefusalOut(ErrorOut):
-    findings: list[FindingOut] = []
+    findings: list[OrderFindingOut] = []
 
 
 ERRORS: dict[int, type[ErrorOut]] = {
@@ -179,12 +181,23 @@ def supersede_order(
     f"{LINE}/suspend",
     response={200: OrderEventOut, **ERRORS},
     summary="Suspend an active order, with a reason",
+    description=idempotency.IDEMPOTENCY_HELP,
 )
-def suspend_order(request: HttpRequest, code: str, line_id: int, payload: ReasonIn) -> OrderEvent:
+def suspend_order(
+    request: HttpRequest,
+    code: str,
+    line_id: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> OrderEvent:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.PRESCRIBE)
-    return services.suspend_order(
-        actor=user, line=_line_of(patient, line_id), reason=payload.reason
+    line = _line_of(patient, line_id)
+    return _once(
+        request,
+        idempotency_key,
+        f"prescribing.suspend:{line.pk}",
+        lambda: services.suspend_order(actor=user, line=line, reason=payload.reason),
     )
 
 
@@ -192,15 +205,25 @@ def suspend_order(request: HttpRequest, code: str, line_id: int, payload: Reason
     f"{LINE}/resume",
     response={200: OrderEventOut, **ERRORS},
     summary="Resume a suspended order, with a reason and the authenticator's current code",
+    description=idempotency.IDEMPOTENCY_HELP,
 )
-def resume_order(request: HttpRequest, code: str, line_id: int, payload: ResumeIn) -> OrderEvent:
+def resume_order(
+    request: HttpRequest,
+    code: str,
+    line_id: int,
+    payload: ResumeIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> OrderEvent:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.PRESCRIBE)
-    return services.resume_order(
-        actor=user,
-        line=_line_of(patient, line_id),
-        reason=payload.reason,
-        totp_code=payload.totp_code,
+    line = _line_of(patient, line_id)
+    return _once(
+        request,
+        idempotency_key,
+        f"prescribing.resume:{line.pk}",
+        lambda: services.resume_order(
+            actor=user, line=line, reason=payload.reason, totp_code=payload.totp_code
+        ),
     )
 
 
@@ -208,11 +231,33 @@ def resume_order(request: HttpRequest, code: str, line_id: int, payload: ResumeI
     f"{LINE}/stop",
     response={200: OrderEventOut, **ERRORS},
     summary="Stop an order for good, with a reason",
+    description=idempotency.IDEMPOTENCY_HELP,
 )
-def stop_order(request: HttpRequest, code: str, line_id: int, payload: ReasonIn) -> OrderEvent:
+def stop_order(
+    request: HttpRequest,
+    code: str,
+    line_id: int,
+    payload: ReasonIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> OrderEvent:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.PRESCRIBE)
-    return services.stop_order(actor=user, line=_line_of(patient, line_id), reason=payload.reason)
+    line = _line_of(patient, line_id)
+    return _once(
+        request,
+        idempotency_key,
+        f"prescribing.stop:{line.pk}",
+        lambda: services.stop_order(actor=user, line=line, reason=payload.reason),
+    )
+
+
+def _once(
+    request: HttpRequest, header: str | None, operation: str, work: Callable[[], OrderEvent]
+) -> OrderEvent:
+    """A change of an order's state, once per Idempotency-Key."""
+    return idempotency.once(
+        caller(request), idempotency.key_from_header(header), operation, OrderEvent, work
+    )
 
 
 @router.get(
