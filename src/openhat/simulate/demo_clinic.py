@@ -48,7 +48,7 @@ from openhat.simulate.demo_orders import (
     canada_plan_for_enrolled,
     plan_for_enrolled,
 )
-from openhat.simulate.demo_pharmacy import pharmacy_missing
+from openhat.simulate.demo_pharmacy import HISTORY_DAYS, pharmacy_missing
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -74,9 +74,12 @@ CANADA_STATE_PLAN: list[tuple[str, int]] = [
     (PatientStatus.ASSESSING, 1),
     (PatientStatus.ENROLLED, 6),
 ]
-DEMO_PATIENT_TOTAL = PATIENT_COUNT + CANADA_PATIENT_COUNT  # the progress bar's total
+DEMO_PATIENT_TOTAL = PATIENT_COUNT + CANADA_PATIENT_COUNT
+# The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
+DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
 
-Progress = Callable[[int, int], None]
+# (steps done, steps in all, what is being loaded)
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -127,7 +130,7 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
     def report(offset: int) -> Progress | None:
         if progress is None:
             return None
-        return lambda done, _total: progress(offset + done, DEMO_PATIENT_TOTAL)
+        return lambda done, _total, stage: progress(offset + done, DEMO_LOAD_STEPS, stage)
 
     with transaction.atomic():
         staff = _demo_staff()
@@ -136,8 +139,10 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         # After the patients and their orders: the doses follow the orders. Four weeks of
         # stock history and dosing sessions each (a clinic loaded before the pharmacy existed
         # gets them too), and today at the station.
-        for clinic in (zurich, canada):
-            load_demo_dosing(clinic, staff)
+        for number, clinic in enumerate((zurich, canada)):
+            load_demo_dosing(
+                clinic, staff, report(DEMO_PATIENT_TOTAL + number * (HISTORY_DAYS + 1))
+            )
     return _describe(zurich, canada, created=True)
 
 
@@ -294,7 +299,7 @@ def _load_patients(
                 actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng)
             )
         if progress is not None:
-            progress(index, len(targets))
+            progress(index, len(targets), f"{clinic.code}: patients")
     prescriber.finish()
 
 
@@ -343,7 +348,7 @@ def _load_canada_patients(
                 actor=nurse, patient=patient, content=_avatar_png(patient.client_code, rng)
             )
         if progress is not None:
-            progress(index, len(targets))
+            progress(index, len(targets), f"{clinic.code}: patients")
     prescriber.finish()
 
 

@@ -43,6 +43,7 @@ from openhat.simulate.demo_dosing_station import Outcome, Station
 from openhat.simulate.demo_dosing_today import write_today
 from openhat.simulate.demo_orders import LoaderAuthenticator
 from openhat.simulate.demo_pharmacy import (
+    DayProgress,
     Dose,
     PharmacyHistory,
     load_demo_pharmacy,
@@ -55,13 +56,15 @@ LAST_START_BEFORE_END = timedelta(minutes=10)  # a session starts at least this 
 # window closes; one that cannot (the interval since the last dose) is a missed session
 
 
-def load_demo_dosing(clinic: Clinic, staff: dict[str, User]) -> bool:
+def load_demo_dosing(
+    clinic: Clinic, staff: dict[str, User], progress: DayProgress | None = None
+) -> bool:
     """The clinic's pharmacy history with its doses given at the station, and today; False if
-    the clinic already has its pharmacy."""
+    the clinic already has its pharmacy. `progress` hears of each day done."""
     if not pharmacy_missing(clinic):
         return False
     with loader_signature(staff[Role.PHYSICIAN.value]) as signer:
-        return load_demo_pharmacy(clinic, staff, DemoDosing(clinic, staff, signer))
+        return load_demo_pharmacy(clinic, staff, DemoDosing(clinic, staff, signer), progress)
 
 
 @contextmanager

@@ -85,6 +85,8 @@ from openhat.pharmacy.services import (
 from openhat.pharmacy.services.catalogue import create_product, set_reorder_level
 
 HISTORY_DAYS = 28
+# (days done, days in all with today, what is being loaded)
+DayProgress = Callable[[int, int, str], None]
 PLAN_DAYS = 28  # the delivery days below are for a history this long; others scale them
 SOLUTION_IN_USE_HOURS = 72  # the demo's setup choice (see the module docstring)
 # Day-end counts: the dosing room every second day, the safe every fourth, both on the last day.
@@ -261,13 +263,15 @@ def pharmacy_missing(clinic: Clinic) -> bool:
     return clinic.code in PLANS and not Location.objects.filter(clinic=clinic).exists()
 
 
-def load_demo_pharmacy(clinic: Clinic, staff: dict[str, User], source: DoseSource) -> bool:
+def load_demo_pharmacy(
+    clinic: Clinic, staff: dict[str, User], source: DoseSource, progress: DayProgress | None = None
+) -> bool:
     """Give a demo clinic its pharmacy and four weeks of stock history, its doses given by
     `source`; False if it has one."""
     if not pharmacy_missing(clinic):
         return False
     plan = PLANS[clinic.code]
-    PharmacyHistory(clinic, staff, plan, source).run()
+    PharmacyHistory(clinic, staff, plan, source, progress).run()
     return True
 
 
@@ -332,9 +336,15 @@ class PharmacyHistory:
     `source`'s (the dosing station's sessions), window by window."""
 
     def __init__(
-        self, clinic: Clinic, staff: dict[str, User], plan: ClinicPlan, source: DoseSource
+        self,
+        clinic: Clinic,
+        staff: dict[str, User],
+        plan: ClinicPlan,
+        source: DoseSource,
+        progress: DayProgress | None = None,
     ) -> None:
         self.clinic = clinic
+        self.progress = progress
         self.plan = plan
         self.source = source
         self.zone = clinic.zone
@@ -414,8 +424,17 @@ class PharmacyHistory:
         deliveries = self._deliveries()
         self._reorder_levels()
         for day in range(HISTORY_DAYS):
+            self._report(
+                day, f"{self.clinic.code}: stock and doses, day {day + 1} of {HISTORY_DAYS}"
+            )
             self._day(day, deliveries.get(day, []))
+        self._report(HISTORY_DAYS, f"{self.clinic.code}: today at the station")
         self.source.today(self)
+        self._report(HISTORY_DAYS + 1, f"{self.clinic.code}: loaded")
+
+    def _report(self, done: int, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(done, HISTORY_DAYS + 1, stage)
 
     def _daily_use(self, doses: list[Dose]) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = defaultdict(Decimal)

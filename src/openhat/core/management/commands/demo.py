@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 
 from openhat.clinics.roles import Role
+from openhat.core.migrating import migrate_with_progress
 from openhat.simulate.demo_clinic import DEMO_PASSWORD, load_demo_clinic
 
 
@@ -27,8 +28,7 @@ class Command(BaseCommand):
             )
         console = Console()
         console.print("[bold]OpenHAT demo[/bold] (development mode, synthetic data)")
-        console.print("Migrating the database...")
-        call_command("migrate", interactive=False, verbosity=0)
+        migrate_with_progress(console)
         call_command("load_demo")
         result = load_demo_clinic()  # already loaded: only describes it
 

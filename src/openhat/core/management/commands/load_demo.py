@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from openhat.audit.context import action_origin
-from openhat.simulate.demo_clinic import DEMO_PATIENT_TOTAL, load_demo_clinic
+from openhat.simulate.demo_clinic import DEMO_LOAD_STEPS, load_demo_clinic
 from openhat.simulate.demo_dosing_figures import summary_lines
 
 
@@ -14,10 +14,21 @@ class Command(BaseCommand):
     help = "Load the synthetic demo clinics ZRH and VAN (does nothing if they are already loaded)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with Progress(transient=True) as progress, action_origin(None, "cli:load_demo"):
-            task = progress.add_task("Loading the demo clinics", total=DEMO_PATIENT_TOTAL)
+        columns = (
+            TextColumn("{task.description:<44}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with (
+            Progress(*columns, transient=True) as progress,
+            action_origin(None, "cli:load_demo"),
+        ):
+            task = progress.add_task("Loading the demo clinics", total=DEMO_LOAD_STEPS)
             result = load_demo_clinic(
-                progress=lambda done, total: progress.update(task, completed=done)
+                progress=lambda done, total, stage: progress.update(
+                    task, completed=done, description=f"Loading the demo: {stage}"
+                )
             )
         verb = "Loaded" if result.created else "Found the already loaded"
         listed = "; ".join(f"{clinic.code} ({clinic.name})" for clinic in result.clinics)
