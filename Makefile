@@ -75,4 +75,4 @@ lint: $(VENV)/.installed-dev
 
 clean-db:
 	@echo "This deletes the embedded database in var/pg (all local data)."
-	@read -p "Type 'delete' to confirm: " answer && [ "$$answer" = "delete" ] && $(BIN)/openhat embedded-db stop; rm -rf var/pg
+	@read -p "Type 'delete' to confirm: " answer && [ "$$answer" = "delete" ] && $(BIN)/openhat embedded_db stop && rm -rf var/pg

@@ -27,6 +27,9 @@ from xdist.scheduler import LoadFileScheduling
 from openhat.embedded_db import var_dir
 
 PACKAGES_AS_ONE_UNIT = ("tests/simulate/",)
+# Given out before the others: the longest units (the demo package, the schemathesis run, minutes
+# each), which would otherwise be handed out late and run alone at the end.
+LONGEST_UNITS = (*PACKAGES_AS_ONE_UNIT, "tests/api/test_schemathesis.py")
 
 
 class _PackagesFirst(OrderedDict[str, dict[str, bool]]):
@@ -34,7 +37,7 @@ class _PackagesFirst(OrderedDict[str, dict[str, bool]]):
 
     def __setitem__(self, scope: str, tests: dict[str, bool]) -> None:
         super().__setitem__(scope, tests)
-        if scope in PACKAGES_AS_ONE_UNIT:
+        if scope in LONGEST_UNITS:
             self.move_to_end(scope, last=False)
 
 
