@@ -155,7 +155,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         )
     field = _field_of(location)
     # A refusal of the shared bounds keeps its own code (decimal_comma, date_out_of_range, ...).
-    code = first.get("type") if first.get("type") in bounds.CODES else "invalid_input"
+    code = first.get("type") if first.get("type") in bounds.ADVICE else "invalid_input"
     return error_response(
         request, str(code), f"{field}: {message}" if field else message, field, 422
     )

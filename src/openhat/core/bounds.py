@@ -69,7 +69,8 @@ class OutOfBounds(DomainError):
     """A value no record may hold; a 4xx with its code, like every DomainError."""
 
 
-# The codes below, which the API gives as the error's code (openhat/api.py).
+# The codes below. ADVICE: those that tell a client what to change, which the API gives as the
+# error's code (openhat/api.py); a text or date it cannot read stays `invalid_input` there.
 CODES = frozenset(
     {
         "control_character",
@@ -85,6 +86,7 @@ CODES = frozenset(
         "number_too_small",
     }
 )
+ADVICE = CODES - {"control_character", "invalid_date", "not_a_number"}
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -161,7 +161,14 @@ def medication_administrations(
 
 
 def _day(value: str | None, field: str) -> date | None:
-    return bounds.parse_date(value, field)
+    try:
+        return bounds.parse_date(value, field)
+    except bounds.OutOfBounds as refused:
+        if refused.code == "invalid_date":  # this API's code for a date it cannot read
+            raise DomainError(
+                "date_invalid", f"{field!r} is a date written YYYY-MM-DD.", field
+            ) from None
+        raise
 
 
 def period(clinic: Clinic, first: str | None, last: str | None) -> tuple[date, date]:
