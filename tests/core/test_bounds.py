@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from openhat.core import bounds
-from openhat.core.bounds import DecimalBounds, DecimalTextField, OutOfBounds
+from openhat.core import bounds, bounds_forms
+from openhat.core.bounds import DecimalBounds, OutOfBounds
+from openhat.core.bounds_forms import DecimalTextField
 
 TODAY = date(2026, 3, 15)
 
@@ -317,10 +318,10 @@ def test_every_form_field_of_the_project_carries_the_bounds() -> None:
     for form_class in _project_forms():
         for name, field in form_class.base_fields.items():
             if isinstance(field, forms.CharField):
-                assert bounds._FORM_TEXT in field.validators, f"{form_class.__name__}.{name}"
+                assert bounds_forms._FORM_TEXT in field.validators, f"{form_class.__name__}.{name}"
                 checked += 1
             if isinstance(field, forms.DateField | forms.DateTimeField):
-                assert bounds._FORM_DATE in field.validators, f"{form_class.__name__}.{name}"
+                assert bounds_forms._FORM_DATE in field.validators, f"{form_class.__name__}.{name}"
                 checked += 1
             assert not isinstance(
                 field, forms.DecimalField | forms.FloatField | forms.IntegerField

@@ -79,7 +79,7 @@ def _error_code(response: Any) -> str | None:
         ("nurse", "/patients/%00/identity/", {404}, None),
         ("nurse", "/api/patients/%00", {404}, "not_found"),
         ("nurse", "/patients/?q=%00", {400}, None),
-        ("nurse", "/api/patients?q=%01", {400}, "control_character"),
+        ("nurse", "/api/patients?q=%01", {400}, "control_character"),  # the middleware
     ],
 )
 def test_a_reported_500_is_now_a_clear_refusal(

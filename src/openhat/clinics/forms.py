@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from openhat.core.bounds import IntegerTextField
+from openhat.core.bounds_forms import IntegerTextField
 
 
 class SignInForm(AuthenticationForm):

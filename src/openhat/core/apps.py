@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "OpenHAT core"
 
     def ready(self) -> None:
-        from openhat.core.bounds import install_form_bounds
+        from openhat.core.bounds_forms import install_form_bounds
         from openhat.core.lookups import register
 
         register()

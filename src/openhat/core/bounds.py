@@ -4,10 +4,10 @@ One module, so a page and the API refuse the same value with the same words. The
 plain functions that raise `OutOfBounds` (a DomainError: code, message, field). Adapters:
 - pydantic/ninja schemas use the annotated types (`BoundedDate`, `decimal_type(...)`, `OneLineText`,
   `MultiLineText`); a refusal becomes a 422 with the check's own code (openhat/api.py);
-- Django forms: every form CharField refuses control characters and every DateField and
-  DateTimeField refuses a date out of range (`install_form_bounds`, run by the core app), and a
-  number typed into a form is read with `parse_decimal` (`DecimalTextField`, or the services'
-  parsers, which call it);
+- Django forms (`openhat.core.bounds_forms`): every form CharField refuses control characters and
+  every DateField and DateTimeField a date out of range (`install_form_bounds`, run by the core
+  app), and a number typed into a form is read with `parse_decimal` (`DecimalTextField`,
+  `IntegerTextField`, or the services' parsers, which call it);
 - paths and query strings: `openhat.core.middleware.InputBoundsMiddleware` refuses control
   characters before any view runs.
 
@@ -34,8 +34,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import annotated_types
-from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pydantic import (
     AfterValidator,
@@ -62,7 +60,7 @@ MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 _PLAIN_NUMBER = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _DECIMAL_COMMA = re.compile(r"^-?[0-9]*,[0-9]+$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_MAX_TEXT_OF_A_NUMBER = 40
+MAX_TEXT_OF_A_NUMBER = 40
 
 
 class OutOfBounds(DomainError):
@@ -218,7 +216,7 @@ def _as_decimal(value: object, field: str | None) -> Decimal:
     if not isinstance(value, str):
         raise OutOfBounds("not_a_number", "Give a number.", field)
     text = value.strip()
-    if len(text) > _MAX_TEXT_OF_A_NUMBER:
+    if len(text) > MAX_TEXT_OF_A_NUMBER:
         raise OutOfBounds("number_too_large", "That number is too long.", field)
     if _PLAIN_NUMBER.match(text):
         try:
@@ -355,103 +353,3 @@ class DecimalBounds(annotated_types.GroupedMetadata):
             number["type"] = "integer"
         text = {"type": "string", "pattern": rf"^{sign}[0-9]{{1,{whole}}}{fraction}$"}
         return {"anyOf": [number, text]}
-
-
-# --- Django forms --------------------------------------------------------------------------------
-
-
-def _form_check(check: Any) -> Any:
-    def validate(value: Any) -> None:
-        if value in (None, ""):
-            return
-        try:
-            check(value)
-        except OutOfBounds as refused:
-            raise ValidationError(refused.message, code=refused.code) from None
-
-    return validate
-
-
-def _text_of_a_form(value: Any) -> None:
-    # A browser sends tab and line breaks from a textarea; nothing else below 0x20 is typed.
-    check_text(str(value), multi_line=True)
-
-
-_FORM_TEXT = _form_check(_text_of_a_form)
-_FORM_DATE = _form_check(check_date)
-
-
-def install_form_bounds() -> None:
-    """Every form field of the project (and of the libraries' sign-in forms) gets the bounds.
-
-    Set on the field classes once, when the core app is ready, so no form can forget them: a form
-    CharField refuses control characters (Django itself refuses only NUL), and a DateField or
-    DateTimeField a date outside the window, which would overflow the day arithmetic behind it.
-    """
-    if _FORM_TEXT not in forms.CharField.default_validators:
-        forms.CharField.default_validators = [*forms.CharField.default_validators, _FORM_TEXT]
-    for field_class in (forms.DateField, forms.DateTimeField):
-        if _FORM_DATE not in field_class.default_validators:
-            field_class.default_validators = [*field_class.default_validators, _FORM_DATE]
-
-
-class _NumberTextField(forms.Field):
-    """Text typed on a page, read as a number by the shared rules."""
-
-    widget = forms.TextInput
-    input_mode = "decimal"
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        return {**super().widget_attrs(widget), "inputmode": self.input_mode, "autocomplete": "off"}
-
-    def to_python(self, value: Any) -> Any:
-        text = "" if value is None else str(value).strip()
-        if not text:
-            return None
-        try:
-            return self.read(text)
-        except OutOfBounds as refused:
-            raise ValidationError(refused.message, code=refused.code) from None
-
-    def read(self, text: str) -> Any:
-        raise NotImplementedError
-
-
-class DecimalTextField(_NumberTextField):
-    """A number typed on a page, read by `parse_decimal` (Django's DecimalField reads "١٢٠")."""
-
-    def __init__(
-        self,
-        *,
-        max_digits: int = 12,
-        places: int = 3,
-        ceiling: Decimal | None = None,
-        floor: Decimal | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.max_digits, self.places = max_digits, places
-        self.ceiling, self.floor = ceiling, floor
-
-    def read(self, text: str) -> Decimal:
-        return parse_decimal(
-            text,
-            max_digits=self.max_digits,
-            places=self.places,
-            ceiling=self.ceiling,
-            floor=self.floor,
-        )
-
-
-class IntegerTextField(_NumberTextField):
-    """A whole number typed on a page, in ASCII digits (Django's IntegerField reads "٢" as 2)."""
-
-    input_mode = "numeric"
-
-    def __init__(self, *, min_value: int = 0, max_value: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.min_value, self.max_value = min_value, max_value
-
-    def read(self, text: str) -> int:
-        number = parse_decimal(text, max_digits=len(str(self.max_value)), places=0)
-        return check_integer(int(number), floor=self.min_value, ceiling=self.max_value)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from openhat.core.bounds import DecimalTextField
+from openhat.core.bounds_forms import DecimalTextField
 from openhat.enrolment.facts import FactsInput, MethadoneDoseInput, PriorTreatmentInput
 from openhat.enrolment.models import ConsentKind, DataCategory, PhysicianDecision
 from openhat.rules.eligibility import FACTS, HeroinRoute, TreatmentKind, TreatmentOutcome

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from openhat.core.bounds import IntegerTextField
+from openhat.core.bounds_forms import IntegerTextField
 from openhat.prescribing.models import DRUG_CHOICES, PHASE_CHOICES, ROUTE_CHOICES, WINDOW_CHOICES
 from openhat.prescribing.services import OrderInput
 
