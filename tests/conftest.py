@@ -19,9 +19,20 @@ from openhat.clinics.services import add_membership, create_clinic
 from openhat.patients.models import Patient
 from openhat.patients.services import register_patient
 from openhat.patients.validation import IdentityInput
-from tests.parallel import make_scheduler, one_at_a_time
+from tests.parallel import SCHEMATHESIS_FIGURES, make_scheduler, one_at_a_time
 
 PASSWORD = "correct horse battery staple 42"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        SCHEMATHESIS_FIGURES.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many requests the schemathesis run made and how long it took, when it ran."""
+    if SCHEMATHESIS_FIGURES.exists():
+        terminalreporter.write_line(SCHEMATHESIS_FIGURES.read_text().strip())
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -56,6 +56,10 @@ class FileScheduling(LoadFileScheduling):
         return super()._split_scope(nodeid)
 
 
+# Written by the schemathesis run (tests/api/test_schemathesis.py), printed in the run's summary.
+SCHEMATHESIS_FIGURES = var_dir() / "tests-schemathesis-figures.txt"
+
+
 @contextmanager
 def one_at_a_time(name: str) -> Iterator[None]:
     """Hold an exclusive lock shared by every worker of this checkout until the block ends."""

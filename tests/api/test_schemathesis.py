@@ -12,7 +12,6 @@ writes is rolled back with it. The run prints how many requests it made and how 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from openhat.api import api
 from openhat.clinics.services import create_api_token
+from tests.parallel import SCHEMATHESIS_FIGURES as FIGURES
 from tests.test_role_matrix import API_CASES, World, shared_world  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
@@ -109,10 +109,10 @@ MAIN_ROLE = {
 def run_figures() -> Iterator[None]:
     started = time.perf_counter()
     yield
-    # Past pytest's capture, so `make test` shows the figures.
-    sys.__stderr__.write(
-        f"\nschemathesis: {TALLY.requests} requests in {time.perf_counter() - started:.1f} s "
-        f"({TALLY.seconds:.1f} s inside the app)\n"
+    # For the run's summary (tests/conftest.py prints it, from whichever xdist worker ran this).
+    FIGURES.write_text(
+        f"schemathesis: {TALLY.requests} requests in {time.perf_counter() - started:.1f} s "
+        f"({TALLY.seconds:.1f} s inside the app), seed {SEED}\n"
     )
 
 
