@@ -20,10 +20,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "Installing OpenHAT and its dependencies into $(VENV) (the first time takes a minute or two)..."
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	@echo "Installing OpenHAT with its test tools into $(VENV) (the first time takes a few minutes)..."
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(VENV)/.installed $@
 
