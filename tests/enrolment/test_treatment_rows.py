@@ -88,7 +88,7 @@ BAD_TREATMENT_ROWS = {
     ),
     "a dose that is not a number": (
         {"pt0_max_daily_dose_mg": "ninety"},
-        {"pt0_max_daily_dose_mg": "Enter a number."},
+        {"pt0_max_daily_dose_mg": "is not a number; write it like 2.5"},
     ),
     "a row with only a dose": (
         {"pt3_max_daily_dose_mg": "60"},
@@ -244,7 +244,7 @@ BAD_DOSE_ROWS = {
         },
     ),
     "a dose after the assessment": (
-        {"md1_started_on": "2999-01-01"},
+        {"md1_started_on": "2099-01-01"},
         {"md1_started_on": "is after the assessment"},
     ),
     "'never on methadone' ticked beside doses": (

@@ -68,7 +68,9 @@ class _NumberTextField(forms.Field):
         try:
             return self.read(text)
         except OutOfBounds as refused:
-            raise ValidationError(refused.message, code=refused.code) from None
+            # A form may word a refusal its own way (error_messages={"number_too_small": ...}).
+            message = self.error_messages.get(refused.code, refused.message)
+            raise ValidationError(message, code=refused.code) from None
 
     def read(self, text: str) -> Any:
         raise NotImplementedError

@@ -40,6 +40,7 @@ def _number(label: str, help_text: str = "") -> DecimalTextField:
 def _dose(label: str) -> DecimalTextField:
     return DecimalTextField(
         label=label, required=False, floor=Decimal(0), max_digits=8, places=2,
+        error_messages={"number_too_small": "A dose cannot be negative."},
     )  # fmt: skip
 
 
