@@ -29,12 +29,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         SCHEMATHESIS_FIGURES.unlink(missing_ok=True)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many requests the schemathesis run made and how long it took, when it ran."""
-    if SCHEMATHESIS_FIGURES.exists():
-        terminalreporter.write_line(SCHEMATHESIS_FIGURES.read_text().strip())
-
-
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadfile`, with the demo package kept on one worker (tests/parallel.py)."""
     return make_scheduler(config, log)
@@ -51,9 +45,12 @@ def _concurrency_tests_one_at_a_time(request: pytest.FixtureRequest) -> Iterator
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py)."""
+    """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py), and
+    the schemathesis run's (requests, time), when it ran."""
     from tests.access.identifiers import TALLY
 
+    if SCHEMATHESIS_FIGURES.exists():
+        terminalreporter.write_line(SCHEMATHESIS_FIGURES.read_text().strip())
     if TALLY["walked"]:
         terminalreporter.write_line(
             f"identifier walk: {TALLY['walked']} route x role answers, {TALLY['denied']} denied, "
