@@ -23,6 +23,33 @@ from tests.parallel import SCHEMATHESIS_FIGURES, make_scheduler, one_at_a_time
 
 PASSWORD = "correct horse battery staple 42"
 
+# The focused subset `.ci/run` runs a second time against the PostgreSQL service on 127.0.0.1:5432
+# (`-m server_run`): every concurrency test (marked `concurrency`), plus these files: migrations
+# from scratch and the demo load, the append-only and tamper guards, and a smoke pass of each area.
+SERVER_RUN_FILES = (
+    "tests/test_demo.py",
+    "tests/core/test_migrations_match_models.py",
+    "tests/audit/test_append_only.py",
+    "tests/audit/test_verify_command.py",
+    "tests/pharmacy/test_smoke_ledger.py",
+    "tests/pharmacy/test_tamper.py",
+    "tests/dosing/test_session_flow.py",
+    "tests/dosing/test_replay.py",
+    "tests/api/test_me_and_clinics.py",
+    "tests/security/test_no_500.py",
+    "tests/security/test_database_roles.py",
+    "tests/security/test_tamper_suite.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks the server run's files (SERVER_RUN_FILES) and the concurrency tests `server_run`."""
+    server_run = pytest.mark.server_run
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in SERVER_RUN_FILES or item.get_closest_marker("concurrency") is not None:
+            item.add_marker(server_run)
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)

@@ -105,7 +105,9 @@ def test_a_demo_loaded_before_the_pharmacy_existed_gets_its_pharmacy_on_the_next
     from openhat.simulate import demo_clinic
 
     with monkeypatch.context() as before_the_pharmacy:
-        before_the_pharmacy.setattr(demo_clinic, "load_demo_dosing", lambda clinic, staff: False)
+        before_the_pharmacy.setattr(
+            demo_clinic, "load_demo_dosing", lambda clinic, staff, progress=None: False
+        )
         load_demo_clinic()
     assert not LedgerEntry.objects.exists()
     patients, device = (

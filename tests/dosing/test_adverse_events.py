@@ -101,7 +101,7 @@ def test_another_clinic_does_not_see_the_patient(personas, station):
         ({"naloxone_dose_mg": "a lot"}, "naloxone_dose_required"),
         ({"naloxone_dose_mg": "0"}, "naloxone_dose_range"),
         ({"naloxone_dose_mg": "25"}, "naloxone_dose_range"),
-        ({"naloxone_dose_mg": "NaN"}, "naloxone_dose_range"),
+        ({"naloxone_dose_mg": "NaN"}, "naloxone_dose_required"),  # not a number (core.bounds)
         ({"naloxone_route": None}, "naloxone_route_required"),
         ({"naloxone_route": "oral"}, "naloxone_route_required"),
         ({"naloxone_given": False}, "naloxone_not_given"),
