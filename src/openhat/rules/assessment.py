@@ -24,8 +24,20 @@ from openhat.rules.deciding import (
     DecisionBuilder,
     mg_text,
 )
+from openhat.rules.readings import HOLD_RULES
 
 WATCH_HOURS = "adverse_events.watch_hours"
+HOLD_LEVEL_KEYS = {"alcohol": "alcohol.hold_at_mg_per_l", "sedation": "sedation.hold_at_score"}
+AREA_TEXT = {"alcohol": "breath alcohol", "sedation": "sedation score"}
+AREA_UNIT = {"alcohol": " mg/L", "sedation": ""}
+
+
+def _at_or_above(value: Decimal | int | None, level: Decimal) -> bool:
+    return value is not None and value >= level
+
+
+def _below(value: Decimal | int | None, level: Decimal) -> bool:
+    return value is not None and value < level
 
 
 class OralAndAssessmentRules(DecisionBuilder):
@@ -85,6 +97,8 @@ class OralAndAssessmentRules(DecisionBuilder):
 
     def _assessment(self) -> None:
         assessment = self.context.assessment
+        if self.context.earlier_readings:
+            self._carried_holds(assessment.breath_alcohol_mg_per_l, assessment.sedation_score)
         score = assessment.sedation_score
         if score is not None:
             held = False
@@ -125,6 +139,82 @@ class OralAndAssessmentRules(DecisionBuilder):
                 + "; ".join(assessment.signs)
                 + ". Judge them before dosing.",
             )
+
+    def _carried_holds(self, alcohol: Decimal | None, score: int | None) -> None:
+        """An earlier hold today stands until a reading taken at least the reassessment
+        interval later clears it; a blank reading clears nothing (docs/domain.md §5)."""
+        carried = self._carried_hold("alcohol", alcohol)
+        if carried is not None:
+            missing, message = carried
+            if missing:
+                self.add(
+                    "breath_alcohol_reading_missing",
+                    HOLD,
+                    message,
+                    key="alcohol.reassess_after_minutes",
+                    overridable=False,
+                )
+            else:
+                self.add(
+                    "breath_alcohol_hold_stands",
+                    HOLD,
+                    message,
+                    key="alcohol.reassess_after_minutes",
+                )
+        carried = self._carried_hold("sedation", score)
+        if carried is not None:
+            missing, message = carried
+            if missing:
+                self.add(
+                    "sedation_reading_missing",
+                    HOLD,
+                    message,
+                    key="sedation.reassess_after_minutes",
+                    overridable=False,
+                )
+            else:
+                self.add(
+                    "sedation_hold_stands", HOLD, message, key="sedation.reassess_after_minutes"
+                )
+
+    def _carried_hold(self, area: str, current: Decimal | int | None) -> tuple[bool, str] | None:
+        """(whether the reading is missing, the message) while an earlier hold stands; None
+        when there is none, this reading holds by itself, or a later reading cleared it."""
+        level = self.numbers[HOLD_LEVEL_KEYS[area]]
+        if current is not None and current >= level:
+            return None
+        readings = self.context.earlier_readings
+        hold_rule = HOLD_RULES[area]
+        holds = [
+            item
+            for item in readings
+            if hold_rule in item.held or _at_or_above(item.value(area), level)
+        ]
+        if not holds:
+            return None
+        hold = max(holds, key=lambda item: item.at)
+        interval_key = f"{area}.reassess_after_minutes"
+        due = hold.at + self.protocol.durations[interval_key]
+        if any(item.at >= due and _below(item.value(area), level) for item in readings):
+            return None  # an earlier reading already cleared it
+        zone = self.context.zone
+        what, unit = AREA_TEXT[area], AREA_UNIT[area]
+        held_value = hold.value(area)
+        held_text = what if held_value is None else f"{what} {held_value}{unit}"
+        since = (
+            f"Held at {hold.at.astimezone(zone):%H:%M} for {held_text}: only a new {what} "
+            f"reading taken from {due.astimezone(zone):%H:%M} on "
+            f"({self.numbers[interval_key]} min later) and below {level}{unit} clears the hold"
+        )
+        if current is None:
+            return True, f"{since}. This assessment has no {what} reading; a blank is not a pass."
+        reading_at = self.context.assessment.at or self.now
+        if reading_at < due:
+            return (
+                False,
+                f"{since}. This reading at {reading_at.astimezone(zone):%H:%M} is too soon.",
+            )
+        return None
 
     def _reduction(self, rule_id: str, what: str, key: str) -> None:
         area = REDUCTION_AREAS[rule_id]

@@ -265,6 +265,42 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
         "alcohol.reduce_by_fraction_max",
     ),
     _rule(
+        "breath_alcohol_hold_stands",
+        "An earlier breath-alcohol hold today stands: this reading is taken before the "
+        "reassessment interval has passed.",
+        S.HOLD,
+        True,
+        "alcohol.reassess_after_minutes",
+        "alcohol.hold_at_mg_per_l",
+    ),
+    _rule(
+        "breath_alcohol_reading_missing",
+        "An earlier breath-alcohol hold today stands and this assessment has no breath-alcohol "
+        "reading: a blank is not a pass.",
+        S.HOLD,
+        False,
+        "alcohol.reassess_after_minutes",
+        "alcohol.hold_at_mg_per_l",
+    ),
+    _rule(
+        "sedation_hold_stands",
+        "An earlier sedation hold today stands: this score is taken before the reassessment "
+        "interval has passed.",
+        S.HOLD,
+        True,
+        "sedation.reassess_after_minutes",
+        "sedation.hold_at_score",
+    ),
+    _rule(
+        "sedation_reading_missing",
+        "An earlier sedation hold today stands and this assessment has no sedation score: a blank "
+        "is not a pass.",
+        S.HOLD,
+        False,
+        "sedation.reassess_after_minutes",
+        "sedation.hold_at_score",
+    ),
+    _rule(
         "signs_recorded",
         "The nurse recorded signs before the dose; judge them before dosing.",
         S.ADVISORY,

@@ -22,6 +22,7 @@ from openhat.rules.adverse_events import AdverseEventSeverity as AdverseEventSev
 from openhat.rules.day import clinic_zone
 from openhat.rules.errors import ContextError
 from openhat.rules.protocol import Protocol
+from openhat.rules.readings import EarlierReading as EarlierReading
 from openhat.rules.units import exact_decimal, non_negative_mg, require_aware
 
 
@@ -281,13 +282,17 @@ class DosingHistory:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The pre-dose assessment: POSS sedation score (1-4), breath alcohol, signs the nurse saw."""
+    """The pre-dose assessment: POSS sedation score (1-4), breath alcohol, signs the nurse saw,
+    and when it was taken (None: now)."""
 
     sedation_score: int | None = None
     breath_alcohol_mg_per_l: Decimal | None = None
     signs: tuple[str, ...] = ()
+    at: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.at is not None:
+            _set(self, "at", require_aware(self.at, "assessment.at").astimezone(UTC))
         if self.sedation_score is not None:
             if isinstance(self.sedation_score, bool) or not isinstance(self.sedation_score, int):
                 raise ContextError(
@@ -367,6 +372,7 @@ class SessionContext:
     now: datetime
     overrides: tuple[Override, ...] = ()
     adverse_events: tuple[AdverseEventNote, ...] = ()  # recent ones; the engine reads its window
+    earlier_readings: tuple[EarlierReading, ...] = ()  # the day's, for a hold carry-over
 
     def __post_init__(self) -> None:
         if not isinstance(self.protocol, Protocol):
@@ -375,6 +381,7 @@ class SessionContext:
         _set(self, "orders", tuple(self.orders))
         _set(self, "overrides", tuple(self.overrides))
         _set(self, "adverse_events", tuple(self.adverse_events))
+        _set(self, "earlier_readings", tuple(self.earlier_readings))
         for name, value, kind in (
             ("history", self.history, DosingHistory),
             ("assessment", self.assessment, Assessment),
@@ -388,6 +395,15 @@ class SessionContext:
             raise ContextError("overrides", "expected Override objects")
         if not all(isinstance(item, AdverseEventNote) for item in self.adverse_events):
             raise ContextError("adverse_events", "expected AdverseEventNote objects")
+        if not all(isinstance(item, EarlierReading) for item in self.earlier_readings):
+            raise ContextError("earlier_readings", "expected EarlierReading objects")
+        reading_at = self.assessment.at or self.now
+        if reading_at > self.now:
+            raise ContextError("assessment.at", "the assessment is taken after 'now'")
+        if any(item.at > reading_at for item in self.earlier_readings):
+            raise ContextError(
+                "earlier_readings", "an earlier reading is taken after the current assessment"
+            )
         if any(item.at > self.now for item in self.adverse_events):
             raise ContextError("adverse_events", "an adverse event is recorded after 'now'")
         if self.history.instants and self.history.instants[-1] > self.now:

@@ -80,6 +80,13 @@ _COMMON: dict[str, Spec] = {
     "alcohol.reduce_by_fraction_max": _spec(
         "fraction", "0", "1", "higher", "largest reduction suggested for raised breath alcohol"
     ),
+    "alcohol.reassess_after_minutes": _spec(
+        "min",
+        "0",
+        "1440",
+        "higher",
+        "after a breath-alcohol hold: how much later a new reading may clear it",
+    ),
     "sedation.reduce_at_score": _spec(
         "score", "1", "4", "lower", "sedation score (POSS 1-4) that reduces the dose", True
     ),
@@ -91,6 +98,13 @@ _COMMON: dict[str, Spec] = {
     ),
     "sedation.reduce_by_fraction_max": _spec(
         "fraction", "0", "1", "higher", "largest reduction suggested for sedation"
+    ),
+    "sedation.reassess_after_minutes": _spec(
+        "min",
+        "0",
+        "1440",
+        "higher",
+        "after a sedation hold: how much later a new score may clear it",
     ),
     "vigilance.first_days": _spec(
         "days",

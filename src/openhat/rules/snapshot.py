@@ -4,7 +4,7 @@ A snapshot keeps the effective protocol values (not just the preset's name), so 
 depend on the preset files of the day. It keeps only the history the engine can read: the
 look-back window plus the last dosing day before it, and only the adverse events within the
 watch window. A snapshot stored before adverse events were recorded has no "adverse_events" key
-and replays with none.
+and replays with none; one stored before earlier readings were passed replays with none.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from openhat.rules.context import (
     Assessment,
     DoseRequest,
     DosingHistory,
+    EarlierReading,
     Order,
     Override,
     SessionContext,
@@ -100,6 +101,7 @@ def context_to_data(context: SessionContext) -> dict[str, Any]:
             "sedation_score": assessment.sedation_score,
             "breath_alcohol_mg_per_l": _decimal(assessment.breath_alcohol_mg_per_l),
             "signs": list(assessment.signs),
+            "at": None if assessment.at is None else assessment.at.isoformat(),
         },
         "request": {
             "drug": request.drug.value,
@@ -121,6 +123,15 @@ def context_to_data(context: SessionContext) -> dict[str, Any]:
                 "physician_signed_off": item.physician_signed_off,
             }
             for item in _events_in_view(context)
+        ],
+        "earlier_readings": [
+            {
+                "at": item.at.isoformat(),
+                "sedation_score": item.sedation_score,
+                "breath_alcohol_mg_per_l": _decimal(item.breath_alcohol_mg_per_l),
+                "held": sorted(item.held),
+            }
+            for item in context.earlier_readings
         ],
     }
 
@@ -181,6 +192,9 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
                 sedation_score=assessment_data["sedation_score"],
                 breath_alcohol_mg_per_l=None if alcohol is None else Decimal(alcohol),
                 signs=tuple(assessment_data["signs"]),
+                at=None
+                if assessment_data.get("at") is None
+                else _moment(assessment_data["at"], "assessment.at"),
             ),
             request=DoseRequest(
                 drug=request_data["drug"],
@@ -205,6 +219,17 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
                     physician_signed_off=item["physician_signed_off"],
                 )
                 for item in data.get("adverse_events", ())
+            ),
+            earlier_readings=tuple(
+                EarlierReading(
+                    at=_moment(item["at"], "earlier_readings.at"),
+                    sedation_score=item["sedation_score"],
+                    breath_alcohol_mg_per_l=None
+                    if item["breath_alcohol_mg_per_l"] is None
+                    else Decimal(item["breath_alcohol_mg_per_l"]),
+                    held=frozenset(item["held"]),
+                )
+                for item in data.get("earlier_readings", ())
             ),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as error:

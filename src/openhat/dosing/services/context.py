@@ -14,7 +14,13 @@ from django.db.models import Q, Subquery
 
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration as AdministrationRow
-from openhat.dosing.models import AdverseEvent, SessionAssessment, SessionState
+from openhat.dosing.models import (
+    AdverseEvent,
+    AssessmentKind,
+    SessionAssessment,
+    SessionDecision,
+    SessionState,
+)
 from openhat.patients.models import Patient
 from openhat.prescribing.models import OrderState
 from openhat.prescribing.services.queries import (
@@ -30,12 +36,14 @@ from openhat.rules.context import (
     Assessment,
     DoseRequest,
     DosingHistory,
+    EarlierReading,
     Override,
     SessionContext,
 )
 from openhat.rules.day import day_bounds, dosing_day
 from openhat.rules.errors import AdjustmentError, PresetError
 from openhat.rules.protocol import Protocol, loosen
+from openhat.rules.readings import HOLD_RULES
 
 
 def protocol_for(clinic: Clinic) -> Protocol:
@@ -141,6 +149,54 @@ def assessment_of(row: SessionAssessment | None) -> Assessment:
         sedation_score=row.sedation_score,
         breath_alcohol_mg_per_l=row.breath_alcohol_mg_per_l,
         signs=tuple(row.signs),
+        at=row.at,
+    )
+
+
+def earlier_readings_for(
+    patient: Patient, clinic: Clinic, current: SessionAssessment | None, now: datetime
+) -> tuple[EarlierReading, ...]:
+    """The patient's pre-dose readings earlier today (every session's, this one's too), each
+    with the holds a decision found on it, so that a hold carries over (docs/domain.md §5)."""
+    zone = clinic.zone
+    since, _ = day_bounds(dosing_day(now, zone), zone)
+    until = now if current is None else current.at
+    rows = list(
+        SessionAssessment.objects.filter(
+            session__patient=patient, kind=AssessmentKind.PRE_DOSE, at__gte=since, at__lte=until
+        )
+        .exclude(pk=None if current is None else current.pk)
+        .order_by("at", "pk")
+        .values_list("pk", "session_id", "at", "sedation_score", "breath_alcohol_mg_per_l")
+    )
+    if not rows:
+        return ()
+    held: dict[int, set[str]] = {pk: set() for pk, *_ in rows}
+    hold_rules = set(HOLD_RULES.values())
+    decisions = SessionDecision.objects.filter(
+        session_id__in={session for _, session, *_ in rows}, at__gte=since, at__lte=now
+    ).values_list("session_id", "at", "findings")
+    for session_id, decided_at, findings in decisions:
+        # The reading a decision was made on: its session's latest one before it.
+        reading = None
+        for pk, session, at, *_ in rows:
+            if session == session_id and at <= decided_at:
+                reading = pk
+        if reading is None:
+            continue
+        held[reading] |= {
+            str(item["rule_id"])
+            for item in findings
+            if item.get("rule_id") in hold_rules and not item.get("overridden")
+        }
+    return tuple(
+        EarlierReading(
+            at=at,
+            sedation_score=score,
+            breath_alcohol_mg_per_l=alcohol,
+            held=frozenset(held[pk]),
+        )
+        for pk, _, at, score, alcohol in rows
     )
 
 
@@ -164,6 +220,7 @@ def session_context(
         now=now,
         overrides=overrides,
         adverse_events=adverse_events_for(patient, protocol, now),
+        earlier_readings=earlier_readings_for(patient, clinic, assessment, now),
     )
 
 
