@@ -130,6 +130,47 @@ def test_a_bad_administration_is_explained_and_nothing_is_recorded(
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"site": ""}, "site", "No site is not a site for a iv dose"),
+        ({"dose_mg": "above"}, "dose_mg", "may be given now"),
+        ({"dose_mg": "less"}, "remainder", "return it to stock or record it as waste"),
+        ({"decision_id": "1"}, None, "not the latest for the session"),
+        ({"preparation_id": "1"}, None, "not the session's current one"),
+    ],
+)
+def test_the_check_answers_on_the_form_before_the_confirmation(
+    client_for: Any,
+    personas: Personas,
+    station: Any,
+    changes: dict,
+    field: str | None,
+    message: str,
+) -> None:
+    """What would be refused at recording is refused at "Check and confirm": the nurse never sees
+    the "cannot be undone" screen for a dose that cannot be recorded."""
+    session, decision, preparation = prepared(personas, station)
+    if changes.get("dose_mg") == "above":
+        changes = {"dose_mg": str(preparation.dose_mg + 1)}
+    if changes.get("dose_mg") == "less":
+        changes = {"dose_mg": str(preparation.dose_mg - 5)}
+    client = client_for("nurse")
+    before = counts()
+
+    response = client.post(
+        step_url(session, "administer"),
+        administer_data(decision, preparation, preparation.dose_mg, stage="check", **changes),
+    )
+
+    page = text(response)
+    assert response.status_code == 400
+    assert 'data-testid="administer-confirmation"' not in page
+    assert 'name="stage" value="check"' in page
+    assert message in (field_error(page, field) if field else page)
+    assert counts() == before
+
+
 def test_a_stale_form_after_another_station_gave_the_dose_records_nothing(
     client_for: Any, personas: Personas, station: Any
 ) -> None:

@@ -66,7 +66,7 @@ def _lock(session: DosingSession) -> DosingSession:
     return locked_session(session)
 
 
-def _refuse_if_done(session: DosingSession) -> None:
+def refuse_if_done(session: DosingSession) -> None:
     if session.state in (SessionState.OBSERVING, SessionState.COMPLETED):
         raise Conflict(
             "already_administered",
@@ -153,7 +153,7 @@ def prepare(
 
     def work() -> DosePreparation:
         locked = _lock(session)
-        _refuse_if_done(locked)
+        refuse_if_done(locked)
         if locked.state == SessionState.PREPARED:
             raise Conflict(
                 "already_prepared",
@@ -170,7 +170,7 @@ def prepare(
     return once(actor, idempotency_key, f"dosing.prepare:{session.pk}", DosePreparation, work)
 
 
-def _check_site(route: str, site: str) -> None:
+def check_site(route: str, site: str) -> None:
     sites = SITES_BY_ROUTE.get(route, ())
     if sites and site not in sites:
         raise DomainError(
@@ -183,6 +183,16 @@ def _check_site(route: str, site: str) -> None:
         raise DomainError("site_not_valid_for_route", f"A {route} dose has no body site.", "site")
 
 
+def remainder_handling(remainder: Decimal, how: str) -> None:
+    if how not in REMAINDER_CHOICES:
+        raise DomainError(
+            "remainder_handling_required",
+            f"{remainder.normalize():f} mg of the drawn dose was not given: return it to stock or "
+            "record it as waste.",
+            "remainder",
+        )
+
+
 def _book_remainder(
     actor: User,
     session: DosingSession,
@@ -192,13 +202,7 @@ def _book_remainder(
     witness: User | None,
     reason: str,
 ) -> tuple[LedgerEntry, User | None]:
-    if how not in REMAINDER_CHOICES:
-        raise DomainError(
-            "remainder_handling_required",
-            f"{remainder.normalize():f} mg of the drawn dose was not given: return it to stock or "
-            "record it as waste.",
-            "remainder",
-        )
+    remainder_handling(remainder, how)
     check_witness(session.clinic, actor, witness, required=True)
     why = reason.strip() or f"partial dose in session {session.pk}"
     token = station_adjusting.set(True)
@@ -263,13 +267,13 @@ def administer(
 
     def work() -> Administration:
         locked = _lock(session)
-        _refuse_if_done(locked)
+        refuse_if_done(locked)
         if locked.state not in (SessionState.DECIDED, SessionState.PREPARED):
             raise DomainError(
                 "no_decision", "Ask for the decision before recording a dose.", "decision"
             )
         latest = require_latest_decision(locked, decision_id)
-        _check_site(latest.route, site)
+        check_site(latest.route, site)
         if locked.state == SessionState.DECIDED:
             if lot_id in (None, ""):
                 raise DomainError(

@@ -21,6 +21,7 @@ from openhat.core.errors import DomainError
 from openhat.dosing.forms import mg_text
 from openhat.dosing.services import administer as dose_services
 from openhat.dosing.services import sessions
+from openhat.dosing.services.administer_check import check_administration
 from openhat.dosing.views.session_common import (
     field_for,
     session_access,
@@ -54,6 +55,22 @@ def administer(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.is_valid():
         asked = request.POST.get("stage", "")
         stage = DETAILS if asked == DETAILS else CONFIRM
+        if stage == CONFIRM and asked != CONFIRM:
+            # Everything but the witness is checked before the "cannot be undone" screen.
+            data = form.cleaned_data
+            try:
+                check_administration(
+                    actor=access.user,
+                    session_id=access.session,
+                    decision_id=data["decision_id"],
+                    dose_mg=data["dose_mg"],
+                    site=data.get("site", ""),
+                    preparation_id=data["preparation_id"] or None,
+                    remainder=data["remainder"],
+                )
+            except DomainError as error:
+                show_on_form(form, error)
+                stage = DETAILS
         if asked == CONFIRM:
             data = form.cleaned_data
             try:
