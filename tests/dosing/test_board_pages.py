@@ -180,3 +180,48 @@ def test_the_chart_shows_the_last_days_by_window(client_for, board_day):
     assert "dose held" in body
     assert 'data-testid="chart-missed-days"' in body
     assert "Not built yet" not in body
+
+
+def test_the_chart_shows_adverse_events_in_the_list_and_on_their_day(
+    client_for, personas, board_day
+):
+    from openhat.dosing.services.adverse import record_adverse_event
+
+    day, people, _, given = board_day
+    with clock.backdated(day.moment(10)):
+        event = record_adverse_event(
+            actor=personas["nurse"],
+            patient=people["watched"],
+            kind="overdose",
+            severity="severe",
+            outcome="recovered",
+            session_id=given.session_id,
+            onset_at=day.moment(9, 55).isoformat(),
+            description="slow breathing after the dose",
+            naloxone_given=True,
+            naloxone_dose_mg="0.4",
+            naloxone_route="im",
+        )
+
+    body = (
+        client_for("nurse")
+        .get(reverse("patients:chart", args=[people["watched"].client_code]))
+        .content.decode()
+    )
+    quiet = (
+        client_for("nurse")
+        .get(reverse("patients:chart", args=[people["stopped"].client_code]))
+        .content.decode()
+    )
+
+    listed = body.split('data-testid="chart-adverse-events"')[1].split("</table>")[0]
+    assert f'data-testid="chart-event-{event.pk}"' in listed
+    assert "Overdose / respiratory depression" in listed and "naloxone 0.40 mg" in listed
+    assert "not yet signed off" in listed
+    row = next(
+        line
+        for line in body.split("<tr")
+        if day.day.strftime("%a %-d %b") in line and "chart-day-events" in line
+    )
+    assert "09:55 overdose / respiratory depression, naloxone" in row
+    assert 'data-testid="chart-no-adverse-events"' in quiet

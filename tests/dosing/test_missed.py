@@ -52,7 +52,7 @@ def test_missed_sessions_and_days_over_the_last_days(personas, station):
     assert (seen.missed_days, seen.missed_sessions, seen.current_break) == (3, 6, 3)
     cells = {item.day: item.cells for item in seen.days}
     assert cells[day.day - timedelta(days=3)][0].text == "dose held"
-    assert cells[day.day - timedelta(days=5)][0].text == "given 15 mg"
+    assert cells[day.day - timedelta(days=5)][0].text == "given DAM 15 mg"
 
 
 def test_named_windows_are_missed_by_name(personas, station):
@@ -144,3 +144,25 @@ def test_the_chart_grid_reads_a_fixed_number_of_queries(personas, station):
 
     assert len(found) == 4
     assert len(four.captured_queries) == len(one.captured_queries) == 3
+
+
+def test_a_window_with_two_drugs_shows_each_drug_on_its_own():
+    """55 mg HDM and 60 mg methadone in one window are two doses of two drugs, never "115 mg"."""
+    from decimal import Decimal
+
+    from openhat.dosing.services.missed import _cell, _Session
+
+    cell = _cell(
+        "midday",
+        [
+            _Session("midday", "completed", Decimal("55.000"), "hdm", ""),
+            _Session("midday", "completed", Decimal("60.000"), "methadone", ""),
+            _Session("midday", "completed", Decimal("20.000"), "hdm", ""),
+        ],
+        missed=False,
+        waiting=False,
+    )
+
+    assert cell.status == "given"
+    assert cell.text == "given HDM 75 mg, methadone 60 mg"
+    assert "115" not in cell.text and "135" not in cell.text

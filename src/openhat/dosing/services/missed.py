@@ -22,7 +22,7 @@ from django.db.models import OuterRef, Subquery
 
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration, DosingSession, SessionState
-from openhat.dosing.services.board_orders import OrderPeriod, mg_text, order_periods
+from openhat.dosing.services.board_orders import OrderPeriod, drug_short, mg_text, order_periods
 from openhat.dosing.windows import ORDER as WINDOW_ORDER
 from openhat.dosing.windows import window_bounds
 from openhat.patients.models import Patient
@@ -130,6 +130,7 @@ class _Session:
     window: str
     state: str
     dose_mg: Decimal | None
+    drug: str | None
     end_reason: str
 
 
@@ -150,12 +151,18 @@ def attendance_by_patient(
     if patient_ids is not None:
         rows = rows.filter(patient_id__in=patient_ids)
     sessions: dict[tuple[int, date], list[_Session]] = defaultdict(list)
-    for patient_id, day, window, state, dose_mg, reason in rows.order_by(
+    for patient_id, day, window, state, dose_mg, drug, reason in rows.order_by(
         "checked_in_at"
     ).values_list(
-        "patient_id", "dosing_day", "window", "state", "administration__dose_mg", "end_reason"
+        "patient_id",
+        "dosing_day",
+        "window",
+        "state",
+        "administration__dose_mg",
+        "administration__drug",
+        "end_reason",
     ):
-        sessions[(patient_id, day)].append(_Session(window, state, dose_mg, reason))
+        sessions[(patient_id, day)].append(_Session(window, state, dose_mg, drug, reason))
     bounds = {
         (day, window): window_bounds(clinic, day, window)
         for offset in range(days)
@@ -239,9 +246,15 @@ def _day(
 
 
 def _cell(window: str, sessions: list[_Session], missed: bool, waiting: bool) -> WindowCell:
-    doses = [session.dose_mg for session in sessions if session.dose_mg is not None]
-    if doses:
-        return WindowCell(window, GIVEN, f"given {mg_text(sum(doses, Decimal(0)))} mg")
+    # Each drug on its own: 55 mg HDM and 60 mg methadone are not "115 mg" of anything.
+    by_drug: dict[str, Decimal] = {}
+    for session in sessions:
+        if session.dose_mg is not None:
+            drug = drug_short(session.drug or "")
+            by_drug[drug] = by_drug.get(drug, Decimal(0)) + session.dose_mg
+    if by_drug:
+        given = ", ".join(f"{drug} {mg_text(mg)} mg" for drug, mg in by_drug.items())
+        return WindowCell(window, GIVEN, f"given {given}")
     if any(session.state != SessionState.NO_DOSE for session in sessions):
         return WindowCell(window, OPEN, "in session")
     if sessions:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from openhat.dosing.models import (
     SessionOverride,
 )
 from openhat.dosing.services.administer import FORMS_BY_ROUTE
+from openhat.dosing.services.board_orders import drug_short
 from openhat.dosing.services.steps import current_preparation, latest_decision, session_for
 from openhat.dosing.sites import site_label
 from openhat.dosing.windows import window_label
@@ -324,15 +325,22 @@ def dose_lots(session: DosingSession, decision: SessionDecision) -> list[LotChoi
 @dataclass
 class Today:
     doses: int
-    total_mg: Decimal
+    by_drug: list[tuple[str, Decimal]]  # each drug's mg on its own, never one sum of two drugs
 
 
 def doses_today(session: DosingSession) -> Today:
-    rows = Administration.objects.filter(
-        patient_id=session.patient_id, session__dosing_day=session.dosing_day
+    rows = (
+        Administration.objects.filter(
+            patient_id=session.patient_id, session__dosing_day=session.dosing_day
+        )
+        .values("drug")
+        .annotate(total=Sum("dose_mg"), doses=Count("pk"))
+        .order_by("drug")
     )
-    total = rows.aggregate(total=Sum("dose_mg"))["total"] or Decimal(0)
-    return Today(rows.count(), total)
+    return Today(
+        sum(row["doses"] for row in rows),
+        [(drug_short(row["drug"]), row["total"]) for row in rows],
+    )
 
 
 @dataclass
