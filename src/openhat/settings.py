@@ -211,6 +211,10 @@ OPENHAT_SMALL_CELL_MINIMUM = env_int("OPENHAT_SMALL_CELL_MINIMUM", 11, minimum=2
 
 # How long a staff invitation link works (staff.services.invite).
 OPENHAT_INVITATION_DAYS = env_int("OPENHAT_INVITATION_DAYS", 7, minimum=1, maximum=60)
+# A dosing session with no step for this long is listed on the board as left open (stale).
+OPENHAT_STALE_SESSION_MINUTES = env_int(
+    "OPENHAT_STALE_SESSION_MINUTES", 120, minimum=10, maximum=24 * 60
+)
 
 # Roles that must pass a TOTP second factor before they can do anything (CLINIC.md §2).
 OPENHAT_SECOND_FACTOR_ROLES = env_list("OPENHAT_SECOND_FACTOR_ROLES", ("physician", "pharmacist"))

@@ -269,7 +269,7 @@ class ExceptionOut(Schema):
     waste_entry_id: int | None
     witness: str | None
     at: datetime
-    by: str
+    by: str | None  # None: closed after its window by `openhat sessions close-stale`
 
 
 class OverrideOut(Schema):

@@ -300,6 +300,8 @@ class ExceptionKind(models.TextChoices):
     LEFT_EARLY = "left_early", "Left before observation ended"
     VOMITED = "vomited", "Vomited an oral dose"
     SPILLED = "spilled", "Dose spilled (witnessed waste)"
+    # Left open (a crash, a closed tab) and closed by a nurse or after its window ended.
+    NOT_COMPLETED = "not_completed", "Session not completed"
 
 
 # Exceptions that end the session without a dose.
@@ -320,7 +322,10 @@ class SessionException(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None only for a session closed after its window by `openhat sessions close-stale`.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["at"]
@@ -330,6 +335,10 @@ class SessionException(models.Model):
                 condition=~Q(kind="spilled")
                 | Q(preparation__isnull=False, waste_entry__isnull=False, witness__isnull=False),
                 name="spill_is_witnessed_waste",
+            ),
+            models.CheckConstraint(
+                condition=Q(by__isnull=False) | Q(kind="not_completed"),
+                name="exception_by_a_person",
             ),
         ]
 

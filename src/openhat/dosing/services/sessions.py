@@ -31,6 +31,7 @@ from openhat.dosing.models import (
     SessionDecision,
     SessionState,
 )
+from openhat.dosing.services import stale
 from openhat.dosing.services.steps import (
     ask_engine,
     breath_alcohol,
@@ -89,11 +90,19 @@ def check_in(
             DosingState.objects.get_or_create(patient=patient, defaults={"clinic": patient.clinic})
             locking.get()
         open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
+        if open_session is not None and stale.close_if_window_over(
+            open_session, actor, "closed at the patient's next check-in: its window had ended"
+        ):
+            open_session = None
         if open_session is not None:
             raise Conflict(
                 "session_open",
                 f"{patient.client_code} already has an open session ({open_session.get_state_display().lower()}); "
-                "finish or end it first.",
+                + (
+                    "it is stale: end it from the board's stale sessions, with a reason."
+                    if stale.is_stale(open_session, now)
+                    else "finish or end it first."
+                ),
                 "patient",
             )
         try:

@@ -29,6 +29,7 @@ from openhat.dosing.services.board import (
     board_day_in_range,
     build_board,
 )
+from openhat.dosing.services.stale import stale_sessions
 from openhat.dosing.views.board_rows import RowViews
 from openhat.dosing.windows import ORDER, current_window, window_label
 from openhat.rules.day import dosing_day
@@ -104,6 +105,8 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
         "show_photos": show_photos,
         "can_run": can_run,
         "error": error,
+        # Sessions left open (a crash, a closed tab): listed today, for a nurse to end.
+        "stale": stale_sessions(membership.clinic, now) if board.is_today else [],
     }
     return context, 400 if error else 200
 

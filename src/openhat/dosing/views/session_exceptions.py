@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from openhat.clinics.roles import Capability
 from openhat.clinics.view_helpers import domain_errors_as_pages
+from openhat.core import clock
 from openhat.core.errors import DomainError
 from openhat.dosing.forms import ExceptionForm
-from openhat.dosing.models import ENDS_WITHOUT_DOSE, ExceptionKind, SessionState
-from openhat.dosing.services import exceptions, sessions
+from openhat.dosing.models import ENDS_WITHOUT_DOSE, OPEN_STATES, ExceptionKind, SessionState
+from openhat.dosing.services import exceptions, sessions, stale
 from openhat.dosing.views.session_common import (
     SessionAccess,
     header,
@@ -89,6 +90,15 @@ KINDS = {
         "Notes (how long after the dose, how much)",
         (SessionState.OBSERVING, SessionState.COMPLETED),
     ),
+    "not_completed": Kind(
+        "End a stale session: not completed",
+        "The session was left open (a crash, a closed tab, the patient gone). It ends as not "
+        "completed; the reason is kept with it. A dose already given stays recorded.",
+        "Confirm: end the session, not completed",
+        "Why the session is ended",
+        tuple(OPEN_STATES),
+        notes_required=True,
+    ),
 }
 
 
@@ -111,6 +121,14 @@ def _record(access: SessionAccess, kind: str, form: ExceptionForm, request: Http
             session_id=session_id,
             witness=signed_witness(request, form),
             notes=notes,
+            idempotency_key=key,
+        )
+    elif kind == "not_completed":
+        stale.end_stale_session(
+            actor=actor,
+            session_id=session_id,
+            reason=notes,
+            witness=signed_witness(request, form),
             idempotency_key=key,
         )
     elif kind == "left_early":
@@ -163,8 +181,10 @@ def exception(request: HttpRequest, session_id: int) -> HttpResponse:
             "form": form,
             "kind": kind,
             "about": about,
-            "fits": session.state in about.states,
-            "witness_needed": drawn and (kind in ENDS_WITHOUT_DOSE or kind == "spilled"),
+            "fits": session.state in about.states
+            and (kind != "not_completed" or stale.is_stale(session, clock.now())),
+            "witness_needed": drawn
+            and (kind in ENDS_WITHOUT_DOSE or kind in ("spilled", "not_completed")),
             "header": header(session),
             "session": session,
             "patient": session.patient,
