@@ -11,7 +11,8 @@ killed at once (SIGKILL: no clean-up, whatever is in flight). Then, with the ser
 - every session's state agrees with its rows (a dose administered has its preparation and its
   ledger entry, a session signed off is done, ...);
 - every dosing row written has its audit event, and every audit event its row;
-- every ledger entry written during the load belongs to a preparation;
+- every ledger entry written during the load belongs to its dosing record (a preparation, a
+  remainder returned or wasted, a drawn dose wasted);
 - every stored idempotency key's result exists.
 The next round restarts the server on the same database, later on the virtual clock.
 """
@@ -49,6 +50,7 @@ from openhat.dosing.models import (
     DosingSession,
     ObservationSignOff,
     SessionDecision,
+    SessionException,
     SessionState,
 )
 from openhat.dosing.windows import window_hours
@@ -71,7 +73,14 @@ ANSWERS_BEFORE_KILL = 24  # requests answered in the round before the kill may c
 LONGEST_WAIT_FOR_ANSWERS = 30.0  # seconds; then the kill comes anyway
 ZONE = ZoneInfo("America/Vancouver")
 # The dosing rows each service records an audit event for (target=the row).
-AUDITED = (DosingSession, SessionDecision, DosePreparation, Administration, ObservationSignOff)
+AUDITED = (
+    DosingSession,
+    SessionDecision,
+    DosePreparation,
+    Administration,
+    ObservationSignOff,
+    SessionException,
+)
 
 
 class CrashStation(Station):
@@ -225,7 +234,8 @@ def _state_agrees_with_rows() -> list[str]:
             SessionState.DECIDED: ("decision",),
             SessionState.PREPARED: ("decision", "preparation"),
             SessionState.OBSERVING: ("decision", "preparation", "administration"),
-            SessionState.COMPLETED: ("decision", "preparation", "administration", "sign-off"),
+            # Done without a sign-off: left during observation, or closed as not completed.
+            SessionState.COMPLETED: ("decision", "preparation", "administration"),
         }.get(session.state, ())
         missing = [name for name in needs if not has[name]]
         if missing:
@@ -259,9 +269,13 @@ def _rows_and_events_agree() -> list[str]:
 
 
 def _ledger_entries_belong(entries_before: int) -> list[str]:
-    prepared = set(DosePreparation.objects.values_list("issued_entry_id", flat=True))
+    owned = {
+        *DosePreparation.objects.values_list("issued_entry_id", flat=True),
+        *Administration.objects.values_list("remainder_entry_id", flat=True),
+        *SessionException.objects.values_list("waste_entry_id", flat=True),
+    }
     written = LedgerEntry.objects.order_by("pk").values_list("pk", flat=True)[entries_before:]
-    return [f"ledger entry {pk} belongs to no preparation" for pk in written if pk not in prepared]
+    return [f"ledger entry {pk} belongs to no dosing record" for pk in written if pk not in owned]
 
 
 def _idempotent_results_exist() -> list[str]:
