@@ -76,5 +76,5 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 clean-db:
-	@echo "This deletes the embedded database in var/pg (all local data)."
-	@read -p "Type 'delete' to confirm: " answer && [ "$$answer" = "delete" ] && $(BIN)/openhat embedded_db stop && rm -rf var/pg
+	@echo "This deletes the embedded database in var/pg (all local data) and its signed checkpoints in var/checkpoints."
+	@read -p "Type 'delete' to confirm: " answer && [ "$$answer" = "delete" ] && $(BIN)/openhat embedded_db stop && rm -rf var/pg var/checkpoints

@@ -71,6 +71,13 @@ def _concurrency_tests_one_at_a_time(request: pytest.FixtureRequest) -> Iterator
         yield
 
 
+@pytest.fixture(autouse=True)
+def _checkpoints_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test signs its checkpoints into a directory of its own: a checkpoint of rows that a
+    test's rollback removes must not be held against the next test's chains."""
+    settings.CHECKPOINT_DIR = tmp_path_factory.mktemp("checkpoints")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py), and
     the schemathesis run's (requests, time), when it ran."""

@@ -49,6 +49,11 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters in production mode")
 SECRET_KEY = _secret or _development_secret_key()
 
+# Signed checkpoints of the hash chains (audit.checkpoints): a directory the database cannot
+# reach, append-only by convention (files are created once, read-only). In production put it on
+# other storage (a WORM bucket mount, a remote host) and copy it off the machine.
+CHECKPOINT_DIR = Path(env_str("OPENHAT_CHECKPOINT_DIR") or VAR_DIR / "checkpoints")
+
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", () if PRODUCTION else ("localhost", "127.0.0.1", "[::1]", "testserver")
 )

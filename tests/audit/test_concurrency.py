@@ -95,16 +95,16 @@ def test_without_the_chain_lock_concurrent_appends_collide(
     """The harness really runs transactions at once: with the lock removed, and a pause between
     reading the last row and inserting, writers take the same position and the unique constraint
     refuses all but one (a fork is never stored)."""
-    real_row_hash = audit_services.row_hash
+    real_seal = audit_services.seal
 
-    def slow_row_hash(previous: str, content: dict[str, Any]) -> str:
+    def slow_seal(row: Any, previous: str) -> None:
         time.sleep(0.2)
-        return real_row_hash(previous, content)
+        real_seal(row, previous)
 
     monkeypatch.setattr(
         audit_services, "locked_chain_head", lambda table, db_table, key: chain_head(db_table, key)
     )
-    monkeypatch.setattr(audit_services, "row_hash", slow_row_hash)
+    monkeypatch.setattr(audit_services, "seal", slow_seal)
     clinic = personas.clinic
     existing = len(_positions(clinic))
     seqs, errors = run_together(8, lambda i: _append_event(clinic.pk, i))

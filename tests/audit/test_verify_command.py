@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from typing import Any
 
 import pgtrigger
@@ -17,6 +19,13 @@ from openhat.audit.services import verify_chain
 from openhat.patients.services import read_identity
 
 pytestmark = pytest.mark.django_db
+
+
+def plain_sha256(previous_hash: str, content: dict[str, Any]) -> str:
+    """The unkeyed chain hash, as anyone with the source code can compute it."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((previous_hash + canonical).encode("utf-8")).hexdigest()
+
 
 IGNORE_AUDIT = "audit.AuditEvent:append_only"
 IGNORE_ACCESS = "audit.AccessLog:append_only"
@@ -71,6 +80,7 @@ def test_an_intact_trail_verifies_and_the_run_is_recorded(trail: list[AuditEvent
     assert recorded.data == {
         "rows_checked": {"audit_event": events, "access_log": accesses},
         "intact": True,
+        "checkpoint_problems": [],
         "breaks": [],
     }
     assert recorded.route == "cli:audit verify"
@@ -110,20 +120,20 @@ def test_an_altered_row_is_named_exactly(trail: list[AuditEvent]) -> None:
     assert recorded.data["breaks"][0]["row_id"] == victim.pk
 
 
-def test_a_row_rewritten_with_a_fresh_hash_is_caught_at_the_next_row(
+def test_a_row_rewritten_with_a_fresh_unkeyed_hash_is_caught_at_that_row(
     trail: list[AuditEvent],
 ) -> None:
-    victim, successor = trail[1], trail[2]
-    from openhat.audit.chain import row_hash
-
+    """The forger recomputes the hash the way the chain did before it was keyed (plain SHA-256
+    over the previous hash and the content): without the key it cannot fit."""
+    victim = trail[1]
     victim.data = {"rewritten": True}
-    forged_hash = row_hash(victim.prev_sha256, victim.hash_content())
+    forged_hash = plain_sha256(victim.prev_sha256, victim.hash_content())
     with pgtrigger.ignore(IGNORE_AUDIT):
         AuditEvent.objects.filter(pk=victim.pk).update(data=victim.data, row_sha256=forged_hash)
     _, broken = verify_chain(AuditEvent, "audit_event")
     assert broken is not None
-    assert broken.row_id == successor.pk
-    assert "previous-hash" in broken.problem
+    assert broken.row_id == victim.pk
+    assert "keyed hash" in broken.problem
 
 
 def test_a_deleted_row_is_reported_as_a_missing_position(trail: list[AuditEvent]) -> None:

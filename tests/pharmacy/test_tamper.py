@@ -3,7 +3,9 @@ altered with the trigger switched off (CLINIC.md §7 invariants 5 and 6)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 import pgtrigger
 import pytest
@@ -24,6 +26,12 @@ from openhat.pharmacy.services import CountedLot, issue_dose, record_count, tran
 from tests.pharmacy.conftest import receive
 
 IGNORE_LEDGER = "pharmacy.LedgerEntry:append_only"
+
+
+def plain_sha256(previous_hash, content):
+    """The unkeyed chain hash, as anyone with the source code can compute it."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((previous_hash + canonical).encode("utf-8")).hexdigest()
 
 
 @pytest.fixture
@@ -113,11 +121,10 @@ def test_an_altered_quantity_is_named(entries):
     assert event.data["intact"] is False
 
 
-def test_a_rehashed_forgery_is_caught_by_the_running_balance(entries):
-    """Someone who also recomputes the altered entry's hash still breaks the next entry's link;
-    someone who rewrites the whole chain from there still cannot make the balances add up."""
-    from openhat.audit.chain import row_hash
-
+def test_a_rehashed_forgery_is_caught_at_the_altered_entry(entries):
+    """Someone who recomputes the altered entry's hash and every later one with the unkeyed
+    function (plain SHA-256, as the chain was before it was keyed) still cannot fit the keyed
+    hash of the first entry altered: hiding 30 mg is named there."""
     victim = entries[4]
     with pgtrigger.ignore(IGNORE_LEDGER):
         previous = entries[3].row_sha256
@@ -126,7 +133,7 @@ def test_a_rehashed_forgery_is_caught_by_the_running_balance(entries):
             if entry.pk == victim.pk:
                 entry.quantity_mg = entry.quantity_mg / 2  # hide 30 mg
             entry.prev_sha256 = previous
-            entry.row_sha256 = row_hash(previous, entry.hash_content())
+            entry.row_sha256 = plain_sha256(previous, entry.hash_content())
             previous = entry.row_sha256
             LedgerEntry.objects.filter(pk=entry.pk).update(
                 quantity_mg=entry.quantity_mg,
@@ -137,7 +144,7 @@ def test_a_rehashed_forgery_is_caught_by_the_running_balance(entries):
     output = failing_verify()
 
     assert f"entry id {victim.pk}" in output
-    assert "running balance" in output
+    assert "keyed hash" in output
 
 
 def test_a_deleted_entry_is_a_missing_position(entries):

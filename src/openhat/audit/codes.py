@@ -83,6 +83,7 @@ class AuditCode(IntEnum):
     # 9000-9999 audit and system
     DEMO_CLINIC_LOADED = 9001
     AUDIT_CHAIN_VERIFIED = 9002
+    SESSIONS_VERIFIED = 9003
     BACKUP_MADE = 9010
     BACKUP_RESTORED = 9011
 

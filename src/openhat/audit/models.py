@@ -1,22 +1,24 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
-from openhat.audit.chain import normalise, timestamp_text
+from openhat.audit.chain import append, field_content, normalise, timestamp_text
 
 _APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
-class ChainedRow(models.Model):
-    """An append-only row that carries its place in a per-clinic hash chain."""
+class ChainLinks(models.Model):
+    """An append-only row's place in a per-clinic hash chain (`audit.chain`)."""
 
     chain_key = models.BigIntegerField(editable=False)
     chain_seq = models.BigIntegerField(editable=False)
-    at = models.DateTimeField(editable=False)
+    # The id of the chain key the row's hash was made with (audit.keys), so rotation keeps old
+    # rows verifiable. Empty only on rows sealed before chains were keyed.
+    key_id = models.CharField(max_length=16, editable=False, default="")
     prev_sha256 = models.CharField(max_length=64, editable=False)
     row_sha256 = models.CharField(max_length=64, editable=False)
 
@@ -25,6 +27,43 @@ class ChainedRow(models.Model):
 
     def hash_content(self) -> dict[str, Any]:
         raise NotImplementedError
+
+
+class SelfChainedRow(ChainLinks):
+    """A chained row that takes its place in its clinic's chain when first saved.
+
+    The dosing records (decisions, administrations, adverse events) are written by services that
+    lock their own rows first; the chain's lock is taken at the insert, inside the caller's
+    transaction, in the order `audit.chain` describes. The hash covers every stored field.
+    """
+
+    CHAIN_NAME: ClassVar[str] = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.row_sha256:
+            with transaction.atomic(using=kwargs.get("using")):
+                append(self, self.CHAIN_NAME, self.chain_key_for_row())
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    def chain_key_for_row(self) -> int:
+        raise NotImplementedError
+
+    def hash_content(self) -> dict[str, Any]:
+        return field_content(self)
+
+
+class ChainedRow(ChainLinks):
+    """A chained row whose time is its place in the chain (audit events, the ledger)."""
+
+    at = models.DateTimeField(editable=False)
+
+    class Meta:
+        abstract = True
 
 
 class AuditEvent(ChainedRow):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.utils import timezone
 
-from openhat.audit.chain import GENESIS_HASH, locked_chain_head, normalise, row_hash
+from openhat.audit.chain import GENESIS_HASH, locked_chain_head, normalise, seal
+from openhat.audit.checkpoints import Anchors, load_anchors
 from openhat.audit.codes import AuditCode
 from openhat.audit.context import current_origin
+from openhat.audit.keys import chain_keys
 from openhat.audit.models import AccessedRecord, AccessLog, AuditEvent, ChainedRow
+from openhat.audit.walk import ChainBreak, ChainWalk, walk_rows
 from openhat.clinics.models import Clinic
 
 Row = TypeVar("Row", bound=ChainedRow)
@@ -25,9 +27,9 @@ def _append(row: Row, table: str, clinic_id: int | None) -> Row:
     chain_key = clinic_id or 0
     last = locked_chain_head(table, type(row)._meta.db_table, chain_key)
     row.chain_key = chain_key
-    row.chain_seq, row.prev_sha256 = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    row.chain_seq, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row.at = timezone.now()
-    row.row_sha256 = row_hash(row.prev_sha256, row.hash_content())
+    seal(row, previous_hash)
     row.save(force_insert=True)
     return row
 
@@ -74,15 +76,6 @@ def record_access(*, actor: User, patient: Any, record: AccessedRecord) -> Acces
         return _append(entry, "access_log", patient.clinic_id)
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    table: str
-    row_id: int
-    chain_key: int
-    chain_seq: int
-    problem: str
-
-
 # Every hash-chained table, by the name `openhat audit verify` reports.
 CHAINED_TABLES: tuple[tuple[str, type[ChainedRow]], ...] = (
     ("audit_event", AuditEvent),
@@ -91,35 +84,17 @@ CHAINED_TABLES: tuple[tuple[str, type[ChainedRow]], ...] = (
 
 
 def verify_chain(
-    model: type[ChainedRow], table: str, on_row: Callable[[], None] | None = None
+    model: type[ChainedRow],
+    table: str,
+    on_row: Callable[[], None] | None = None,
+    anchors: Anchors | None = None,
 ) -> tuple[int, ChainBreak | None]:
-    """Recompute every chain of one table; return (rows checked, first break or None).
+    """Walk every chain of one table against the signed checkpoints; (rows checked, first break).
 
     `on_row` is called once per row read (the command's progress bar). One query, so the whole
     table is read from one snapshot while new rows keep being appended.
     """
-    checked = 0
-    expected_key: int | None = None
-    previous_hash = GENESIS_HASH
-    expected_seq = 1
-    for row in model._default_manager.order_by("chain_key", "chain_seq").iterator(chunk_size=2000):
-        if on_row is not None:
-            on_row()
-        if row.chain_key != expected_key:
-            expected_key, previous_hash, expected_seq = row.chain_key, GENESIS_HASH, 1
-        checked += 1
-        problem = None
-        if row.chain_seq != expected_seq:
-            problem = (
-                f"position {expected_seq} is missing (the next row found is at {row.chain_seq}; "
-                "a row was deleted)"
-            )
-        elif row.prev_sha256 != previous_hash:
-            problem = "its previous-hash does not match the hash of the row before it"
-        elif row_hash(row.prev_sha256, row.hash_content()) != row.row_sha256:
-            problem = "its content does not match its stored hash (the row was altered)"
-        if problem:
-            return checked, ChainBreak(table, row.pk, row.chain_key, row.chain_seq, problem)
-        previous_hash = row.row_sha256
-        expected_seq += 1
-    return checked, None
+    walk = ChainWalk(table, chain_keys(), anchors if anchors is not None else load_anchors())
+    rows = model._default_manager.order_by("chain_key", "chain_seq").iterator(chunk_size=2000)
+    checked, breaks = walk_rows(rows, walk, on_row, stop_at_first=True)
+    return checked, (breaks[0] if breaks else None)

@@ -1,4 +1,8 @@
-"""Replaying stored decisions: does today's engine, given the stored inputs, decide the same?"""
+"""Replaying stored decisions: does today's engine, given the stored inputs, decide the same?
+
+Each stored dose of the day is also compared with the stored decision it was given under: a
+dose above that decision's maximum is a difference, whatever the engine says today.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from openhat.dosing.models import SessionDecision
+from openhat.dosing.models import Administration, SessionDecision
 from openhat.rules.errors import ContextError
 from openhat.rules.snapshot import replay_differences
 
@@ -42,4 +46,24 @@ def replay_day(
             differences.append(ReplayDifference(stored.pk, stored.session_id, fields))
         if on_decision is not None:
             on_decision()
-    return checked, differences
+    return checked, differences + doses_above_maximum(day, clinic_code)
+
+
+def doses_above_maximum(day: date, clinic_code: str | None = None) -> list[ReplayDifference]:
+    """The day's administrations whose stored dose is above their stored decision's maximum."""
+    given = Administration.objects.filter(
+        session__dosing_day=day, dose_mg__gt=F("decision__max_dose_mg")
+    ).select_related("decision")
+    if clinic_code:
+        given = given.filter(clinic__code=clinic_code.upper())
+    return [
+        ReplayDifference(
+            row.decision_id,
+            row.session_id,
+            [
+                f"administered dose {row.dose_mg:f} mg is above the decision's maximum "
+                f"{row.decision.max_dose_mg:f} mg"
+            ],
+        )
+        for row in given.order_by("administered_at", "pk")
+    ]

@@ -1,9 +1,12 @@
 """`openhat ledger verify`: the chain, the running balances and the balance table, entry by entry.
 
-For each clinic's chain it checks, in order: no position is missing, each entry points at the hash
-of the one before, its content still gives its hash, its lot-and-location balance and its product
-balance follow from the entries before it, and at the end the StockBalance rows equal the sums.
-It stops a clinic's chain at the first entry that does not fit and names it.
+For each clinic's chain the shared walk (`audit.walk`) checks that no position is missing, each
+entry points at the hash of the one before, its content still gives its keyed hash, it fits every
+signed checkpoint, and no checkpoint signed a position past the chain's end. On top of that each
+entry's lot-and-location balance and product balance must follow from the entries before it, and
+at the end the StockBalance table must equal the sums: every balance row that exists, and a row
+for every lot and location whose entries sum to more than zero (a deleted balance row is a
+break too). A clinic's chain stops at the first entry that does not fit.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openhat.audit.chain import GENESIS_HASH, row_hash
+from openhat.audit.checkpoints import Anchors, load_anchors
+from openhat.audit.keys import chain_keys
+from openhat.audit.walk import ChainWalk
 from openhat.pharmacy.models import LedgerEntry, StockBalance
 
 ZERO = Decimal("0")
+LEDGER_TABLE = "ledger_entry"
 
 
 @dataclass(frozen=True)
@@ -31,67 +37,68 @@ class LedgerReport:
     entries_checked: int
     balances_checked: int
     breaks: list[LedgerBreak]
+    checkpoint_problems: list[str]
 
     @property
     def intact(self) -> bool:
-        return not self.breaks
+        return not self.breaks and not self.checkpoint_problems
 
 
-def verify_ledger(on_entry: Callable[[], None] | None = None) -> LedgerReport:
+def _balance_problem(entry: LedgerEntry, lot_after: Decimal, product_after: Decimal) -> str | None:
+    if entry.balance_mg != lot_after:
+        return (
+            f"its running balance {entry.balance_mg} mg should be {lot_after} mg "
+            "from the entries before it"
+        )
+    if entry.product_balance_mg != product_after:
+        return f"its product balance {entry.product_balance_mg} mg should be {product_after} mg"
+    if lot_after < 0:
+        return "it takes the balance below zero"
+    return None
+
+
+def verify_ledger(
+    on_entry: Callable[[], None] | None = None, anchors: Anchors | None = None
+) -> LedgerReport:
+    anchors = anchors if anchors is not None else load_anchors()
+    walk = ChainWalk(LEDGER_TABLE, chain_keys(), anchors)
     checked = 0
     breaks: list[LedgerBreak] = []
-    sums: dict[tuple[int, int], Decimal] = {}
-    broken_clinics: set[int] = set()
+    # (clinic, lot, location) -> the sum of its entries
+    sums: dict[tuple[int, int, int], Decimal] = {}
     clinic: int | None = None
-    previous_hash, expected_seq = GENESIS_HASH, 1
-    lot_balances: dict[tuple[int, int], Decimal] = {}
     product_balances: dict[int, Decimal] = {}
     for entry in LedgerEntry.objects.order_by("chain_key", "chain_seq").iterator(chunk_size=2000):
         if on_entry is not None:
             on_entry()
         if entry.chain_key != clinic:
-            clinic, previous_hash, expected_seq = entry.chain_key, GENESIS_HASH, 1
-            lot_balances, product_balances = {}, {}
-        if entry.chain_key in broken_clinics:
+            clinic, product_balances = entry.chain_key, {}
+        if walk.is_broken(entry.chain_key):
             continue
         checked += 1
-        key = (entry.lot_id, entry.location_id)
-        lot_after = lot_balances.get(key, ZERO) + entry.quantity_mg
+        key = (entry.chain_key, entry.lot_id, entry.location_id)
+        lot_after = sums.get(key, ZERO) + entry.quantity_mg
         product_after = product_balances.get(entry.product_id, ZERO) + entry.quantity_mg
-        problem = None
-        if entry.chain_seq != expected_seq:
-            problem = f"position {expected_seq} is missing (next found: {entry.chain_seq}); an entry was deleted"
-        elif entry.prev_sha256 != previous_hash:
-            problem = "its previous-hash does not match the entry before it"
-        elif row_hash(entry.prev_sha256, entry.hash_content()) != entry.row_sha256:
-            problem = "its content does not match its stored hash (the entry was altered)"
-        elif entry.balance_mg != lot_after:
-            problem = (
-                f"its running balance {entry.balance_mg} mg should be {lot_after} mg "
-                "from the entries before it"
-            )
-        elif entry.product_balance_mg != product_after:
-            problem = (
-                f"its product balance {entry.product_balance_mg} mg should be {product_after} mg"
-            )
-        elif lot_after < 0:
-            problem = "it takes the balance below zero"
+        broken = walk.check(entry)
+        problem = broken.problem if broken else _balance_problem(entry, lot_after, product_after)
         if problem:
             breaks.append(LedgerBreak(entry.chain_key, entry.pk, entry.chain_seq, problem))
-            broken_clinics.add(entry.chain_key)
+            walk.broken.add(entry.chain_key)
             continue
-        lot_balances[key] = lot_after
-        product_balances[entry.product_id] = product_after
         sums[key] = lot_after
-        previous_hash = entry.row_sha256
-        expected_seq += 1
+        product_balances[entry.product_id] = product_after
+    for broken in walk.finish():
+        breaks.append(LedgerBreak(broken.chain_key, None, broken.chain_seq, broken.problem))
 
     balances_checked = 0
+    seen: set[tuple[int, int, int]] = set()
     for row in StockBalance.objects.order_by("clinic_id", "lot_id", "location_id"):
-        if row.clinic_id in broken_clinics:
+        if walk.is_broken(row.clinic_id):
             continue
         balances_checked += 1
-        expected = sums.get((row.lot_id, row.location_id), ZERO)
+        key = (row.clinic_id, row.lot_id, row.location_id)
+        seen.add(key)
+        expected = sums.get(key, ZERO)
         if row.balance_mg != expected:
             breaks.append(
                 LedgerBreak(
@@ -102,5 +109,19 @@ def verify_ledger(on_entry: Callable[[], None] | None = None) -> LedgerReport:
                     f"{row.balance_mg} mg but its entries sum to {expected} mg",
                 )
             )
-            broken_clinics.add(row.clinic_id)
-    return LedgerReport(checked, balances_checked, breaks)
+            walk.broken.add(row.clinic_id)
+    for (clinic_id, lot_id, location_id), total in sorted(sums.items()):
+        if total != 0 and (clinic_id, lot_id, location_id) not in seen:
+            if walk.is_broken(clinic_id):
+                continue
+            breaks.append(
+                LedgerBreak(
+                    clinic_id,
+                    None,
+                    None,
+                    f"lot id {lot_id} at location id {location_id} has no balance row, but its "
+                    f"entries sum to {total} mg (the balance row was deleted)",
+                )
+            )
+            walk.broken.add(clinic_id)
+    return LedgerReport(checked, balances_checked, breaks, anchors.problems)

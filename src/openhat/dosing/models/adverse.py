@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from openhat.audit.models import SelfChainedRow
 from openhat.dosing.models.sessions import _APPEND_ONLY, DosingSession
 
 
@@ -38,7 +39,11 @@ class NaloxoneRoute(models.TextChoices):
     SC = "sc", "Subcutaneous"
 
 
-class AdverseEvent(models.Model):
+class AdverseEvent(SelfChainedRow):
+    """An adverse event at the station. Chained per clinic (`openhat sessions verify`)."""
+
+    CHAIN_NAME = "adverse_event"
+
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="adverse_events"
@@ -74,12 +79,18 @@ class AdverseEvent(models.Model):
                 | Q(naloxone_given=True, naloxone_dose_mg__gt=0, naloxone_route__gt=""),
                 name="naloxone_dose_and_route_when_given",
             ),
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"], name="adverse_event_chain_position"
+            ),
         ]
         indexes = [models.Index(fields=["patient", "onset_at"], name="adverse_event_patient_at")]
 
     def __str__(self) -> str:
         local = self.onset_at.astimezone(self.clinic.zone)
         return f"{self.get_kind_display()} ({self.severity}) on {local:%Y-%m-%d %H:%M}"
+
+    def chain_key_for_row(self) -> int:
+        return int(self.clinic_id)
 
 
 class AdverseEventSignOff(models.Model):

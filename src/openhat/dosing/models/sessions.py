@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from openhat.audit.models import SelfChainedRow
 from openhat.pharmacy.models.catalogue import mg_field
 from openhat.rules.context import Drug, Route, SessionWindow
 
@@ -125,8 +126,10 @@ class SessionAssessment(models.Model):
         return f"{self.kind} assessment of session {self.session_id}"
 
 
-class SessionDecision(models.Model):
-    """The engine's decision, with everything needed to replay it."""
+class SessionDecision(SelfChainedRow):
+    """The engine's decision, with everything needed to replay it. Chained per clinic."""
+
+    CHAIN_NAME = "session_decision"
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="decisions")
     drug = models.CharField(max_length=16, choices=DRUG_CHOICES)
@@ -148,13 +151,24 @@ class SessionDecision(models.Model):
     class Meta:
         ordering = ["at"]
         triggers = [_APPEND_ONLY]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"], name="session_decision_chain_position"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"decision {self.pk}: {self.verdict} up to {self.max_dose_mg} mg"
 
+    def chain_key_for_row(self) -> int:
+        return int(self.session.clinic_id)
 
-class Administration(models.Model):
-    """A dose given. One per session; the decision it was given under is re-run at recording."""
+
+class Administration(SelfChainedRow):
+    """A dose given. One per session; the decision it was given under is re-run at recording.
+    Chained per clinic, so a changed dose fails `openhat sessions verify`."""
+
+    CHAIN_NAME = "administration"
 
     session = models.OneToOneField(
         DosingSession, on_delete=models.PROTECT, related_name="administration"
@@ -209,6 +223,9 @@ class Administration(models.Model):
                 condition=Q(remainder_mg=0) | Q(remainder_mg__gt=0, remainder_entry__isnull=False),
                 name="administration_remainder_booked",
             ),
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"], name="administration_chain_position"
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "administered_at"], name="administration_patient_at")
@@ -218,6 +235,9 @@ class Administration(models.Model):
         return (
             f"{self.dose_mg} mg {self.drug} {self.route} at {self.administered_at:%Y-%m-%d %H:%M}"
         )
+
+    def chain_key_for_row(self) -> int:
+        return int(self.clinic_id)
 
 
 class ObservationSignOff(models.Model):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Prefetch
 
+from openhat.audit.checkpoints import Checkpoint, latest_checkpoint
 from openhat.audit.models import AccessedRecord
 from openhat.audit.services import record_access
 from openhat.clinics.access import require
@@ -95,6 +96,8 @@ class DaySheet:
     doses: int
     without_dose: int
     adverse_events: int
+    # The first signed checkpoint made after the day ended (the latest one while it has not).
+    checkpoint: Checkpoint | None
 
 
 def day_sheet(*, actor: User, clinic: Clinic, day: date) -> DaySheet:
@@ -154,6 +157,9 @@ def day_sheet(*, actor: User, clinic: Clinic, day: date) -> DaySheet:
         doses=len(given),
         without_dose=len(rows) - len(given),
         adverse_events=sum(len(row.adverse_events) for row in rows),
+        checkpoint=latest_checkpoint(
+            made_after=datetime.combine(day + timedelta(days=1), time(0), tzinfo=clinic.zone)
+        ),
     )
 
 

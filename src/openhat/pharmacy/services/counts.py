@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from openhat.audit.chain import lock_chain
+from openhat.audit.checkpoints import make_checkpoint
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
 from openhat.clinics.access import require
@@ -166,6 +167,10 @@ def record_count(
             )
         if idempotency_key:
             idempotency.remember_result(actor, idempotency_key, "pharmacy.count", count)
+        # Every count (the end-of-day count closes the day) signs the chains' heads once it has
+        # committed; the count sheet prints them (audit.checkpoints).
+        reason = f"count {count.pk}"
+        transaction.on_commit(lambda: make_checkpoint(reason), robust=True)
         return count
 
 

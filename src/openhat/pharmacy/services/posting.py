@@ -3,7 +3,8 @@
 Lock order, the same for every movement so two of them never deadlock:
   1. the StockBalance rows the movement touches, in (lot, location) order (SELECT ... FOR NO KEY UPDATE);
   2. the clinic's ledger chain (an advisory lock, so the chain does not fork);
-  3. the clinic's audit chain, when the caller records its audit event.
+  3. the clinic's record chain (audit events and dosing records), when the caller records its
+     audit event (audit.chain explains the order).
 The row lock is what stops two pharmacists issuing from one lot at the same moment from both
 seeing the same balance and overdrawing it; the CHECK constraints on the balance are the backstop.
 """
@@ -17,7 +18,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from openhat.audit.chain import GENESIS_HASH, locked_chain_head, row_hash
+from openhat.audit.chain import GENESIS_HASH, locked_chain_head, seal
 from openhat.clinics.models import Clinic
 from openhat.core import clock
 from openhat.core.errors import DomainError
@@ -155,9 +156,8 @@ def post_movement(clinic: Clinic, lines: list[Line], particulars: Particulars) -
             chain_key=clinic.pk,
             chain_seq=seq,
             at=now,
-            prev_sha256=previous_hash,
         )
-        entry.row_sha256 = row_hash(previous_hash, entry.hash_content())
+        seal(entry, previous_hash)
         previous_hash = entry.row_sha256
         entry.save(force_insert=True)
         entries.append(entry)

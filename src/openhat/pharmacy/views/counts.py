@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openhat.audit.checkpoints import latest_checkpoint
 from openhat.clinics.roles import Capability
 from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages
 from openhat.core.errors import DomainError, NotFound
@@ -140,6 +141,7 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
             "previous": previous,
             "rows": rows,
             "differences": sum(1 for row in rows if row.difference_mg),
+            "checkpoint": latest_checkpoint(reason=f"count {count.pk}"),
             **access.context(),
         },
     )

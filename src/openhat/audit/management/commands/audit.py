@@ -1,7 +1,9 @@
-"""`openhat audit verify`: recompute every hash chain of the audit trail (CLINIC.md §7, invariant 6).
+"""`openhat audit verify`: recompute every hash chain of the audit trail (docs/domain.md).
 
-Exit status 0 when every chain is intact; non-zero, naming the first broken row of each table,
-when a row was altered or deleted. Every run is itself recorded as an audit event.
+Each chain is checked row by row with the chain key and against every signed checkpoint
+(docs/chains.md). Exit status 0 when every chain is intact; non-zero, naming the first broken row
+of each table, when a row was altered, deleted or re-hashed, rows are missing from a chain's end,
+or a checkpoint file does not verify. Every run is itself recorded as an audit event.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from django.db import transaction
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from openhat.audit.checkpoints import load_anchors
 from openhat.audit.codes import AuditCode
 from openhat.audit.context import action_origin
-from openhat.audit.services import CHAINED_TABLES, ChainBreak, record_event, verify_chain
+from openhat.audit.services import CHAINED_TABLES, record_event, verify_chain
+from openhat.audit.walk import ChainBreak
 from openhat.clinics.models import Clinic
 
 
@@ -29,8 +33,9 @@ def describe_chain(chain_key: int) -> str:
 
 
 def describe_break(broken: ChainBreak) -> str:
+    row = f"row id {broken.row_id}, " if broken.row_id is not None else ""
     return (
-        f"table {broken.table}, row id {broken.row_id}, {describe_chain(broken.chain_key)}, "
+        f"table {broken.table}, {row}{describe_chain(broken.chain_key)}, "
         f"position {broken.chain_seq}: {broken.problem}"
     )
 
@@ -55,6 +60,7 @@ class Command(BaseCommand):
         console = Console(file=stream, no_color=no_color, highlight=False, soft_wrap=True)
         counts: dict[str, int] = {}
         breaks: list[ChainBreak] = []
+        anchors = load_anchors()
         totals = {table: model._default_manager.count() for table, model in CHAINED_TABLES}
         with Progress(
             TextColumn("{task.description:<12}"),
@@ -69,7 +75,7 @@ class Command(BaseCommand):
                 def advance(task_id: Any = task) -> None:
                     progress.advance(task_id)
 
-                checked, broken = verify_chain(model, table, on_row=advance)
+                checked, broken = verify_chain(model, table, on_row=advance, anchors=anchors)
                 counts[table] = checked
                 if broken is None:
                     # Rows appended since the count are not in the snapshot we read.
@@ -87,7 +93,8 @@ class Command(BaseCommand):
                 actor=None,
                 data={
                     "rows_checked": counts,
-                    "intact": not breaks,
+                    "intact": not breaks and not anchors.problems,
+                    "checkpoint_problems": anchors.problems,
                     "breaks": [
                         {
                             "table": b.table,
@@ -100,11 +107,13 @@ class Command(BaseCommand):
                     ],
                 },
             )
-        if breaks:
+        for problem in anchors.problems:
+            console.print(f"BROKEN: {problem}")
+        if breaks or anchors.problems:
             for broken in breaks:
                 console.print(f"BROKEN: first broken row in {describe_break(broken)}")
             raise CommandError(
                 "the audit trail has been tampered with: "
-                + "; ".join(describe_break(broken) for broken in breaks)
+                + "; ".join([*(describe_break(broken) for broken in breaks), *anchors.problems])
             )
         console.print(f"Audit trail intact: {sum(counts.values())} rows in {len(counts)} tables.")

@@ -1,7 +1,9 @@
 """`openhat ledger verify`: recompute the ledger's hash chains and running balances.
 
 Exit status 0 when every clinic's ledger is intact; 1, naming the first entry that does not fit,
-otherwise (CLINIC.md §7, invariants 5 and 6). Each run is recorded in the audit trail.
+otherwise (docs/domain.md). Each chain is also checked against the signed checkpoints
+(docs/chains.md), so entries deleted from its end are found. Each run is recorded in the audit
+trail.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from openhat.pharmacy.verify import LedgerBreak, verify_ledger
 
 
 def describe(broken: LedgerBreak) -> str:
+    """The clinic, then the entry (or the position after the chain's end), then the problem."""
     code = Clinic.objects.filter(pk=broken.clinic_id).values_list("code", flat=True).first()
     where = f"clinic {code or broken.clinic_id}"
     if broken.entry_id is None:
         return f"{where}: {broken.problem}"
+
     return f"{where}, entry id {broken.entry_id} at position {broken.chain_seq}: {broken.problem}"
 
 
@@ -67,15 +71,15 @@ class Command(BaseCommand):
                     "balances_checked": report.balances_checked,
                     "intact": report.intact,
                     "breaks": [describe(broken) for broken in report.breaks],
+                    "checkpoint_problems": report.checkpoint_problems,
                 },
             )
         console.print(
             f"{report.entries_checked} ledger entries and {report.balances_checked} balances checked."
         )
         if not report.intact:
-            for broken in report.breaks:
-                console.print(f"BROKEN: {describe(broken)}")
-            raise CommandError(
-                "the ledger does not fit: " + "; ".join(describe(b) for b in report.breaks)
-            )
+            problems = [describe(broken) for broken in report.breaks] + report.checkpoint_problems
+            for problem in problems:
+                console.print(f"BROKEN: {problem}")
+            raise CommandError("the ledger does not fit: " + "; ".join(problems))
         console.print("Ledger intact: every chain, running balance and stock balance fits.")
