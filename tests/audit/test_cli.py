@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from openhat.audit.keys import chain_keys
 from openhat.audit.models import AuditEvent
 from openhat.patients.services import read_identity
 from tests.conftest import Personas
@@ -35,7 +36,13 @@ def openhat(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         for key, value in os.environ.items()
         if not key.startswith(("OPENHAT_", "DJANGO_")) and key not in {"DATABASE_URL", "SECRET_KEY"}
     }
-    env.update(DATABASE_URL=_database_url(), OPENHAT_VAR_DIR=str(tmp_path), TERM="dumb")
+    env.update(
+        DATABASE_URL=_database_url(),
+        OPENHAT_VAR_DIR=str(tmp_path),
+        # The operator's chain key: the one the test process sealed its rows with.
+        OPENHAT_CHAIN_KEY=chain_keys().current.hex(),
+        TERM="dumb",
+    )
     return subprocess.run(  # noqa: S603  (our own entry point, fixed arguments)
         [sys.executable, "-m", "openhat.cli", *args],
         env=env,
