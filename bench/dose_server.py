@@ -35,6 +35,7 @@ def start_database(var_dir: Path) -> dict[str, str]:
     embedded_db.ensure_database(settings)
     socket_dir = settings["HOST"]
     environment = {
+        **_chain_secrets(var_dir),
         "OPENHAT_VAR_DIR": str(var_dir),
         "OPENHAT_MODE": "production",
         "OPENHAT_DEBUG": "0",
@@ -51,6 +52,34 @@ def start_database(var_dir: Path) -> dict[str, str]:
     }
     os.environ.update(environment)
     return environment
+
+
+def _chain_secrets(var_dir: Path) -> dict[str, str]:
+    """The chain key and checkpoint signing key production mode requires (docs/chains.md)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    keys = var_dir / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    signing = keys / "checkpoint-signing-key.pem"
+    if not signing.exists():
+        signing.write_bytes(
+            Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        signing.chmod(0o600)
+    chain = keys / "chain-key"
+    if not chain.exists():
+        chain.write_text(secrets.token_hex(32) + "\n")
+        chain.chmod(0o600)
+    return {
+        "OPENHAT_CHAIN_KEY_FILE": str(chain),
+        "OPENHAT_CHECKPOINT_SIGNING_KEY_FILE": str(signing),
+        "OPENHAT_CHECKPOINT_DIR": str(var_dir / "checkpoints"),
+    }
 
 
 def socket_dir() -> str:
