@@ -57,7 +57,7 @@ def _second_patient(personas: Any) -> Any:
 
 def test_two_doses_given_at_once_by_different_paths_keep_every_chain_single(personas, station):
     first_session, first_decision = decided(personas, station.patient)
-    preparation = drawn(personas, station, first_session, first_decision, "20")
+    preparation = drawn(personas, station, first_session, first_decision, "15")
     second_patient = _second_patient(personas)
     second_session, second_decision = decided(personas, second_patient)
     nurse_pk = personas["nurse"].pk
@@ -70,7 +70,7 @@ def test_two_doses_given_at_once_by_different_paths_keep_every_chain_single(pers
                 actor=nurse,
                 session_id=first_session.pk,
                 decision_id=first_decision.pk,
-                dose_mg="20",
+                dose_mg="15",
                 site="left_arm",
                 preparation_id=preparation.pk,
             ).pk
@@ -78,7 +78,7 @@ def test_two_doses_given_at_once_by_different_paths_keep_every_chain_single(pers
             actor=nurse,
             session_id=second_session.pk,
             decision_id=second_decision.pk,
-            dose_mg="25",
+            dose_mg="12",
             site="right_arm",
             lot_id=station.solution.pk,
             location_id=room,
