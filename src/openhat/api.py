@@ -211,6 +211,8 @@ def _register_routers() -> None:
     from openhat.fhir.api import router as fhir_router
     from openhat.patients.api import router as patients_router
     from openhat.pharmacy.api import router as pharmacy_router
+    from openhat.pharmacy.api_counts import router as pharmacy_counts_router
+    from openhat.pharmacy.api_movements import router as pharmacy_movements_router
     from openhat.pharmacy.api_reports import router as pharmacy_reports_router
     from openhat.prescribing.api import router as prescribing_router
 
@@ -220,6 +222,8 @@ def _register_routers() -> None:
     api.add_router("/", prescribing_router)
     api.add_router("/", fhir_router)
     api.add_router("/", pharmacy_router)
+    api.add_router("/", pharmacy_movements_router)
+    api.add_router("/", pharmacy_counts_router)
     api.add_router("/", pharmacy_reports_router)
     api.add_router("/", dosing_router)
 

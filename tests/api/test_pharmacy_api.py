@@ -621,7 +621,7 @@ BAD_INPUT = [
     pytest.param("pharmacist", "counts",
                  {"location": "{dosing_room_id}", "occasion": "spot_check",
                   "lines": [{"lot": "{solution_lot_id}", "counted": "-1", "unit": "ml"}]}, 400,
-                 "quantity_not_positive", id="negative count"),
+                 "count_negative", id="negative count"),
     pytest.param("pharmacist", "receipts", {**RECEIPT, "expires_on": "2020-01-01"}, 400,
                  "lot_expired_on_receipt", id="expired delivery"),
     pytest.param("pharmacist", "receipts", {**RECEIPT, "product": "{solution_product_id}",

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, PermissionDenied
 from openhat.patients.lifecycle import ALLOWED_TRANSITIONS, NEEDS_ENROLMENT, PatientStatus
 from openhat.patients.models import StatusChange
-from openhat.patients.services import change_status, clinic_today, register_patient
+from openhat.patients.services import change_status, register_patient
 from openhat.patients.validation import IdentityInput
 from tests.enrolment.helpers import enrolled
 

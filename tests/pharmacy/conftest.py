@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from openhat.patients.services import clinic_today
+from openhat.core.clock import clinic_today
 from openhat.pharmacy.formulary import Formulary, set_up_formulary
 from openhat.pharmacy.models import Lot, StockBalance
 from openhat.pharmacy.services import receive_stock

@@ -148,7 +148,7 @@ def test_a_count_must_cover_every_lot_held_there(personas, formulary, room):
     ("lot_id", "amount", "unit", "code"),
     [
         (999999, "1", "ml", "unknown_lot"),
-        (None, "-1", "ml", "quantity_not_positive"),
+        (None, "-1", "ml", "count_negative"),
         (None, "3", "vial", "quantity_wrong_unit"),
     ],
 )

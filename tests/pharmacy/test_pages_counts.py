@@ -125,7 +125,7 @@ def test_a_difference_opens_a_discrepancy_shown_on_the_count_the_board_and_the_d
     ("rows", "message"),
     [
         ("unknown lot", "No such lot in this clinic."),
-        ("negative", "Enter a quantity above zero"),
+        ("negative", "A count cannot be below zero; enter 0 for an empty shelf."),
         ("wrong unit", "is counted in mg, ml, not vial"),
         ("not a number", "is not a number"),
         ("missing amount", "Enter what is there (0 if none)."),

@@ -296,7 +296,7 @@ def test_register_opening_plus_movements_is_closing_and_balances_are_the_ledgers
     )
     assert register.total_in_mg - register.total_out_mg == register.closing_mg - register.opening_mg
     for line in register.lines:
-        entry = LedgerEntry.objects.get(clinic=personas.clinic, chain_seq=line.seq)
+        entry = LedgerEntry.objects.get(clinic=personas.clinic, pk=line.entry)
         assert line.balance_mg == entry.product_balance_mg
         assert line.lot_balance_mg == entry.balance_mg
         assert entry.product_id == history.formulary.dam_solution.pk
@@ -319,11 +319,11 @@ def test_register_lines_carry_the_particulars(personas, history):
     assert dose.dose_reference == "session 1"
     assert returned.in_mg == mg("50") and returned.reason == "patient declined the rest"
     assert (waste.witness, waste.reason) == ("pharmacy_technician_zrh", FORMULA_REASON)
-    assert february.reversed_by_seq == history.february_reversal.chain_seq
-    assert february.note == f"Reversed by #{history.february_reversal.chain_seq}"
+    assert february.reversed_by_entry == history.february_reversal.pk
+    assert february.note == f"Reversed by #{history.february_reversal.pk}"
     assert reversal.kind == EntryKind.REVERSAL
-    assert reversal.reverses_seq == history.february_dose.chain_seq
-    assert reversal.note == f"Reversal of dose issued #{history.february_dose.chain_seq}"
+    assert reversal.reverses_entry == history.february_dose.pk
+    assert reversal.note == f"Reversal of dose issued #{history.february_dose.pk}"
     assert reversal.in_mg == mg("300") and reversal.in_ml == mg("3")
     # Times are the clinic's: the 00:30 dose is on 1 February although it is 31 January in UTC.
     assert february.at.date() == date(2026, 2, 1)
@@ -366,9 +366,9 @@ def test_register_period_filtering(personas, history):
     ]
     assert all(line.at.month == 1 for line in january.lines)
     assert (january.opening_mg, january.closing_mg) == (mg("0"), mg("9820"))
-    assert [line.seq for line in february.lines] == [
-        history.february_dose.chain_seq,
-        history.february_reversal.chain_seq,
+    assert [line.entry for line in february.lines] == [
+        history.february_dose.pk,
+        history.february_reversal.pk,
     ]
     assert february.opening_mg == january.closing_mg == february.closing_mg
     assert (before.lines, before.opening_mg, before.closing_mg) == ([], mg("0"), mg("0"))
@@ -400,7 +400,7 @@ def test_register_csv_parses_back_with_the_same_rows(personas, history, client_f
     assert (closing["kind"], mg(closing["balance_mg"])) == ("closing_balance", register.closing_mg)
     assert len(movements) == len(register.lines)
     for row, line in zip(movements, register.lines, strict=True):
-        assert int(row["seq"]) == line.seq
+        assert int(row["entry"]) == line.entry
         assert row["kind"] == line.kind
         assert datetime.fromisoformat(row["at"]) == line.at
         assert (row["in_mg"] and mg(row["in_mg"])) == (line.in_mg or "")
@@ -437,7 +437,7 @@ def test_register_page_prints_without_inline_style_or_script(personas, history, 
     assert "Opening balance" in body and "Closing balance" in body
     assert "9820.000" in body
     assert history.patient.client_code in body
-    assert f"Reversal of dose issued #{history.february_dose.chain_seq}" in body
+    assert f"Reversal of dose issued #{history.february_dose.pk}" in body
     assert "pharmacy/reports.css" in body
     assert "style=" not in body and "<style" not in body
     assert body.count("<script") == body.count("<script src=")
@@ -470,8 +470,8 @@ def test_register_api_matches_the_register(personas, history, client_for):
     data = response.json()
     assert mg(data["opening_mg"]) == register.opening_mg
     assert mg(data["closing_mg"]) == register.closing_mg
-    assert [(line["seq"], mg(line["balance_mg"])) for line in data["lines"]] == [
-        (line.seq, line.balance_mg) for line in register.lines
+    assert [(line["entry_id"], mg(line["balance_mg"])) for line in data["lines"]] == [
+        (line.entry, line.balance_mg) for line in register.lines
     ]
     assert data["product"]["code"] == "dam-solution-100"
 
@@ -617,13 +617,13 @@ def test_loss_records_hold_adjustments_waste_and_shortfalls(personas, history):
     found = reports.loss_records(personas.clinic, None, generated_by="auditor_zrh")
     by_reference = {record.reference: record for record in found.records}
 
-    adjustment = by_reference[f"entry #{history.adjustment_entry.chain_seq}"]
+    adjustment = by_reference[f"entry #{history.adjustment_entry.pk}"]
     assert adjustment.kind == reports.LossKind.ADJUSTMENT
     assert (adjustment.quantity_mg, adjustment.quantity_ml) == (mg("10"), mg("0.1"))
     assert adjustment.witness == "pharmacy_technician_zrh"
     assert adjustment.reason == "spill found at the weekly check"
 
-    waste = by_reference[f"entry #{history.waste_entry.chain_seq}"]
+    waste = by_reference[f"entry #{history.waste_entry.pk}"]
     assert (waste.kind, waste.quantity_mg) == (reports.LossKind.WASTE, mg("30"))
 
     still_open = by_reference[f"discrepancy {history.open_discrepancy.pk}"]
@@ -639,9 +639,9 @@ def test_loss_records_hold_adjustments_waste_and_shortfalls(personas, history):
     assert closed.closed_by == "pharmacist_zrh"
     assert closed.investigation_note.startswith("Vial septum leak")
     closing_adjustment = history.closed_discrepancy.closure.adjustment
-    assert closed.adjustment_reference == f"adjusted by entry #{closing_adjustment.chain_seq}"
-    booked = by_reference[f"entry #{closing_adjustment.chain_seq}"]
-    assert booked.adjustment_reference == f"closes discrepancy {history.closed_discrepancy.pk}"
+    assert closed.adjustment_reference == f"adjusted by entry #{closing_adjustment.pk}"
+    # The adjustment that booked the shortfall is the same loss: on the shortfall's line only.
+    assert f"entry #{closing_adjustment.pk}" not in by_reference
 
     # A surplus is not a loss; neither is a dose's own return.
     assert f"discrepancy {history.surplus_discrepancy.pk}" not in by_reference
@@ -650,7 +650,7 @@ def test_loss_records_hold_adjustments_waste_and_shortfalls(personas, history):
         reports.LossKind.WASTE,
         reports.LossKind.DISCREPANCY,
     }
-    assert len(found.records) == 5
+    assert len(found.records) == 4
     assert found.open_count == 1
 
 
@@ -670,7 +670,7 @@ def test_waste_of_a_drawn_dose_is_not_a_loss(personas, history):
 
     found = reports.loss_records(personas.clinic, None, generated_by="auditor_zrh")
 
-    assert f"entry #{linked.chain_seq}" not in {record.reference for record in found.records}
+    assert f"entry #{linked.pk}" not in {record.reference for record in found.records}
 
 
 def test_loss_records_in_a_period_and_as_csv(personas, history, client_for):
@@ -684,17 +684,17 @@ def test_loss_records_in_a_period_and_as_csv(personas, history, client_for):
         "count_shortfall",
         "count_shortfall",
         "negative_adjustment",
-        "negative_adjustment",
     ]
     shortfall = next(row for row in rows if row["status"] == "open")
     assert shortfall["reference"] == f"discrepancy {history.open_discrepancy.pk}"
     adjustment = next(
-        row for row in rows if row["reference"] == f"entry #{history.adjustment_entry.chain_seq}"
+        row for row in rows if row["reference"] == f"entry #{history.adjustment_entry.pk}"
     )
     assert adjustment["witness"] == "pharmacy_technician_zrh"
     page = client_for("auditor").get("/pharmacy/reports/losses/")
     assert page.status_code == 200
-    assert "not an official DEA form" in page.content.decode()
+    # A Swiss clinic reports to its cantonal authority and Swissmedic, not to the DEA.
+    assert "Swissmedic" in page.content.decode() and "DEA" not in page.content.decode()
 
 
 def test_losses_api(personas, history, client_for):

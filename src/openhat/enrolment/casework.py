@@ -25,10 +25,10 @@ from django.views.decorators.http import require_GET
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
+from openhat.core.clock import clinic_today
 from openhat.enrolment.models import Consent, ConsentKind
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient, StatusChange
-from openhat.patients.services import clinic_today
 
 LIST_LIMIT = 50
 

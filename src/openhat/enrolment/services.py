@@ -20,6 +20,7 @@ from openhat.audit.services import record_event
 from openhat.clinics.access import require
 from openhat.clinics.roles import Capability
 from openhat.core import idempotency
+from openhat.core.clock import clinic_today
 from openhat.core.errors import Conflict, DomainError
 from openhat.enrolment.checks import (
     consent_holds,
@@ -42,7 +43,7 @@ from openhat.enrolment.models import (
 )
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
-from openhat.patients.services import change_status, clinic_today
+from openhat.patients.services import change_status
 from openhat.rules.eligibility import EligibilityVerdict, PhysicianException
 from openhat.rules.eligibility import assess_eligibility as run_preset
 

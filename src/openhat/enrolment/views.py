@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound
 from openhat.enrolment import reading, services
 from openhat.enrolment.checks import (
@@ -43,7 +44,7 @@ from openhat.enrolment.models import (
 from openhat.patients.access import patient_for
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today, read_identity
+from openhat.patients.services import read_identity
 from openhat.rules.eligibility import CriterionKind, EligibilityPreset, EligibilityResult
 from openhat.rules.eligibility import assess_eligibility as run_preset
 

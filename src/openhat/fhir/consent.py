@@ -15,6 +15,7 @@ from typing import Any
 
 from fhir.resources.R4B.consent import Consent as FhirConsent
 
+from openhat.core.clock import clinic_today
 from openhat.enrolment.checks import consent_holds
 from openhat.enrolment.models import Consent, ConsentKind, DataCategory
 from openhat.fhir.common import (
@@ -26,7 +27,6 @@ from openhat.fhir.common import (
     patient_reference,
 )
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today
 
 CONSENT_SYSTEM = "urn:openhat:consent"
 DATA_CATEGORY_SYSTEM = "urn:openhat:data-category"

@@ -18,7 +18,8 @@ from django.db.models import QuerySet
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from openhat.clinics.models import Clinic
-from openhat.core import bounds, clock
+from openhat.core import bounds
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound
 from openhat.dosing.models import Administration, ExceptionKind
 from openhat.dosing.sites import site_label
@@ -27,7 +28,7 @@ from openhat.fhir.medication_request import MEDICATIONS, ROUTES, resource_id
 from openhat.patients.models import Patient
 from openhat.pharmacy.models import EntryKind
 from openhat.prescribing.models import OrderVersion
-from openhat.rules.day import day_bounds, dosing_day
+from openhat.rules.day import day_bounds
 
 ADMINISTRATION_SYSTEM = "urn:openhat:administration"
 # The longest period one request returns (a year of two or three doses a day).
@@ -185,7 +186,7 @@ def period(clinic: Clinic, first: str | None, last: str | None) -> tuple[date, d
 
 
 def today_at(clinic: Clinic) -> date:
-    return dosing_day(clock.now(), clinic.zone)
+    return clinic_today(clinic)
 
 
 def _record_number(text: str) -> bool:

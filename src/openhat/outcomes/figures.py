@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db.models import Count
 
 from openhat.clinics.models import Clinic
+from openhat.core.clock import clinic_today
 from openhat.dosing.models import Administration, DosingSession
 from openhat.outcomes.suppression import Table, suppress, suppress_each
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today
 
 # The recent period the activity figures cover.
 RECENT_DAYS = 28

@@ -8,7 +8,6 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.models import AccessedRecord
@@ -17,6 +16,7 @@ from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.core import idempotency
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError
 from openhat.patients.lifecycle import (
     ALLOWED_TRANSITIONS,
@@ -30,10 +30,6 @@ from openhat.patients.validation import IdentityInput, check_photo, clean_identi
 
 REGISTER_OPERATION = "patients.register"
 MAX_NOTE_LENGTH = 2000
-
-
-def clinic_today(clinic: Clinic) -> date:
-    return timezone.now().astimezone(clinic.zone).date()
 
 
 def register_patient(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from openhat.clinics.access import clinic_by_code
 from openhat.clinics.api import caller
@@ -67,7 +67,7 @@ def _product(product: Any) -> dict[str, Any]:
 
 
 class RegisterLineOut(Schema):
-    seq: int
+    entry_id: int = Field(description="The ledger entry's number, as on every page and sheet")
     at: datetime
     kind: str
     lot: str
@@ -87,8 +87,8 @@ class RegisterLineOut(Schema):
     actor: str
     witness: str
     reason: str
-    reverses_seq: int | None
-    reversed_by_seq: int | None
+    reverses_entry_id: int | None
+    reversed_by_entry_id: int | None
     note: str
 
 
@@ -110,7 +110,7 @@ class RegisterOut(Schema):
 @router.get(
     f"{CLINIC}/register",
     response={200: RegisterOut, **ERRORS},
-    summary="The narcotics register of one product over a period (BtM-book style)",
+    summary="The narcotics register of one product over a period (in the terms of the clinic's jurisdiction)",
     description=(
         "`product` is the product's id; `since` and `until` are clinic-local dates (YYYY-MM-DD, "
         "both included, at most 366 days; by default this month up to today). The opening "
@@ -141,7 +141,7 @@ def register(
         "total_out_mg": found.total_out_mg,
         "lines": [
             {
-                "seq": line.seq,
+                "entry_id": line.entry,
                 "at": line.at,
                 "kind": line.kind,
                 "lot": line.lot_number,
@@ -161,8 +161,8 @@ def register(
                 "actor": line.actor,
                 "witness": line.witness,
                 "reason": line.reason,
-                "reverses_seq": line.reverses_seq,
-                "reversed_by_seq": line.reversed_by_seq,
+                "reverses_entry_id": line.reverses_entry,
+                "reversed_by_entry_id": line.reversed_by_entry,
                 "note": line.note,
             }
             for line in found.lines
@@ -261,7 +261,7 @@ class InventoryLineOut(Schema):
     units: Decimal
     balance_mg: Decimal
     balance_ml: Decimal | None
-    last_movement_seq: int
+    last_entry_id: int
     last_movement_at: datetime
 
 
@@ -269,7 +269,7 @@ class InventoryOut(Schema):
     clinic: str
     on: date
     as_of: datetime
-    ledger_position: int
+    last_entry_id: int
     taken_by: str
     taken_at: datetime
     lines: list[InventoryLineOut]
@@ -293,7 +293,7 @@ def inventory(request: HttpRequest, clinic: str, on: str | None = None) -> dict[
         "clinic": place.code,
         "on": found.on,
         "as_of": found.as_of,
-        "ledger_position": found.ledger_position,
+        "last_entry_id": found.last_entry,
         "taken_by": found.generated_by,
         "taken_at": found.generated_at,
         "lines": [
@@ -306,7 +306,7 @@ def inventory(request: HttpRequest, clinic: str, on: str | None = None) -> dict[
                 "units": line.units,
                 "balance_mg": line.balance_mg,
                 "balance_ml": line.balance_ml,
-                "last_movement_seq": line.last_movement_seq,
+                "last_entry_id": line.last_entry,
                 "last_movement_at": line.last_movement_at,
             }
             for line in found.lines
@@ -334,8 +334,16 @@ class LossRecordOut(Schema):
     link: str
 
 
+class LossAuthorityOut(Schema):
+    country: str
+    authority: str
+    form: str
+    deadline: str
+
+
 class LossesOut(Schema):
     clinic: str
+    reported_to: LossAuthorityOut
     period: PeriodOut | None
     open_investigations: int
     records: list[LossRecordOut]
@@ -350,8 +358,9 @@ class LossesOut(Schema):
     description=(
         "Optional `since`/`until` clinic-local dates (YYYY-MM-DD); without them, every record. "
         "`type` is negative_adjustment, waste_without_dose or count_shortfall; a shortfall "
-        "carries its status (open/closed) and investigation. A record for a research pilot, not "
-        "an official DEA form."
+        "carries its status (open/closed) and investigation; an adjustment that closes a "
+        "shortfall is that shortfall's `link`, not a second record. `reported_to` names the "
+        "authority of the clinic's jurisdiction, its form and deadline. It files nothing."
     ),
 )
 def losses(
@@ -362,6 +371,12 @@ def losses(
     found = reports.loss_records(place, period, generated_by=_who(request))
     return {
         "clinic": place.code,
+        "reported_to": {
+            "country": found.keeping.country,
+            "authority": found.keeping.loss_authority,
+            "form": found.keeping.loss_form,
+            "deadline": found.keeping.loss_deadline,
+        },
         "period": {"since": period.since, "until": period.until} if period else None,
         "open_investigations": found.open_count,
         "records": [

@@ -29,8 +29,10 @@ from django.views.decorators.http import require_GET
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound, PermissionDenied
 from openhat.pharmacy import reports
+from openhat.pharmacy.jurisdictions import record_keeping
 from openhat.pharmacy.models import Product
 
 PRINT_STYLESHEET = "pharmacy/reports.css"
@@ -90,8 +92,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "pharmacy/reports/index.html",
         {
             "products": _products(clinic),
-            "today": reports.clinic_today(clinic),
-            "this_year": reports.clinic_today(clinic).year,
+            "today": clinic_today(clinic),
+            "this_year": clinic_today(clinic).year,
         },
     )
 
@@ -118,7 +120,7 @@ def _register_form(request: HttpRequest) -> dict[str, Any]:
 def _register_name(register: reports.Register, extension: str) -> str:
     period = register.period
     return (
-        f"btm-register-{register.clinic.code}-{register.product.code}-"
+        f"register-{register.clinic.code}-{register.product.code}-"
         f"{period.since:%Y-%m-%d}-{period.until:%Y-%m-%d}.{extension}"
     )
 
@@ -274,7 +276,11 @@ def _losses(request: HttpRequest) -> reports.LossReport:
 
 
 def _losses_form(request: HttpRequest) -> dict[str, Any]:
-    return {"since": request.GET.get("since", ""), "until": request.GET.get("until", "")}
+    return {
+        "since": request.GET.get("since", ""),
+        "until": request.GET.get("until", ""),
+        "keeping": record_keeping(_clinic(request).jurisdiction_preset),
+    }
 
 
 @report_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from openhat.pharmacy.views import board, catalogue, counts, ledger, movements
+from openhat.pharmacy.views import board, catalogue, confirmed, counts, ledger, movements
 
 app_name = "pharmacy"
 
@@ -15,10 +15,10 @@ urlpatterns: list[URLPattern] = [
     path("reconstitute/", movements.reconstitute, name="reconstitute"),
     path("waste/", movements.waste, name="waste"),
     path("adjust/", movements.adjust, name="adjust"),
-    path("destroy/", movements.destroy, name="destroy"),
+    path("destroy/", confirmed.destroy, name="destroy"),
     path("remove-expired/", movements.remove_expired, name="remove_expired"),
     path("entries/<int:entry_id>/", board.entry, name="entry"),
-    path("entries/<int:entry_id>/reverse/", movements.reverse_entry, name="reverse"),
+    path("entries/<int:entry_id>/reverse/", confirmed.reverse_entry, name="reverse"),
     path("entries/<int:entry_id>/return/", movements.dose_return, name="dose_return"),
     path("entries/<int:entry_id>/waste/", movements.dose_waste, name="dose_waste"),
     path("counts/", counts.count_list, name="counts"),

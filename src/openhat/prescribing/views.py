@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, working_membership
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound
 from openhat.patients.access import patient_for
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today
 from openhat.prescribing import services
 from openhat.prescribing.forms import (
     ChangeOrderForm,

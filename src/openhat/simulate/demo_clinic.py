@@ -33,12 +33,13 @@ from openhat.audit.services import record_event
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Role
 from openhat.clinics.services import add_membership, create_clinic
+from openhat.core.clock import clinic_today
 from openhat.enrolment import services as enrolment_services
 from openhat.enrolment.facts import FactsInput, PriorTreatmentInput
 from openhat.enrolment.models import ConsentKind, PhysicianDecision
 from openhat.patients.lifecycle import ExitReason, PatientStatus
 from openhat.patients.models import Patient, Sex
-from openhat.patients.services import change_status, clinic_today, register_patient, upload_photo
+from openhat.patients.services import change_status, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
 from openhat.simulate.demo_dosing import load_demo_dosing

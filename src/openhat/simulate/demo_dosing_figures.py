@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from openhat.clinics.models import Clinic
+from openhat.core.clock import clinic_today
 from openhat.dosing.models import Administration, AdverseEvent, DosingSession, SessionOverride
-from openhat.patients.services import clinic_today
 
 HAT_DRUGS = ("dam", "hdm")
 

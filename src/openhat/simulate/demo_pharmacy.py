@@ -58,8 +58,8 @@ from django.utils import timezone
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Role
 from openhat.core import clock
+from openhat.core.clock import clinic_today
 from openhat.patients.models import Patient
-from openhat.patients.services import clinic_today
 from openhat.pharmacy.formulary import Formulary, set_up_formulary
 from openhat.pharmacy.models import (
     CountOccasion,

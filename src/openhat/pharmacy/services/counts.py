@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -55,10 +56,55 @@ class CountedLot:
 
 
 def _counted_mg(lot: Lot, amount: object, unit: str) -> Decimal:
-    """Counted quantities may be zero (an empty shelf), unlike movements."""
-    if as_decimal(amount, "counted") == 0:
+    """Counted quantities may be zero (an empty shelf), unlike movements; never below zero."""
+    quantity = as_decimal(amount, "counted")
+    if quantity < 0:
+        raise DomainError(
+            "count_negative",
+            "A count cannot be below zero; enter 0 for an empty shelf.",
+            "counted",
+        )
+    if quantity == 0:
         return ZERO
     return to_mg(lot.product, amount, unit, "counted")
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """What is wrong with one counted lot, by its place on the sheet as sent."""
+
+    index: int
+    lot: Lot
+    code: str
+    message: str
+
+
+class CountLinesRefused(DomainError):
+    """Every counted lot that needs correcting, at once, each tied to its lot. One problem keeps
+    its own code (`count_negative`, `quantity_wrong_unit`, ...); several are
+    `count_lines_invalid`."""
+
+    def __init__(self, problems: list[LineProblem]) -> None:
+        code = problems[0].code if len(problems) == 1 else "count_lines_invalid"
+        text = "; ".join(f"lot {problem.lot.lot_number}: {problem.message}" for problem in problems)
+        field = f"lines.{problems[0].index}.counted" if len(problems) == 1 else "lines"
+        super().__init__(code, f"Correct the count of {text}", field)
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "errors": [
+                {
+                    "code": problem.code,
+                    "message": problem.message,
+                    "field": f"lines.{problem.index}.counted",
+                    "lot": problem.lot.pk,
+                    "lot_number": problem.lot.lot_number,
+                }
+                for problem in self.problems
+            ],
+        }
 
 
 def record_count(
@@ -78,11 +124,18 @@ def record_count(
             "count_occasion", "Choose shift change, end of day or spot check.", "occasion"
         )
     counted: dict[int, tuple[Lot, Decimal]] = {}
-    for line in lines:
+    problems: list[LineProblem] = []
+    for index, line in enumerate(lines):
         lot = lot_of(clinic, line.lot_id, "lot")
         if lot.pk in counted:
             raise DomainError("count_lot_twice", f"Lot {lot.lot_number} is counted twice.", "lot")
-        counted[lot.pk] = (lot, _counted_mg(lot, line.amount, line.unit))
+        try:
+            counted[lot.pk] = (lot, _counted_mg(lot, line.amount, line.unit))
+        except DomainError as error:
+            counted[lot.pk] = (lot, ZERO)
+            problems.append(LineProblem(index, lot, error.code, error.message))
+    if problems:
+        raise CountLinesRefused(problems)
     if len(note) > 500:
         raise DomainError("note_too_long", "At most 500 characters.", "note")
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from openhat.clinics.models import Clinic
 from openhat.core import clock
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound
 from openhat.pharmacy.models import LedgerEntry, Location, Lot, Product, ProductKind
 
@@ -58,7 +59,7 @@ def entry_of(clinic: Clinic, entry_id: object, field: str = "entry") -> LedgerEn
 
 
 def lot_is_expired(lot: Lot, clinic: Clinic, now: datetime | None = None) -> bool:
-    return lot.expires_on < (now or clock.now()).astimezone(clinic.zone).date()
+    return lot.expires_on < clinic_today(clinic, now)
 
 
 def solution_is_expired(lot: Lot, now: datetime | None = None) -> bool:

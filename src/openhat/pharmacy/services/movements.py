@@ -25,6 +25,7 @@ from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.core import clock, idempotency
+from openhat.core.clock import clinic_today
 from openhat.core.errors import Conflict, DomainError
 from openhat.patients.models import Patient
 from openhat.pharmacy.models import (
@@ -164,7 +165,7 @@ def receive_stock(
         )
     if not isinstance(expires_on, date):
         raise DomainError("expiry_required", "Enter the lot's expiry date.", "expires_on")
-    if expires_on < clock.now().astimezone(clinic.zone).date():
+    if expires_on < clinic_today(clinic):
         raise DomainError(
             "lot_expired_on_receipt",
             f"This lot expired on {expires_on:%Y-%m-%d}; an expired delivery is not taken into stock.",

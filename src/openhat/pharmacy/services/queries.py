@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from openhat.clinics.models import Clinic
 from openhat.core import clock
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError
 from openhat.pharmacy.models import (
     Discrepancy,
@@ -46,6 +47,11 @@ class ProductStock:
     balance_mg: Decimal
     below_reorder_level: bool
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing at all in stock: never "enough", whatever the reorder level."""
+        return self.balance_mg <= 0
+
 
 def product_totals(clinic: Clinic) -> list[ProductStock]:
     totals = dict(
@@ -76,7 +82,7 @@ def alerts(
     clinic: Clinic, *, now: datetime | None = None, dosing_room_only: bool = False
 ) -> list[Alert]:
     moment = now or clock.now()
-    today: date = moment.astimezone(clinic.zone).date()
+    today = clinic_today(clinic, moment)
     horizon = today + timedelta(days=expiry_warning_days())
     found: list[Alert] = []
     for row in balances(clinic, dosing_room_only=dosing_room_only):

@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from openhat.clinics.models import Clinic, StaffMembership
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import working_membership
+from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError, NotFound
-from openhat.patients.services import clinic_today
 from openhat.pharmacy.forms import count_units_text, quantity_text
 from openhat.pharmacy.models import EntryKind, LedgerEntry, LocationKind
 from openhat.pharmacy.services.lookup import entry_of
@@ -114,7 +114,7 @@ def describe_entry(entry: LedgerEntry) -> str:
         amount += f" ({extra})"
     direction = "into" if entry.quantity_mg > 0 else "out of"
     return (
-        f"#{entry.chain_seq}: {amount} {direction} {entry.location.name}, {product.name} lot "
+        f"#{entry.pk}: {amount} {direction} {entry.location.name}, {product.name} lot "
         f"{entry.lot.lot_number}; balance there {quantity_text(entry.balance_mg)} mg"
     )
 
@@ -123,3 +123,12 @@ def describe_movement(movement: Movement) -> str:
     kind = EntryKind(movement.first.kind).label
     lines = "; ".join(describe_entry(entry) for entry in movement.entries)
     return f"{kind} recorded. Ledger {lines}."
+
+
+def posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def prefill(request: HttpRequest, *names: str) -> dict[str, str]:
+    """Links from the board open a form with the lot and location already chosen."""
+    return {name: request.GET[name] for name in names if request.GET.get(name)}

@@ -25,7 +25,7 @@ from openhat.pharmacy.models import (
     StockBalance,
     StockCount,
 )
-from openhat.pharmacy.services.counts import counts_for
+from openhat.pharmacy.services.counts import CountLinesRefused, counts_for
 from openhat.pharmacy.services.lookup import location_of
 from openhat.pharmacy.views.common import pharmacy_access, show_on_form, signed_witness
 
@@ -98,6 +98,10 @@ def new_count(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 idempotency_key=form.key,
             )
+        except CountLinesRefused as refused:
+            # Each problem on its own lot's row, all of them at once.
+            for problem in refused.problems:
+                form.add_error(f"amount_{problem.index}", problem.message)
         except DomainError as error:
             show_on_form(form, error)
         else:

@@ -1,0 +1,114 @@
+"""The narcotics register of the demo clinic, as a page and as a PDF: time and SQL queries.
+
+Prints, for the busiest product of the demo's Zurich clinic over a period (default: the last 31
+days up to today), the median time of the register page and of its PDF over --repeat requests
+through Django's request stack, and the queries each sends. `--auto-layout` renders the PDF with
+the automatic table layout the register used before (docs: bench/README.md), for a before/after
+figure on the same data and the same machine.
+
+Run against the demo database (`openhat load_demo` first): python bench/pharmacy_register.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openhat.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from openhat.clinics.middleware import SESSION_CLINIC_KEY  # noqa: E402
+from openhat.clinics.models import Clinic, StaffMembership  # noqa: E402
+from openhat.core.clock import clinic_today  # noqa: E402
+from openhat.pharmacy import report_views  # noqa: E402
+from openhat.pharmacy.models import LedgerEntry  # noqa: E402
+
+AUTO_LAYOUT = "@media print { .register-table { table-layout: auto !important; } }"
+
+
+def measure(client: Client, url: str, repeat: int) -> tuple[float, int, int]:
+    samples = []
+    queries = 0
+    size = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured.captured_queries)
+        size = len(response.content)
+    return statistics.median(samples), queries, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clinic", default="ZRH")
+    parser.add_argument("--days", type=int, default=31)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--auto-layout", action="store_true")
+    args = parser.parse_args()
+
+    clinic = Clinic.objects.get(code=args.clinic)
+    busiest = (
+        LedgerEntry.objects.filter(clinic=clinic)
+        .values("product_id")
+        .annotate(entries=Count("pk"))
+        .order_by("-entries")
+        .first()
+    )
+    assert busiest is not None, "load the demo first: openhat load_demo"
+    membership = (
+        # A role with no second factor to sign in with, that may read the register.
+        StaffMembership.objects.filter(clinic=clinic, role="pharmacy_technician", is_active=True)
+        .select_related("user")
+        .first()
+    )
+    assert membership is not None
+    user: User = membership.user
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_CLINIC_KEY] = clinic.pk
+    session.save()
+    until = clinic_today(clinic)
+    since = until - timedelta(days=args.days - 1)
+    query = f"?product={busiest['product_id']}&since={since}&until={until}"
+    lines = LedgerEntry.objects.filter(
+        clinic=clinic, product_id=busiest["product_id"], at__date__gte=since
+    ).count()
+    if args.auto_layout:
+        original = report_views.render_pdf
+
+        def render_auto(html: str) -> bytes:
+            return original(html.replace("</head>", f"<style>{AUTO_LAYOUT}</style></head>"))
+
+        report_views.render_pdf = render_auto
+    print(
+        f"clinic {clinic.code}, product {busiest['product_id']}, {since} to {until}: ~{lines} lines"
+    )
+    client.get(f"/pharmacy/reports/register/{query}")  # warm up templates and fonts
+    page = measure(client, f"/pharmacy/reports/register/{query}", args.repeat)
+    pdf = measure(client, f"/pharmacy/reports/register/pdf/{query}", max(1, args.repeat // 2))
+    layout = "automatic (before)" if args.auto_layout else "fixed"
+    print(f"register page: {page[0]:.3f} s median, {page[1]} queries, {page[2]:,} bytes")
+    print(
+        f"register PDF ({layout} table layout): {pdf[0]:.3f} s median, {pdf[1]} queries, {pdf[2]:,} bytes"
+    )
+    print(f"load average: {os.getloadavg()[0]:.2f} (the machine is shared)")
+
+
+if __name__ == "__main__":
+    main()
