@@ -13,6 +13,7 @@ from openhat.core.clock import clinic_today
 from openhat.pharmacy.formulary import set_up_formulary
 from openhat.pharmacy.models import StockCount
 from tests.browser.conftest import TABLET, screenshot, sign_in
+from tests.browser.test_pharmacy_in_browser import _sign_in_as_pharmacist
 from tests.conftest import PASSWORD, Personas
 from tests.pharmacy.pages import solution_in_dosing_room, vials_in_safe
 
@@ -58,7 +59,8 @@ def test_a_count_with_two_bad_lots_at_1024(open_page: Any, personas: Personas) -
     formulary = set_up_formulary(actor=personas["pharmacist"], clinic=personas.clinic)
     vials_in_safe(personas, formulary, count=3, lot="V-7")
     vials_in_safe(personas, formulary, count=2, lot="V-8")
-    page = _signed_in_technician(open_page)
+    page = open_page(TABLET)
+    _sign_in_as_pharmacist(page, personas)  # counting is a pharmacist's, with a second factor
 
     page.goto(f"/pharmacy/counts/new/?location={formulary.safe.pk}")
     rows = {lot: page.get_by_test_id(f"count-row-{lot}") for lot in ("V-7", "V-8")}

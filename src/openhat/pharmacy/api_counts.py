@@ -171,7 +171,10 @@ def list_counts(request: HttpRequest, clinic: str, filters: Query[PageQuery]) ->
     summary="Record a count of one location: every lot held there, as physically counted",
     description=(
         "Each lot that differs from the ledger opens a discrepancy. A lot held there and not "
-        "counted is 400 `count_incomplete`; a lot not of this clinic is 404 `unknown_lot`. The "
+        "counted is 400 `count_incomplete`; a lot not of this clinic is 404 `unknown_lot`. Lines "
+        "that cannot be read (`count_negative`: 0 is an empty shelf, never below; a wrong unit, "
+        "part of a vial) are all refused at once: 400 with `errors`, one per lot, each with its "
+        "`lot`, `lot_number`, `code`, `message` and `field` (`lines.N.counted`). The "
         f"answer is the count with its reconciliation. {IDEMPOTENCY_HELP}"
     ),
     operation_id="openhat_pharmacy_api_add_count",

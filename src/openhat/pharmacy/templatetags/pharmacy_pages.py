@@ -73,14 +73,14 @@ def open_discrepancies_notice(membership: StaffMembership | None) -> dict[str, A
 def username(value: str) -> str:
     """A username that may wrap only after its separators (_ . - @), never inside a word, so a
     narrow printed column never breaks it letter by letter."""
-    escaped = conditional_escape(value or "")
+    escaped = str(conditional_escape(value or ""))
     for separator in ("_", ".", "-", "@"):
         escaped = escaped.replace(separator, f"{separator}<wbr>")
     return mark_safe(escaped)  # noqa: S308 - escaped above; only <wbr> is added
 
 
 def _cell(value: object, css: str = "") -> str:
-    text = "" if value is None else conditional_escape(value)
+    text = "" if value is None else conditional_escape(str(value))
     return f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>"
 
 
