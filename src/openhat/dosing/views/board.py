@@ -93,8 +93,10 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
             (number, key, CHIP_LABELS.get(key, label), board.counts.get(key, 0))
             for number, (key, label) in enumerate(GROUPS, start=1)
         ],
+        # Each window's name and hours apart: the switch shows the hours small under the name.
         "windows": [
-            (str(name), window_label(name), _query(window=str(name), day=iso)) for name in ORDER
+            (str(name), *window_label(name).partition(" ")[::2], _query(window=str(name), day=iso))
+            for name in ORDER
         ],
         "day": iso,
         "today": today.isoformat(),
