@@ -126,7 +126,9 @@ def test_a_valid_production_environment_starts_against_the_embedded_server(tmp_p
         " settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.ALLOWED_HOSTS,"
         f" settings.SECRET_KEY == {VALID_SECRET!r})\n"
     )
-    env = production_env(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="openhat.settings")
+    env = production_env(
+        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="openhat.settings", **production_keys(tmp_path)
+    )
     result = run_python(code, env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "False True True True 31536000 ['hat.example.org'] True"
@@ -162,3 +164,40 @@ def test_development_never_uses_a_fixed_secret_key(tmp_path: Path) -> None:
     assert again.stdout.strip() == key, "kept in the var directory across restarts"
     assert other.stdout.strip() != key, "generated per installation, never a constant"
     assert (tmp_path / "one" / "development-secret-key").stat().st_mode & 0o077 == 0
+
+
+def production_keys(directory: Path) -> dict[str, str]:
+    """A chain key file and an Ed25519 signing key, as production needs (docs/chains.md)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    chain = directory / "chain-key"
+    chain.write_text("ab" * 32 + "\n")
+    signing = directory / "signing-key.pem"
+    signing.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return {
+        "OPENHAT_CHAIN_KEY_FILE": str(chain),
+        "OPENHAT_CHECKPOINT_SIGNING_KEY_FILE": str(signing),
+    }
+
+
+def test_production_refuses_to_start_without_the_chain_and_signing_keys(tmp_path: Path) -> None:
+    setup = "import django; django.setup()"
+    keys = production_keys(tmp_path)
+    module = {"DJANGO_SETTINGS_MODULE": "openhat.settings"}
+    without_chain = run_python(setup, production_env(**module), tmp_path)
+    assert without_chain.returncode != 0
+    assert "OPENHAT_CHAIN_KEY" in without_chain.stderr
+
+    only_chain = production_env(**module, OPENHAT_CHAIN_KEY_FILE=keys["OPENHAT_CHAIN_KEY_FILE"])
+    without_signing = run_python(setup, only_chain, tmp_path)
+    assert without_signing.returncode != 0
+    assert "OPENHAT_CHECKPOINT_SIGNING_KEY_FILE" in without_signing.stderr
+
+    assert run_python(setup, production_env(**module, **keys), tmp_path).returncode == 0
