@@ -53,14 +53,20 @@ def verifier_commands() -> list[list[str]]:
     return commands
 
 
+def is_replay(arguments: list[str]) -> bool:
+    return arguments[:2] == ["sessions", "replay"]
+
+
+def run_verifier(
+    arguments: list[str], stdout: TextIO | None = None, **options: Any
+) -> VerifierResult:
+    try:
+        call_command(*arguments, stdout=stdout, **options)
+    except CommandError as error:
+        return VerifierResult(" ".join(arguments), False, str(error))
+    return VerifierResult(" ".join(arguments), True, "")
+
+
 def run_verifiers(stdout: TextIO | None = None, **options: Any) -> list[VerifierResult]:
     """Run each verifier; a failing one does not stop the others."""
-    results = []
-    for arguments in verifier_commands():
-        try:
-            call_command(*arguments, stdout=stdout, **options)
-        except CommandError as error:
-            results.append(VerifierResult(" ".join(arguments), False, str(error)))
-        else:
-            results.append(VerifierResult(" ".join(arguments), True, ""))
-    return results
+    return [run_verifier(arguments, stdout, **options) for arguments in verifier_commands()]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser
+from io import StringIO
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,7 +30,7 @@ from openhat.audit.context import action_origin
 from openhat.audit.services import record_event
 from openhat.core import backup
 from openhat.core.migrating import migrate_with_progress, pending_migrations
-from openhat.core.verifiers import run_verifiers
+from openhat.core.verifiers import is_replay, run_verifier, verifier_commands
 
 PROCESSING = 'processing data for table "'
 
@@ -150,12 +151,41 @@ class Command(BaseCommand):
         self, console: Console, found: backup.Backup, stream: TextIO, *, no_color: bool
     ) -> None:
         console.print("Running every verifier on the restored database:")
-        results = run_verifiers(stdout=stream, no_color=no_color)
-        failed = [result for result in results if not result.passed]
-        for result in results:
+        commands = verifier_commands()
+        checks = [
+            run_verifier(arguments, stream, no_color=no_color)
+            for arguments in commands
+            if not is_replay(arguments)
+        ]
+        replays = []
+        # One replay per dosing day, each quiet (a day that differs lists every decision).
+        with backup.progress_bar(console) as progress:
+            days = [arguments for arguments in commands if is_replay(arguments)]
+            task = progress.add_task("replaying each dosing day", total=len(days))
+            for arguments in days:
+                replays.append(run_verifier(arguments, StringIO(), no_color=no_color))
+                progress.advance(task)
+        for result in checks:
             console.print(f"  {'passed' if result.passed else 'FAILED'}  openhat {result.command}")
-        if not failed:
-            console.print(f"Every verifier passed ({len(results)} runs).")
+        differing = [result for result in replays if not result.passed]
+        if replays:
+            verdict = "FAILED" if differing else "passed"
+            console.print(
+                f"  {verdict}  openhat sessions replay, each of {len(replays)} dosing days"
+                + (f": {len(differing)} with decisions that differ" if differing else "")
+            )
+        problems = [
+            f"openhat {result.command}: {result.problem}" for result in checks if not result.passed
+        ]
+        if differing:
+            problems.append(
+                f"openhat sessions replay: {len(differing)} of {len(replays)} days differ "
+                f"(first: {differing[0].problem}; run `openhat sessions replay --date D` for the "
+                "decisions; a difference in engine_version alone means the rules engine changed "
+                "since the decisions were made)"
+            )
+        if not problems:
+            console.print(f"Every verifier passed ({len(checks) + len(replays)} runs).")
             return
         later = _checkpoints_after(found)
         note = ""
@@ -166,9 +196,7 @@ class Command(BaseCommand):
             )
         raise backup.BackupError(
             "restore_verify_failed",
-            f"restored, but {len(failed)} verifier(s) failed: "
-            + "; ".join(f"openhat {result.command}: {result.problem}" for result in failed)
-            + note,
+            f"restored, but {len(problems)} verifier(s) failed: " + "; ".join(problems) + note,
         )
 
 
