@@ -183,3 +183,28 @@ def test_an_empty_day(personas, station):
 
     assert sheet.sessions == 0 and sheet.totals == ()
     assert [len(w.sessions) for w in sheet.windows] == [0, 0, 0]
+
+
+def test_the_sheet_prints_the_first_checkpoint_made_after_the_day(personas, station, client_for):
+    """Paper anchors the chains: the printed sheet carries the signed heads of the clinic's
+    chains from the first checkpoint made once the day was over (the latest while it is open)."""
+    from openhat.audit.checkpoints import make_checkpoint
+    from openhat.audit.models import AuditEvent
+
+    day = the_day(personas.clinic)
+    client = client_for("nurse")
+    empty = client.get(f"/dosing/day-sheet/?day={day.day.isoformat()}").content.decode()
+    assert 'data-testid="no-checkpoint"' in empty
+
+    checkpoint = make_checkpoint("test")
+    page = client.get(f"/dosing/day-sheet/?day={day.day.isoformat()}").content.decode()
+
+    assert checkpoint.name in page
+    head = next(
+        h
+        for h in checkpoint.heads
+        if h.chain == "audit_event" and h.chain_key == personas.clinic.pk
+    )
+    assert head.hash in page
+    assert AuditEvent.objects.filter(chain_key=personas.clinic.pk, row_sha256=head.hash).exists()
+    assert all(h.hash not in page for h in checkpoint.heads if h.chain_key != personas.clinic.pk)
