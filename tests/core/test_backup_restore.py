@@ -168,3 +168,20 @@ def test_missing_files_a_foreign_manifest_a_newer_schema_and_no_confirmation_are
     assert _refused(foreign, "--yes").startswith("backup_manifest_invalid:")
 
     assert Patient.objects.filter(client_code=after.client_code).exists()
+
+
+def test_a_backup_older_than_a_signed_checkpoint_restores_but_fails_verification_saying_why(
+    personas: Personas, tmp_path: Path
+) -> None:
+    _register(personas, "Before Backup 0007")
+    manifest_path, _dump = _backup(tmp_path)
+    _register(personas, "After Backup 0008")
+    call_command("checkpoint", "--reason", "after the backup", stdout=StringIO())
+
+    message = _refused(manifest_path, "--yes")
+
+    # The checkpoint signed the audit rows of the registration the backup lacks.
+    assert message.startswith("restore_verify_failed:")
+    assert "openhat audit verify" in message
+    assert "1 signed checkpoint(s) were made after this backup" in message
+    assert not Patient.objects.filter(identity__legal_name="After Backup 0008").exists()
