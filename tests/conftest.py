@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Role
 from openhat.clinics.services import add_membership, create_clinic
-from openhat.patients.models import Patient
+from openhat.patients.models import Patient, PatientIdentity
 from openhat.patients.services import register_patient
 from openhat.patients.validation import IdentityInput
 from tests.parallel import SCHEMATHESIS_FIGURES, make_scheduler, one_at_a_time
@@ -174,10 +174,14 @@ def other_patient(personas: Personas) -> Patient:
 
 
 def register_zrh_patient(personas: Personas) -> Patient:
+    """ "Test Person"; a further call registers another person ("Test Person 2", ...), since the
+    same identity twice is a possible duplicate (patients.duplicates)."""
     return register_patient(
         actor=personas["nurse"],
         clinic=personas.clinic,
-        identity=IdentityInput("Test Person", date(1975, 5, 17), "female", "756.1234.5678.97"),
+        identity=_next_person(
+            IdentityInput("Test Person", date(1975, 5, 17), "female", "756.1234.5678.97")
+        ),
     )
 
 
@@ -185,5 +189,16 @@ def register_out_patient(personas: Personas) -> Patient:
     return register_patient(
         actor=personas.outsider,
         clinic=personas.other_clinic,
-        identity=IdentityInput("Other Person", date(1969, 1, 3), "male", ""),
+        identity=_next_person(IdentityInput("Other Person", date(1969, 1, 3), "male", "")),
+    )
+
+
+def _next_person(identity: IdentityInput) -> IdentityInput:
+    taken = PatientIdentity.objects.filter(
+        legal_name__startswith=identity.legal_name, date_of_birth=identity.date_of_birth
+    ).count()
+    if not taken:
+        return identity
+    return IdentityInput(
+        f"{identity.legal_name} {taken + 1}", identity.date_of_birth, identity.sex, ""
     )

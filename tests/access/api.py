@@ -124,6 +124,20 @@ API_CASES: list[RouteCase] = [
         data=NEW_PATIENT,
         json=True,
     ),
+    RouteCase(
+        "api:POST /api/patients/{code}/merge",
+        "POST",
+        "/api/patients/{code}/merge",
+        frozenset({"physician", "manager"}),
+        OK,
+        data={
+            "survivor": "{ready_code}",
+            "reason": "matrix: the same person twice",
+            "totp_code": "{totp}",
+        },
+        json=True,
+        outsider_must_not_see=("{code}", "{ready_code}"),
+    ),
     RouteCase("api:GET /api/patients/{code}", "GET", "/api/patients/{code}", CHART_READERS, OK),
     RouteCase(
         "api:GET /api/patients/{code}/identity",

@@ -17,6 +17,7 @@ CHART_READERS = ALL_ROLES - {"researcher"}
 PATIENT_EDITORS = frozenset({"physician", "nurse", "counsellor", "manager"})
 IDENTITY_READERS = frozenset({"physician", "nurse", "counsellor", "manager"})
 STATUS_CHANGERS = frozenset({"physician", "manager"})
+MERGERS = frozenset({"physician", "manager"})
 AUDIT_READERS = frozenset({"manager", "auditor"})
 PHYSICIANS = frozenset({"physician"})
 CONSENT_RECORDERS = frozenset({"physician", "nurse", "counsellor", "manager"})
@@ -210,6 +211,17 @@ PAGE_CASES: list[RouteCase] = [
         PATIENT_EDITORS,
         REDIRECT,
         data={"photo": ReusablePhotoUpload()},
+    ),
+    RouteCase("patients:merge", "GET", "/patients/{code}/merge/", MERGERS, OK),
+    # Without the confirmation: the screen comparing both records (each identity read is logged).
+    RouteCase(
+        "patients:merge",
+        "POST",
+        "/patients/{code}/merge/",
+        MERGERS,
+        OK,
+        data={"survivor": "{ready_code}", "reason": "matrix: the same person twice"},
+        outsider_must_not_see=("{code}", "{ready_code}"),
     ),
     # --- enrolment (on {code}, referred; or {ready_code}, being assessed with every prerequisite)
     RouteCase("enrolment:assess", "GET", "/patients/{code}/eligibility/", PHYSICIANS, OK),

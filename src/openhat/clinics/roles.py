@@ -40,6 +40,9 @@ class Capability(StrEnum):
     RECORD_ADVERSE_EVENT = "record_adverse_event"
     SIGN_OFF_ADVERSE_EVENT = "sign_off_adverse_event"
     MANAGE_STAFF = "manage_staff"  # invite staff, change roles, deactivate, reset a second factor
+    MERGE_PATIENTS = (
+        "merge_patients"  # join a duplicate record to the same person's (second factor)
+    )
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -65,6 +68,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.OVERRIDE_DOSE,
             Capability.RECORD_ADVERSE_EVENT,
             Capability.SIGN_OFF_ADVERSE_EVENT,
+            Capability.MERGE_PATIENTS,
         }
         | _STOCK_KEEPER
     ),
@@ -100,6 +104,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_AUDIT,
             Capability.RECORD_CONSENT,
             Capability.MANAGE_STAFF,
+            Capability.MERGE_PATIENTS,
         }
         | _STOCK_READER
     ),

@@ -27,6 +27,8 @@ from openhat.fhir.medication_administration import (
 )
 from openhat.fhir.medication_request import medication_requests
 from openhat.patients.access import patient_for
+from openhat.patients.models import Patient
+from openhat.patients.records import person_record_ids
 from openhat.patients.schemas import ErrorOut
 
 router = Router(tags=["fhir"])
@@ -105,6 +107,10 @@ def fhir_medication_administrations(
     found, _ = clinic_for_request(user, clinic, Capability.VIEW_CLINICAL)
     patient = patient_in_clinic(found, patient_id)
     first_day, last_day = period(found, first, last)
-    record_access(actor=user, patient=patient, record=AccessedRecord.DOSING_RECORD)
     resources = medication_administrations(patient, first_day, last_day)
+    # A view of each record read: the patient's own and any merged into it (patients.records).
+    for record in Patient.objects.filter(
+        pk__in=person_record_ids(patient, clinic_id=found.pk)
+    ).order_by("pk"):
+        record_access(actor=user, patient=record, record=AccessedRecord.DOSING_RECORD)
     return _bundle_response(as_json(searchset(list(resources))))

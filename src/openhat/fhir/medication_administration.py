@@ -26,6 +26,7 @@ from openhat.dosing.sites import site_label
 from openhat.fhir.common import ATC, SNOMED, mg, patient_reference
 from openhat.fhir.medication_request import MEDICATIONS, ROUTES, resource_id
 from openhat.patients.models import Patient
+from openhat.patients.records import person_record_ids
 from openhat.pharmacy.models import EntryKind
 from openhat.prescribing.models import OrderVersion
 from openhat.rules.day import day_bounds
@@ -155,7 +156,12 @@ def medication_administrations(
     return _resources(
         list(
             _rows()
-            .filter(patient=patient, administered_at__gte=start, administered_at__lt=end)
+            .filter(
+                # A survivor's doses include those of records merged into it, in this clinic.
+                patient_id__in=person_record_ids(patient, clinic_id=patient.clinic_id),
+                administered_at__gte=start,
+                administered_at__lt=end,
+            )
             .order_by("administered_at", "pk")
         )
     )

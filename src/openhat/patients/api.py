@@ -19,15 +19,19 @@ from openhat.core.errors import DomainError, NotFound
 from openhat.core.idempotency import IDEMPOTENCY_HELP, key_from_header, once
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
-from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity
+from openhat.patients.duplicates import DuplicateConfirmation
+from openhat.patients.merging import merge_patients
+from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity, PatientMerge
 from openhat.patients.schemas import (
     ErrorOut,
     IdentityIn,
     IdentityOut,
+    MergeIn,
     PatientListQuery,
     PatientOut,
     PatientPageOut,
     PhotoOut,
+    PossibleDuplicateOut,
     RegisterPatientIn,
     StatusChangeIn,
 )
@@ -68,12 +72,18 @@ def list_patients(request: HttpRequest, filters: Query[PatientListQuery]) -> dic
 
 @router.post(
     "",
-    response={201: PatientOut, **ERRORS, 409: ErrorOut},
+    response={201: PatientOut, **ERRORS, 409: PossibleDuplicateOut},
     summary="Register a referred patient",
     description=(
         "Send an `Idempotency-Key` header (or the body field `idempotency_key`) to make a retry safe: "
         "a repeat with the same key answers 201 with the patient made the first time and creates "
-        "nothing. Reusing a key for a different action is 409 `idempotency_key_reused`."
+        "nothing. Reusing a key for a different action is 409 `idempotency_key_reused`.\n\n"
+        "A possible earlier record of the same person in any clinic (same name and date of birth, "
+        "or same health number; case, accents and spacing ignored) is 409 `possible_duplicate` and "
+        "registers nothing. Its `matches` name the records your role may see in their clinic (that "
+        "read is logged) and count the others without naming them. To register anyway, send the "
+        "same request with `duplicate_confirmation` set to the answer's `confirmation` and a "
+        "`duplicate_reason`; if the matches changed meanwhile, the answer is 409 again."
     ),
 )
 def register_patient(
@@ -84,8 +94,17 @@ def register_patient(
     user = caller(request)
     key = _one_idempotency_key(idempotency_header, payload.idempotency_key)
     clinic, _ = clinic_for_request(user, payload.clinic, Capability.EDIT_PATIENTS)
+    confirmation = (
+        DuplicateConfirmation(payload.duplicate_confirmation, payload.duplicate_reason)
+        if payload.duplicate_confirmation
+        else None
+    )
     patient = services.register_patient(
-        actor=user, clinic=clinic, identity=_identity_input(payload), idempotency_key=key
+        actor=user,
+        clinic=clinic,
+        identity=_identity_input(payload),
+        idempotency_key=key,
+        duplicate_confirmation=confirmation,
     )
     return Status(201, patient)
 
@@ -176,6 +195,43 @@ def change_status(
             note=payload.note,
         ),
     )
+
+
+@router.post(
+    "/{slug:code}/merge",
+    response={200: PatientOut, **ERRORS, 409: ErrorOut},
+    summary="Merge this duplicate record into the record of the same person (cannot be undone)",
+    description=(
+        "Physicians and managers, in both records' clinics, with the code from their "
+        "authenticator app and a reason. Nothing is deleted: the duplicate is marked merged into "
+        "`survivor`, and dosing, the board, the chart, the day sheet and FHIR read both records "
+        "as one person. Refused with 409 when the duplicate has live orders or an open session, "
+        "or either record is already merged. " + IDEMPOTENCY_HELP
+    ),
+)
+def merge_patient(
+    request: HttpRequest,
+    code: str,
+    payload: MergeIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Patient:
+    user = caller(request)
+    duplicate, _ = patient_for(user, code, Capability.MERGE_PATIENTS)
+    survivor, _ = patient_for(user, payload.survivor, Capability.MERGE_PATIENTS)
+    once(
+        user,
+        key_from_header(idempotency_key),
+        f"patients.merge:{duplicate.pk}",
+        PatientMerge,
+        lambda: merge_patients(
+            actor=user,
+            duplicate=duplicate,
+            survivor=survivor,
+            reason=payload.reason,
+            totp_code=payload.totp_code,
+        ),
+    )
+    return Patient.objects.select_related("clinic", "merged_into").get(pk=duplicate.pk)
 
 
 @router.post(

@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 
+from openhat.patients.duplicates import DuplicateConfirmation
 from openhat.patients.lifecycle import ExitReason, PatientStatus
 from openhat.patients.models import Sex
 from openhat.patients.validation import IdentityInput
@@ -36,6 +37,22 @@ class IdentityForm(forms.Form):
 class NewPatientForm(IdentityForm):
     # One key per rendered form: submitting the same form twice registers the patient once.
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    # Filled from a possible-duplicate warning: its token, and the staff member's reason.
+    duplicate_confirmation = forms.CharField(
+        max_length=64, required=False, widget=forms.HiddenInput
+    )
+    duplicate_reason = forms.CharField(
+        label="Why is this a different person (or why is a second record needed)?",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def duplicate_confirmation_input(self) -> DuplicateConfirmation | None:
+        token = self.cleaned_data.get("duplicate_confirmation") or ""
+        if not token:
+            return None
+        return DuplicateConfirmation(token, self.cleaned_data.get("duplicate_reason") or "")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -82,3 +99,26 @@ class PatientSearchForm(forms.Form):
     status = forms.ChoiceField(
         label="Status", choices=[("", "Any status"), *PatientStatus.choices], required=False
     )
+
+
+class MergeForm(forms.Form):
+    survivor = forms.CharField(
+        label="Client code of the record to keep",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "ZRH-0042"}),
+    )
+    reason = forms.CharField(
+        label="Why are these two records the same person?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    totp_code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+    # The merge cannot be undone: the page shows both records and asks once more.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from openhat.patients.identity_keys import health_number_key, name_key
 from openhat.patients.lifecycle import ExitReason, PatientStatus
 
 
@@ -30,6 +33,11 @@ class Patient(models.Model):
     status_since = models.DateField()
     exit_date = models.DateField(null=True, blank=True)
     exit_reason = models.CharField(max_length=20, choices=ExitReason.choices, blank=True)
+    # Set once, by patients.merging.merge_patients: this record is a duplicate of that person, whose
+    # record (the survivor) is where the station, the chart and FHIR read both histories.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +60,9 @@ class Patient(models.Model):
                 ),
                 name="patient_exit_fields_match_status",
             ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="patient_not_merged_into_itself"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,9 +78,20 @@ class PatientIdentity(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     health_number = models.CharField(max_length=40, blank=True)
+    # Comparison keys for the duplicate search (patients.identity_keys), kept in step on save.
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    health_number_key = models.CharField(max_length=40, editable=False, default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["name_key", "date_of_birth"], name="identity_name_birth_key"),
+            models.Index(
+                fields=["health_number_key"],
+                condition=~Q(health_number_key=""),
+                name="identity_health_number_key",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="identity_sex_known"),
             models.CheckConstraint(condition=~Q(legal_name=""), name="identity_name_present"),
@@ -77,6 +99,14 @@ class PatientIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"identity of {self.patient_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = name_key(self.legal_name)
+        self.health_number_key = health_number_key(self.health_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "name_key", "health_number_key"}
+        super().save(*args, **kwargs)
 
 
 class IdentityPhoto(models.Model):
@@ -129,3 +159,33 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class PatientMerge(models.Model):
+    """A duplicate record joined to the record of the same person; append-only, never undone.
+
+    Both records and all their rows stay; the duplicate points at the survivor (Patient.merged_into)
+    and everything that counts per person reads through that link (patients.records).
+    """
+
+    duplicate = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="merge")
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    second_factor_verified_at = models.DateTimeField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(duplicate=models.F("survivor")), name="merge_not_into_itself"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="merge_reason_present"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} merged into {self.survivor_id}"

@@ -48,6 +48,19 @@ class RegisterPatientIn(IdentityIn):
         max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
         description="Same as the Idempotency-Key header; send one or the other (or both, equal).",
     )
+    duplicate_confirmation: OneLineText | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "The `confirmation` of a 409 `possible_duplicate` answer: register although a possible "
+            "earlier record of this person exists. Needs `duplicate_reason`."
+        ),
+    )
+    duplicate_reason: MultiLineText = Field(
+        default="",
+        max_length=1000,
+        description="Why this is a different person, or why a second record is needed (audited).",
+    )
 
 
 class StatusChangeIn(StrictInput):
@@ -55,6 +68,16 @@ class StatusChangeIn(StrictInput):
     effective_date: IsoDate
     exit_reason: Annotated[ExitReason | None, BeforeValidator(_blank_to_none)] = None
     note: MultiLineText = Field(default="", max_length=MAX_NOTE_LENGTH)
+
+
+class MergeIn(StrictInput):
+    survivor: OneLineText = Field(
+        min_length=1, max_length=20, description="Client code of the record to keep"
+    )
+    reason: MultiLineText = Field(min_length=1, max_length=2000)
+    totp_code: OneLineText = Field(
+        default="", max_length=12, description="The code from your authenticator app"
+    )
 
 
 class TokenIn(StrictInput):
@@ -79,6 +102,27 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None
+
+
+class PossibleMatchOut(Schema):
+    """A possible earlier record of the person; named only to roles that may see its identity."""
+
+    visible: bool
+    matched_on: list[str] = []
+    client_code: str | None = None
+    clinic: str | None = None
+    status: str | None = None
+    legal_name: str | None = None
+    date_of_birth: date | None = None
+    health_number: str | None = None
+    merged_into: str | None = None
+
+
+class PossibleDuplicateOut(ErrorOut):
+    """409 `possible_duplicate` (nothing registered), or another 409 without the two extra fields."""
+
+    confirmation: str | None = None
+    matches: list[PossibleMatchOut] = []
 
 
 class PatientSummaryOut(Schema):
@@ -120,6 +164,13 @@ class StatusChangeOut(Schema):
 
 class PatientOut(PatientSummaryOut):
     status_history: list[StatusChangeOut]
+    merged_into: str | None = Field(
+        default=None, description="Client code of the record this duplicate was merged into"
+    )
+
+    @staticmethod
+    def resolve_merged_into(patient: Any) -> str | None:
+        return patient.merged_into.client_code if patient.merged_into_id else None
 
     @staticmethod
     def resolve_status_history(patient: Any) -> list[Any]:

@@ -18,6 +18,17 @@ from openhat.clinics.roles import Capability
 from openhat.core import idempotency
 from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError
+from openhat.patients.duplicates import (
+    MAX_REASON_LENGTH,
+    MIN_REASON_LENGTH,
+    DuplicateConfirmation,
+    IdentityKeys,
+    PossibleDuplicate,
+    find_matches,
+    fingerprint,
+    lock_identity,
+    shown_match,
+)
 from openhat.patients.lifecycle import (
     ALLOWED_TRANSITIONS,
     NEEDS_ENROLMENT,
@@ -39,10 +50,14 @@ def register_patient(
     identity: IdentityInput,
     idempotency_key: str | None = None,
     referred_on: date | None = None,
+    duplicate_confirmation: DuplicateConfirmation | None = None,
 ) -> Patient:
     """Register a referred patient with the next client code of the clinic (e.g. ZRH-0042).
 
     `referred_on` records a referral that arrived earlier (default: the clinic's today).
+    A possible earlier record of the same person, in any clinic, refuses the registration with
+    PossibleDuplicate (409) unless `duplicate_confirmation` carries that refusal's token and a
+    reason; the refusal names the matches the actor may see and logs that read.
     """
     require(actor, clinic, Capability.EDIT_PATIENTS)
     today = clinic_today(clinic)
@@ -52,41 +67,122 @@ def register_patient(
         raise DomainError(
             "referral_date_in_future", "The referral date cannot be in the future.", "referred_on"
         )
+    keys = IdentityKeys.of(cleaned.legal_name, cleaned.date_of_birth, cleaned.health_number)
     with transaction.atomic():
         if idempotency_key:
             earlier = idempotency.previous_result(actor, idempotency_key, REGISTER_OPERATION)
             if earlier is not None:
                 return Patient.objects.get(pk=earlier.result_id)
-        # Lock the clinic row so two registrations at once cannot take the same number.
-        Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).get()
-        number = (
-            Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0
-        ) + 1
-        patient = Patient.objects.create(
-            clinic=clinic,
-            number=number,
-            client_code=f"{clinic.code}-{number:04d}",
-            status=PatientStatus.REFERRED,
-            status_since=referred_on,
+        # Registrations of the same person wait for each other here, in whichever clinic.
+        lock_identity(keys)
+        matches = find_matches(keys)
+        token = fingerprint(matches) if matches else ""
+        confirmed = duplicate_confirmation is not None and duplicate_confirmation.token == token
+        if not matches or confirmed:
+            reason = _confirmation_reason(duplicate_confirmation) if matches else ""
+            return _register_locked(
+                actor, clinic, cleaned, referred_on, idempotency_key, matches, reason
+            )
+    raise _possible_duplicate(actor, matches, keys, token, stale=duplicate_confirmation is not None)
+
+
+def possible_duplicate(
+    *, actor: User, clinic: Clinic, identity: IdentityInput
+) -> PossibleDuplicate | None:
+    """The warning a registration of this identity would answer now (its named matches logged as
+    read), or None; registers nothing. For a page that must show the warning again."""
+    require(actor, clinic, Capability.EDIT_PATIENTS)
+    cleaned = clean_identity(identity, clinic_today(clinic))
+    keys = IdentityKeys.of(cleaned.legal_name, cleaned.date_of_birth, cleaned.health_number)
+    matches = find_matches(keys)
+    if not matches:
+        return None
+    return _possible_duplicate(actor, matches, keys, fingerprint(matches), stale=False)
+
+
+def _confirmation_reason(confirmation: DuplicateConfirmation | None) -> str:
+    if confirmation is None:
+        return ""
+    reason = " ".join((confirmation.reason or "").split())
+    if len(reason) < MIN_REASON_LENGTH:
+        raise DomainError(
+            "duplicate_reason_required",
+            f"Write why this is a different person or why a second record is needed "
+            f"(at least {MIN_REASON_LENGTH} characters).",
+            "duplicate_reason",
         )
-        PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
-        StatusChange.objects.create(
-            patient=patient,
-            from_status="",
-            to_status=PatientStatus.REFERRED,
-            effective_date=referred_on,
-            actor=actor,
+    if len(reason) > MAX_REASON_LENGTH:
+        raise DomainError(
+            "duplicate_reason_too_long",
+            f"The reason has at most {MAX_REASON_LENGTH} characters.",
+            "duplicate_reason",
         )
+    return reason
+
+
+def _possible_duplicate(
+    actor: User, matches: list[PatientIdentity], keys: IdentityKeys, token: str, *, stale: bool
+) -> PossibleDuplicate:
+    """The refusal, with every named match logged as a read of its identity (its own transaction:
+    the registration's was left without writing anything)."""
+    with transaction.atomic():
+        shown = tuple(shown_match(actor, identity, keys) for identity in matches)
+        for identity, match in zip(matches, shown, strict=True):
+            if match.visible:
+                record_access(actor=actor, patient=identity.patient, record=AccessedRecord.IDENTITY)
+    return PossibleDuplicate(shown, token, stale)
+
+
+def _register_locked(
+    actor: User,
+    clinic: Clinic,
+    cleaned: IdentityInput,
+    referred_on: date,
+    idempotency_key: str | None,
+    matches: list[PatientIdentity],
+    reason: str,
+) -> Patient:
+    # Lock the clinic row so two registrations at once cannot take the same number.
+    Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).get()
+    number = (Patient.objects.filter(clinic=clinic).aggregate(top=Max("number"))["top"] or 0) + 1
+    patient = Patient.objects.create(
+        clinic=clinic,
+        number=number,
+        client_code=f"{clinic.code}-{number:04d}",
+        status=PatientStatus.REFERRED,
+        status_since=referred_on,
+    )
+    PatientIdentity.objects.create(patient=patient, **asdict(cleaned))
+    StatusChange.objects.create(
+        patient=patient,
+        from_status="",
+        to_status=PatientStatus.REFERRED,
+        effective_date=referred_on,
+        actor=actor,
+    )
+    record_event(
+        AuditCode.PATIENT_REGISTERED,
+        actor=actor,
+        clinic=clinic,
+        target=patient,
+        data={"client_code": patient.client_code},
+    )
+    if matches:
+        # Client codes only: the audit trail must not become a copy of identities.
         record_event(
-            AuditCode.PATIENT_REGISTERED,
+            AuditCode.PATIENT_DUPLICATE_CONFIRMED,
             actor=actor,
             clinic=clinic,
             target=patient,
-            data={"client_code": patient.client_code},
+            data={
+                "client_code": patient.client_code,
+                "possible_matches": [identity.patient.client_code for identity in matches],
+                "reason": reason,
+            },
         )
-        if idempotency_key:
-            idempotency.remember_result(actor, idempotency_key, REGISTER_OPERATION, patient)
-        return patient
+    if idempotency_key:
+        idempotency.remember_result(actor, idempotency_key, REGISTER_OPERATION, patient)
+    return patient
 
 
 def update_identity(*, actor: User, patient: Patient, identity: IdentityInput) -> PatientIdentity:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openhat.patients import views
+from openhat.patients import merge_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<str:code>/identity/", views.edit_identity, name="edit_identity"),
     path("<str:code>/status/", views.change_status, name="change_status"),
     path("<str:code>/photo/upload/", views.upload_photo, name="upload_photo"),
+    path("<str:code>/merge/", merge_views.merge, name="merge"),
 ]

@@ -22,6 +22,7 @@ from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, wo
 from openhat.core.errors import DomainError
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
+from openhat.patients.duplicates import PossibleDuplicate
 from openhat.patients.forms import (
     IdentityForm,
     NewPatientForm,
@@ -72,6 +73,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def new_patient(request: HttpRequest) -> HttpResponse:
     clinic = working_membership(request, Capability.EDIT_PATIENTS).clinic
     form = NewPatientForm(request.POST if request.method == "POST" else None)
+    duplicate: PossibleDuplicate | None = None
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.register_patient(
@@ -79,14 +81,32 @@ def new_patient(request: HttpRequest) -> HttpResponse:
                 clinic=clinic,
                 identity=form.identity_input(),
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                duplicate_confirmation=form.duplicate_confirmation_input(),
             )
+        except PossibleDuplicate as warning:
+            # Nothing registered: show the matches and ask for the confirmation and a reason.
+            duplicate = warning
+            form = NewPatientForm(
+                {**request.POST.dict(), "duplicate_confirmation": warning.confirmation}
+            )
+            form.is_valid()
         except DomainError as error:
             _show_on_form(form, error)
+            if error.field == "duplicate_reason":
+                # The reason was missing: show the matches again with the question.
+                duplicate = services.possible_duplicate(
+                    actor=acting_user(request), clinic=clinic, identity=form.identity_input()
+                )
         else:
             messages.success(request, f"Patient {patient.client_code} registered as referred.")
             return redirect("patients:chart", code=patient.client_code)
-    status = 400 if form.is_bound else 200
-    return render(request, "patients/new.html", {"form": form, "clinic": clinic}, status=status)
+    status = 409 if duplicate and not form.errors else 400 if form.is_bound else 200
+    return render(
+        request,
+        "patients/new.html",
+        {"form": form, "clinic": clinic, "duplicate": duplicate},
+        status=status,
+    )
 
 
 @login_required
@@ -94,6 +114,10 @@ def new_patient(request: HttpRequest) -> HttpResponse:
 @domain_errors_as_pages
 def chart(request: HttpRequest, code: str) -> HttpResponse:
     patient, membership = patient_for(request.user, code, Capability.VIEW_PATIENTS)
+    if patient.merged_into_id is not None:
+        patient = Patient.objects.select_related("clinic", "merged_into", "merge").get(
+            pk=patient.pk
+        )
     may_see_identity = role_can(membership.role, Capability.VIEW_IDENTITY)
     # read_identity writes the access-log row; roles without the capability never trigger it.
     identity = (
@@ -111,6 +135,11 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
             "history": patient.status_changes.select_related("actor").order_by("-at", "-id"),
             "can_edit": role_can(membership.role, Capability.EDIT_PATIENTS),
             "can_change_status": role_can(membership.role, Capability.CHANGE_STATUS),
+            "can_merge": role_can(membership.role, Capability.MERGE_PATIENTS),
+            # Client codes only: pseudonymous, like the rest of the chart's skeleton.
+            "merged_records": list(
+                patient.merged_records.filter(clinic_id=patient.clinic_id).order_by("pk")
+            ),
             **_clinical_sections(patient, membership.role),
             **_dosing_section(patient, membership.role),
         },

@@ -262,7 +262,8 @@ def _load_patients(
             legal_name=f"Demo Patient {index:02d}",
             date_of_birth=date(rng.randint(1960, 1998), rng.randint(1, 12), rng.randint(1, 28)),
             sex=rng.choice([Sex.MALE, Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
-            health_number=f"DEMO-{rng.randint(100000, 999999)}",
+            # The index keeps every number distinct (a repeated one would be a possible duplicate).
+            health_number=f"DEMO-{index:03d}-{rng.randint(100000, 999999)}",
         )
         patient = register_patient(
             actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on
@@ -323,7 +324,7 @@ def _load_canada_patients(
             legal_name=f"Demo Patient Canada {index:02d}",
             date_of_birth=date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28)),
             sex=rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
-            health_number=f"DEMO-{rng.randint(1000000000, 9999999999)}",
+            health_number=f"DEMO-C{index:03d}-{rng.randint(1000000000, 9999999999)}",
         )
         patient = register_patient(
             actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on

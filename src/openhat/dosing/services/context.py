@@ -22,6 +22,7 @@ from openhat.dosing.models import (
     SessionState,
 )
 from openhat.patients.models import Patient
+from openhat.patients.records import person_record_ids
 from openhat.prescribing.models import OrderState
 from openhat.prescribing.services.queries import (
     LIVE_STATES,
@@ -94,13 +95,15 @@ def history_for(
     # Plain tuples, not model instances: a context is built at every dose-writing step.
     fields = ("administered_at", "drug", "route", "dose_mg", "session_id", "session__state")
     # One query: the look-back's doses and the newest one before it.
+    # Every record of the person: a duplicate merged into this one counts as the same patient.
+    records = person_record_ids(patient)
     newest_before = (
-        AdministrationRow.objects.filter(patient=patient, administered_at__lt=since)
+        AdministrationRow.objects.filter(patient_id__in=records, administered_at__lt=since)
         .order_by("-administered_at")
         .values("pk")[:1]
     )
     rows = list(
-        AdministrationRow.objects.filter(patient=patient)
+        AdministrationRow.objects.filter(patient_id__in=records)
         .filter(Q(administered_at__gte=since) | Q(pk=Subquery(newest_before)))
         .order_by("administered_at")
         .values_list(*fields)
@@ -128,7 +131,7 @@ def adverse_events_for(
     """Adverse events in the preset's watch window, with whether a physician signed them off."""
     since = now - timedelta(hours=int(protocol.numbers["adverse_events.watch_hours"]))
     rows = AdverseEvent.objects.filter(
-        patient=patient, onset_at__gte=since, onset_at__lte=now
+        patient_id__in=person_record_ids(patient), onset_at__gte=since, onset_at__lte=now
     ).select_related("sign_off")
     return tuple(
         AdverseEventNote(

@@ -107,6 +107,7 @@ def day_sheet(*, actor: User, clinic: Clinic, day: date) -> DaySheet:
         DosingSession.objects.filter(clinic=clinic, dosing_day=day)
         .select_related(
             "patient",
+            "patient__merged_into",  # a merged record's row names the survivor (patients.records)
             "checked_in_by",
             "sign_off__by",
             "sign_off__assessment",

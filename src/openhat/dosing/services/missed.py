@@ -140,13 +140,20 @@ def attendance_by_patient(
     now: datetime,
     patient_ids: list[int] | None = None,
     days: int = LOOK_BACK_DAYS,
+    same_person: dict[int, int] | None = None,
 ) -> dict[int, Attendance]:
     """Per patient with an order in the period: the last `days` days (today included) by window,
-    with missed sessions and days. Three queries, whatever the number of patients."""
+    with missed sessions and days. Three queries, whatever the number of patients.
+
+    `same_person` maps a merged record's id to its survivor's: its orders and sessions count as the
+    survivor's (patients.records)."""
+    as_person = (same_person or {}).get
     zone = clinic.zone
     today = dosing_day(now, zone)
     first = today - timedelta(days=days - 1)
-    periods = order_periods(clinic, patient_ids)
+    periods: dict[int, list[OrderPeriod]] = defaultdict(list)
+    for patient_id, found_periods in order_periods(clinic, patient_ids).items():
+        periods[as_person(patient_id, patient_id)].extend(found_periods)
     rows = DosingSession.objects.filter(clinic=clinic, dosing_day__gte=first, dosing_day__lte=today)
     if patient_ids is not None:
         rows = rows.filter(patient_id__in=patient_ids)
@@ -162,7 +169,9 @@ def attendance_by_patient(
         "administration__drug",
         "end_reason",
     ):
-        sessions[(patient_id, day)].append(_Session(window, state, dose_mg, drug, reason))
+        sessions[(as_person(patient_id, patient_id), day)].append(
+            _Session(window, state, dose_mg, drug, reason)
+        )
     bounds = {
         (day, window): window_bounds(clinic, day, window)
         for offset in range(days)

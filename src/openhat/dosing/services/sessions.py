@@ -45,6 +45,7 @@ from openhat.dosing.services.steps import (
 from openhat.dosing.services.steps import sedation_score as read_score
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
+from openhat.patients.records import refuse_merged
 from openhat.rules.context import DoseRequest, SessionWindow
 from openhat.rules.day import dosing_day
 
@@ -89,6 +90,7 @@ def check_in(
         if not locking.values_list("patient_id", flat=True):
             DosingState.objects.get_or_create(patient=patient, defaults={"clinic": patient.clinic})
             locking.get()
+        refuse_merged(patient)  # read under the lock a merge of this record also takes
         open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
         if open_session is not None and stale.close_if_window_over(
             open_session, actor, "closed at the patient's next check-in: its window had ended"

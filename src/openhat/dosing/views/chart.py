@@ -14,6 +14,7 @@ from openhat.dosing.models import AdverseEvent
 from openhat.dosing.services.missed import LOOK_BACK_DAYS, attendance_by_patient
 from openhat.dosing.windows import ORDER, window_label
 from openhat.patients.models import Patient
+from openhat.patients.records import person_record_ids
 from openhat.rules.day import dosing_day
 
 # The chart lists the newest adverse events; the clinic's list holds the ones to sign off.
@@ -23,9 +24,16 @@ CHART_EVENTS = 20
 def chart_sections(patient: Patient, role: str) -> dict[str, Any]:
     if not role_can(role, Capability.VIEW_DOSING):
         return {"dosing_section": False}
-    found = attendance_by_patient(patient.clinic, now=clock.now(), patient_ids=[patient.pk])
+    # A survivor's chart counts the records merged into it (in this clinic) as the same patient.
+    records = person_record_ids(patient, clinic_id=patient.clinic_id)
+    same_person = {pk: patient.pk for pk in records if pk != patient.pk}
+    if patient.merged_into_id is not None:
+        records, same_person = [patient.pk], {}
+    found = attendance_by_patient(
+        patient.clinic, now=clock.now(), patient_ids=records, same_person=same_person
+    )
     events = list(
-        AdverseEvent.objects.filter(patient=patient)
+        AdverseEvent.objects.filter(patient_id__in=records)
         .select_related("recorded_by", "sign_off__physician")
         .order_by("-onset_at", "-pk")[:CHART_EVENTS]
     )
