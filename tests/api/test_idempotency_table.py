@@ -55,6 +55,7 @@ CHANGED: dict[str, tuple[str, Any]] = {
     "PUT /api/patients/{code}/identity": ("legal_name", "+ Second"),
     "POST /api/patients/{code}/status": ("note", "a second request"),
     "POST /api/patients/{code}/photo": ("photo", None),
+    "POST /api/patients/{code}/merge": ("reason", "+ again"),
     "POST /api/patients/{code}/eligibility": ("facts.years_dependent", "13"),
     "POST /api/patients/{code}/licences": ("number", "+-2"),
     "POST /api/patients/{code}/consents": ("note", "a second request"),

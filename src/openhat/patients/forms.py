@@ -43,6 +43,7 @@ class NewPatientForm(IdentityForm):
     )
     duplicate_reason = forms.CharField(
         label="Why is this a different person (or why is a second record needed)?",
+        help_text="Kept in the audit trail.",
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
