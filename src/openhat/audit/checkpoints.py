@@ -202,12 +202,21 @@ def load_anchors() -> Anchors:
 def latest_checkpoint(
     *, made_after: datetime | None = None, reason: str | None = None
 ) -> Checkpoint | None:
-    """The newest checkpoint (or the first made after a moment, or the newest with a reason)."""
-    checkpoints, _problems = read_checkpoints()
+    """The newest checkpoint that verifies (or the first made after a moment, or the newest made
+    for a reason). Chosen by file name (its time and reason), so only that file is read."""
+    directory = checkpoint_dir()
+    if not directory.is_dir():
+        return None
+    names = sorted(path.name for path in directory.glob("*.json"))
     if reason is not None:
-        checkpoints = [c for c in checkpoints if c.reason == reason]
+        names = [name for name in names if name[23:-12] == _slug(reason)]
     if made_after is not None:
-        later = [c for c in checkpoints if datetime.fromisoformat(c.made_at) >= made_after]
-        if later:
-            return later[0]
-    return checkpoints[-1] if checkpoints else None
+        stamp = f"{made_after.astimezone(UTC):%Y%m%dT%H%M%S%fZ}"
+        later = [name for name in names if name[:22] >= stamp]
+        names = later[:1] or names
+    for name in reversed(names):
+        try:
+            return _parse(directory / name)
+        except (ValueError, KeyError, TypeError):
+            continue  # `verify` reports it; a sheet prints the next one that holds
+    return None
