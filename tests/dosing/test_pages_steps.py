@@ -215,7 +215,10 @@ def test_the_preparation_screen_lists_the_dosing_rooms_solution_with_its_strengt
 
     assert f"Lot {station.solution.lot_number} · 100 mg/mL" in page
     assert "lot-strengths" in page and "data-ml-output" in page
-    assert f'value="{decision.max_dose_mg.normalize():f}"' in page
+    # No dose asked for and no usual dose on the order: the nurse types the dose (the largest
+    # allowed is never proposed on its own).
+    assert decision.requested_mg is None and decision.max_dose_mg > 0
+    assert re.search(r'<input type="text" name="dose_mg"(?![^>]*value=)', page)
 
 
 def solution_for_an_hour(personas: Personas, station: Any) -> Any:
@@ -241,8 +244,9 @@ def test_the_preparation_proposes_the_first_expiring_lot_that_holds_the_whole_do
     client_for: Any, personas: Personas, station: Any
 ) -> None:
     """Solution that must be used within the hour is proposed before the longer-lived lot, but
-    only once it holds the whole dose; with too little left in it, the next lot is proposed."""
-    session, decision = decided(personas, station.patient)
+    only once it holds the whole dose; with too little left in it, the next lot is proposed.
+    The dose is the one asked for at the decision."""
+    session, decision = decided(personas, station.patient, dose_mg="15")
     short = solution_for_an_hour(personas, station)
     room = station.formulary.dosing_room.pk
 

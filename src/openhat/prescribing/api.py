@@ -74,6 +74,7 @@ def _order_input(payload: OrderFieldsIn) -> OrderInput:
         routes=list(payload.routes),
         dose_min=payload.dose_min,
         dose_max=payload.dose_max,
+        usual_dose=payload.usual_dose,
         dose_unit=payload.dose_unit,
         sessions_per_day=payload.sessions_per_day,
         daily_max=payload.daily_max,

@@ -71,6 +71,7 @@ class OrderForm(forms.Form):
     dose_unit = forms.ChoiceField(label="Unit", choices=UNITS, initial="mg")
     dose_min = _amount("Dose per session (or the range's minimum)")
     dose_max = _amount("Range maximum per session", required=False)
+    usual_dose = _amount("Usual dose per session", required=False)
     sessions_per_day = IntegerTextField(label="Sessions a day", min_value=0, max_value=99)
     daily_max = _amount("Daily maximum")
     phase = forms.ChoiceField(label="Phase", choices=PHASE_CHOICES, initial="maintenance")
@@ -108,6 +109,7 @@ class OrderForm(forms.Form):
             routes=data["routes"],
             dose_min=data["dose_min"],
             dose_max=data["dose_max"] or None,
+            usual_dose=data["usual_dose"] or None,
             dose_unit=data["dose_unit"],
             sessions_per_day=data["sessions_per_day"],
             daily_max=data["daily_max"],
@@ -130,6 +132,9 @@ class OrderForm(forms.Form):
             "dose_unit": "mg",
             "dose_min": f"{version.dose_min_mg.normalize():f}",
             "dose_max": "" if version.is_fixed_dose else f"{version.dose_max_mg.normalize():f}",
+            "usual_dose": ""
+            if version.usual_dose_mg is None
+            else f"{version.usual_dose_mg.normalize():f}",
             "sessions_per_day": version.sessions_per_day,
             "daily_max": f"{version.daily_max_mg.normalize():f}",
             "phase": version.phase,

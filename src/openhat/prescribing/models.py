@@ -8,6 +8,7 @@ line. The version in force at a moment is the line's highest-numbered version th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pghistory
 import pgtrigger
@@ -103,6 +104,8 @@ class OrderVersion(models.Model):
     )  # empty: every session window
     reason = models.TextField(blank=True)  # why this order or change
     note = models.TextField(blank=True)  # instructions for the nurses
+    # The dose most sessions get, within the range; the station proposes it (None: not given).
+    usual_dose_mg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -168,6 +171,14 @@ class OrderVersion(models.Model):
     @property
     def is_fixed_dose(self) -> bool:
         return self.dose_min_mg == self.dose_max_mg
+
+    @property
+    def default_dose_mg(self) -> Decimal | None:
+        """What the station proposes: the usual dose, a fixed dose, else nothing (never the
+        range's maximum)."""
+        if self.usual_dose_mg is not None:
+            return self.usual_dose_mg
+        return self.dose_min_mg if self.is_fixed_dose else None
 
     def expires_within(self, now: datetime, days: int) -> bool:
         """True if the version ends after `now` but within `days` of it (the expiry flag)."""

@@ -29,6 +29,10 @@ class OrderFieldsIn(StrictInput):
     routes: list[ShortWord] = Field(min_length=1, max_length=5, examples=[["iv"]])
     dose_min: Amount = Field(description="The per-session dose, or the range's minimum")
     dose_max: Amount | None = Field(default=None, description="The range's maximum; null: fixed")
+    usual_dose: Amount | None = Field(
+        default=None,
+        description="The dose most sessions get, within the dose; the station's default",
+    )
     dose_unit: OneLineText = Field(default="mg", max_length=8)
     sessions_per_day: StrictInt = Field(ge=1, le=MAX_SESSIONS_PER_DAY)
     daily_max: Amount
@@ -85,6 +89,7 @@ class OrderVersionOut(Schema):
     routes: list[str]
     dose_min_mg: Decimal
     dose_max_mg: Decimal
+    usual_dose_mg: Decimal | None
     sessions_per_day: int
     daily_max_mg: Decimal
     starts_at: datetime

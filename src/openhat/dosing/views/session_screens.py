@@ -23,7 +23,7 @@ from openhat.dosing.forms import (
     SignOffForm,
     mg_text,
 )
-from openhat.dosing.models import SessionState
+from openhat.dosing.models import DosingSession, SessionState
 from openhat.dosing.services import sessions
 from openhat.dosing.sites import SITES_BY_ROUTE, site_label
 from openhat.dosing.views.session_common import (
@@ -35,6 +35,7 @@ from openhat.dosing.views.session_common import (
     site_history,
     site_notes,
 )
+from openhat.prescribing.models import OrderVersion
 
 # The screen each state shows, and the capability that may act on it (others read it).
 SCREEN_OF_STATE = {
@@ -89,18 +90,36 @@ def screen_for(access: SessionAccess, facts: dict[str, Any], asked: str) -> str:
     return screen
 
 
-def default_dose_mg(facts: dict[str, Any]) -> Decimal | None:
-    """The dose asked for when the decision allows it, else the largest allowed."""
+def orders_for_decision(session: DosingSession, facts: dict[str, Any]) -> list[OrderVersion]:
+    """The active orders of the decision's drug and route: their usual dose and notes."""
+    decision = facts["decision"]
+    if decision is None:
+        return []
+    return [
+        version
+        for version in header(session).orders
+        if version.drug == decision.drug and decision.route in version.routes
+    ]
+
+
+def default_dose_mg(facts: dict[str, Any], orders: list[OrderVersion]) -> Decimal | None:
+    """What the preparation proposes: the dose asked for, else the order's usual dose (a fixed
+    dose is its own usual dose), each only within what the decision allows; never simply the
+    largest dose allowed (the nurse types the dose when the order names no usual one)."""
     decision = facts["decision"]
     if decision is None:
         return None
-    wanted = decision.requested_mg
-    dose = wanted if wanted is not None and wanted <= decision.max_dose_mg else decision.max_dose_mg
-    return dose or None
+    usual = next((v.default_dose_mg for v in orders if v.default_dose_mg is not None), None)
+    for dose in (decision.requested_mg, usual):
+        if dose is not None and Decimal(0) < dose <= decision.max_dose_mg:
+            return dose
+    if (decision.requested_mg, usual) != (None, None) and decision.max_dose_mg > 0:
+        return decision.max_dose_mg  # reduced or capped below the dose asked for or usual
+    return None
 
 
-def default_dose(facts: dict[str, Any]) -> str:
-    dose = default_dose_mg(facts)
+def default_dose(facts: dict[str, Any], orders: list[OrderVersion]) -> str:
+    dose = default_dose_mg(facts, orders)
     return mg_text(dose) if dose else ""
 
 
@@ -118,13 +137,14 @@ def make_form(
         return DecideForm(data, orders=header(session).orders, initial=initial)
     if screen == "prepare" and decision is not None:
         choices = dose_lots(session, decision)
+        orders = orders_for_decision(session, facts)
         return PrepareForm(
             data,
             lots=[(lot.value, lot.label) for lot in choices],
             initial={
                 "decision_id": str(decision.pk),
-                "dose_mg": default_dose(facts),
-                "stock": first_to_use(choices, default_dose_mg(facts)),
+                "dose_mg": default_dose(facts, orders),
+                "stock": first_to_use(choices, default_dose_mg(facts, orders)),
             },
         )
     if screen == "administer" and decision is not None:
@@ -201,6 +221,10 @@ def render_screen(
         "lot_strengths": {lot.value: lot.mg_per_ml for lot in lots},
         "partial": form is not None and partial_dose(form, facts),
         "site_words": site_label(str(getattr(form, "cleaned_data", {}).get("site") or "")),
+        # The physician's instructions for this drug and route, at the decision and preparation.
+        "order_notes": orders_for_decision(session, facts)
+        if screen in ("decision", "prepare")
+        else [],
         **facts,
         **(extra or {}),
     }

@@ -39,6 +39,8 @@ class OrderInput:
     windows: Sequence[str] = field(default_factory=tuple)
     reason: str = ""
     note: str = ""
+    # The dose the physician expects most sessions to get, within the range: the station's default.
+    usual_dose: Decimal | int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class CleanOrder:
     windows: tuple[str, ...]
     reason: str
     note: str
+    usual_dose_mg: Decimal | None = None
 
     def engine_order(self, order_id: str) -> Order:
         return Order(
@@ -143,6 +146,18 @@ def clean_order(order: OrderInput, *, now: datetime) -> CleanOrder:
         raise DomainError(
             "daily_max_not_positive", "The daily maximum must be more than 0 mg.", "daily_max"
         )
+    usual = None if order.usual_dose in (None, "") else _mg(order.usual_dose, unit, "usual_dose")
+    if usual is not None and not dose_min <= usual <= dose_max:
+        raise DomainError(
+            "usual_dose_outside_range",
+            f"The usual dose ({usual.normalize():f} mg) is outside the order's dose "
+            f"({dose_min.normalize():f}-{dose_max.normalize():f} mg).",
+            "usual_dose",
+        )
+    if usual is not None and usual <= 0:
+        raise DomainError(
+            "dose_not_positive", "The usual dose must be more than 0 mg.", "usual_dose"
+        )
     sessions = order.sessions_per_day
     if isinstance(sessions, bool) or not isinstance(sessions, int):
         raise DomainError(
@@ -187,4 +202,5 @@ def clean_order(order: OrderInput, *, now: datetime) -> CleanOrder:
         windows=windows,
         reason=_text(order.reason, "reason"),
         note=_text(order.note, "note"),
+        usual_dose_mg=usual,
     )

@@ -187,6 +187,7 @@ def _new_version(
         windows=list(cleaned.windows),
         reason=cleaned.reason,
         note=cleaned.note,
+        usual_dose_mg=cleaned.usual_dose_mg,
         signed_by=actor,
         signed_at=timezone.now(),
         second_factor_verified_at=verified_at,
