@@ -9,8 +9,6 @@ into a survivor that is itself merged later is re-pointed at the new survivor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import Q
 
 from openhat.core.errors import Conflict
@@ -48,30 +46,3 @@ def refuse_merged(patient: Patient) -> None:
             f"{patient.client_code} was merged into {merged_into}; use that record.",
             "patient",
         )
-
-
-def survivors_of(patient_ids: Iterable[int]) -> dict[int, tuple[int, str, int]]:
-    """For each merged record among `patient_ids`: its survivor's id, client code and clinic id."""
-    ids = list(set(patient_ids))
-    if not ids:
-        return {}
-    rows = Patient.objects.filter(pk__in=ids, merged_into__isnull=False).values_list(
-        "pk", "merged_into_id", "merged_into__client_code", "merged_into__clinic_id"
-    )
-    return {pk: (root, code, clinic_id) for pk, root, code, clinic_id in rows}
-
-
-def merged_records_of(patient_ids: Iterable[int]) -> dict[int, list[int]]:
-    """For each survivor among `patient_ids` that has merged records: their ids."""
-    ids = list(set(patient_ids))
-    found: dict[int, list[int]] = {}
-    if not ids:
-        return found
-    rows = (
-        Patient.objects.filter(merged_into_id__in=ids)
-        .order_by("pk")
-        .values_list("merged_into_id", "pk")
-    )
-    for root, pk in rows:
-        found.setdefault(root, []).append(pk)
-    return found

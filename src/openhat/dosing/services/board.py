@@ -41,7 +41,6 @@ from openhat.dosing.services.context import protocol_for
 from openhat.dosing.services.missed import last_dose_days
 from openhat.dosing.windows import ORDER, window_bounds, window_label
 from openhat.patients.models import IdentityPhoto
-from openhat.patients.records import merged_records_of, survivors_of
 from openhat.rules.day import dosing_day
 
 __all__ = [
@@ -149,7 +148,7 @@ def build_board(
     start, end = window_bounds(clinic, day, window)
     moment = min(max(now, start), end - timedelta(microseconds=1))
     orders = orders_in_force(clinic, moment)
-    sessions = _as_survivors(clinic, _sessions(clinic, day))
+    sessions = _sessions(clinic, day)
     by_patient: dict[int, list[SessionFacts]] = defaultdict(list)
     for session in sessions:
         by_patient[session.patient_id].append(session)
@@ -165,7 +164,7 @@ def build_board(
         for session in sessions
         if session.dosing_day == day and session.window == window
     }
-    last_days = _person_last_days(clinic, day, shown)
+    last_days = last_dose_days(clinic, day, shown)
     photos = _with_photo(shown) if with_photos else set()
     context = RowContext(
         day=day,
@@ -229,40 +228,19 @@ def _sessions(clinic: Clinic, day: date) -> list[SessionFacts]:
             "administration__administered_at",
             "administration__observe_until",
             "sign_off__at",
+            # A record merged into another of this clinic shows on the survivor's row.
+            "patient__merged_into_id",
+            "patient__merged_into__client_code",
+            "patient__merged_into__clinic_id",
         )
     )
-    return [SessionFacts(*row) for row in rows]
-
-
-def _as_survivors(clinic: Clinic, sessions: list[SessionFacts]) -> list[SessionFacts]:
-    """A session of a record merged into another of this clinic is shown on the survivor's row."""
-    survivors = {
-        record: (survivor, code)
-        for record, (survivor, code, clinic_id) in survivors_of(
-            session.patient_id for session in sessions
-        ).items()
-        if clinic_id == clinic.pk
-    }
-    return [
-        session._replace(
-            patient_id=survivors[session.patient_id][0],
-            client_code=survivors[session.patient_id][1],
-        )
-        if session.patient_id in survivors
-        else session
-        for session in sessions
-    ]
-
-
-def _person_last_days(clinic: Clinic, day: date, shown: set[int]) -> dict[int, date]:
-    """Each shown patient's last dose day, counting the records merged into theirs."""
-    merged = merged_records_of(shown)
-    found = last_dose_days(clinic, day, shown | {pk for pks in merged.values() for pk in pks})
-    for survivor, records in merged.items():
-        days = [found[pk] for pk in (survivor, *records) if pk in found]
-        if days:
-            found[survivor] = max(days)
-    return found
+    facts = []
+    for *fields, survivor, survivor_code, survivor_clinic in rows:
+        session = SessionFacts(*fields)
+        if survivor is not None and survivor_clinic == clinic.pk:
+            session = session._replace(patient_id=survivor, client_code=survivor_code)
+        facts.append(session)
+    return facts
 
 
 def _with_photo(patient_ids: set[int]) -> set[int]:

@@ -166,7 +166,11 @@ def earlier_readings_for(
     until = now if current is None else current.at
     rows = list(
         SessionAssessment.objects.filter(
-            session__patient=patient, kind=AssessmentKind.PRE_DOSE, at__gte=since, at__lte=until
+            # A hold recorded today on a record merged into this one stands too (patients.records).
+            session__patient_id__in=person_record_ids(patient),
+            kind=AssessmentKind.PRE_DOSE,
+            at__gte=since,
+            at__lte=until,
         )
         .exclude(pk=None if current is None else current.pk)
         .order_by("at", "pk")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration, DosingSession, SessionState
@@ -65,14 +65,24 @@ def last_dose_days(
         .order_by("-administered_at")
         .values("administered_at")[:1]
     )
+    wanted = list(patient_ids)
+    # The records merged into a listed patient come in the same query and count as theirs
+    # (patients.records): one person, one last dose.
     rows = (
-        Patient.objects.filter(clinic=clinic, pk__any_of=list(patient_ids))
+        Patient.objects.filter(clinic=clinic)
+        .filter(Q(pk__any_of=wanted) | Q(merged_into__any_of=wanted))
         .order_by()  # no sort by clinic and number (the model's default), nor its join
         .annotate(last=Subquery(newest))
         .filter(last__isnull=False)
-        .values_list("pk", "last")
+        .values_list("pk", "merged_into_id", "last")
     )
-    return {patient_id: dosing_day(last, zone) for patient_id, last in rows}
+    listed = set(wanted)
+    found: dict[int, date] = {}
+    for patient_id, survivor, last in rows:
+        person = survivor if survivor in listed and patient_id not in listed else patient_id
+        day = dosing_day(last, zone)
+        found[person] = max(found.get(person, day), day)
+    return found
 
 
 def current_break(
