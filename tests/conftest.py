@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -49,6 +49,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path = item.nodeid.split("::", 1)[0]
         if path in SERVER_RUN_FILES or item.get_closest_marker("concurrency") is not None:
             item.add_marker(server_run)
+
+
+# The test clinic ZRH doses round the clock, so a test may check a patient in at whatever hour it
+# runs; the window open at 08:00 is the morning (tests pinned to the next 08:00), at 12:00 the
+# midday, at 17:00 the evening. Tests of the windows themselves set the hours they need
+# (`usual_windows`, or set_dosing_windows).
+ROUND_THE_CLOCK = {
+    "morning_opens": time(0, 0),
+    "morning_closes": time(10, 30),
+    "midday_opens": time(10, 30),
+    "midday_closes": time(16, 0),
+    "evening_opens": time(16, 0),
+    "evening_closes": time.max,
+}
+USUAL_WINDOWS = {
+    "morning_opens": time(7, 0),
+    "morning_closes": time(10, 30),
+    "midday_opens": time(11, 30),
+    "midday_closes": time(14, 30),
+    "evening_opens": time(16, 0),
+    "evening_closes": time(20, 0),
+}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -119,6 +141,14 @@ def personas(db: Any) -> Personas:
     return build_personas()
 
 
+@pytest.fixture
+def usual_windows(personas: Personas) -> Clinic:
+    """ZRH with the usual dosing windows (07:00-10:30, 11:30-14:30, 16:00-20:00)."""
+    Clinic.objects.filter(pk=personas.clinic.pk).update(**USUAL_WINDOWS)
+    personas.clinic.refresh_from_db()
+    return personas.clinic
+
+
 def build_personas() -> Personas:
     """The personas' clinics and users (also used by tests that build them once per module)."""
     clinic = create_clinic(
@@ -135,6 +165,9 @@ def build_personas() -> Personas:
         time_zone="America/Vancouver",
         jurisdiction_preset="ca-crism",
     )
+    for each in (clinic, other):
+        Clinic.objects.filter(pk=each.pk).update(**ROUND_THE_CLOCK)
+        each.refresh_from_db()
     users: dict[str, User] = {}
     for role in Role:
         user = make_user(f"{role.value}_zrh")

@@ -12,6 +12,7 @@ sent by every ZRH role for clinic OUT, which must be "not found".
 from __future__ import annotations
 
 from tests.access.cases import RouteCase
+from tests.conftest import PASSWORD
 
 VIEWERS = frozenset(
     {
@@ -74,6 +75,26 @@ DOSING_API_CASES: list[RouteCase] = [
             "window": "{dosing_window}",
             "identity_confirmed": True,
         },
+    ),
+    # A window is open in the test clinic (round the clock): the out-of-window session is refused
+    # as unneeded, 400 `window_is_open`, once the physician's sign-in is checked.
+    RouteCase(
+        ROUTE.format(method="POST", rest="sessions/out-of-window"),
+        "POST",
+        f"{DOSING}/sessions/out-of-window",
+        NURSES,
+        frozenset({400}),
+        data={
+            "patient_id": "{dosing_due_patient_id}",
+            "window": "{dosing_window}",
+            "identity_confirmed": True,
+            "reason": "matrix: reviewed in person at the station",
+            "totp_code": "{physician_totp}",
+            "physician_username": "physician_zrh",
+            "physician_password": PASSWORD,
+        },
+        json=True,
+        outsider_must_not_see=ZRH_PATIENTS,
     ),
     _write(
         "sessions/{session_id}/assessment",

@@ -77,6 +77,27 @@ DOSING_SESSION_PAGE_CASES: list[RouteCase] = [
         NURSES,
         {"window": "{dosing_window}", "identity_confirmed": "on"},
     ),
+    # The test clinic doses round the clock, so a window is open: the physician's out-of-window
+    # session is refused as unneeded (400), after the physician's sign-in on the nurse's screen.
+    _get(
+        "dosing:out_of_window",
+        "/dosing/sessions/check-in/{dosing_due_patient_id}/out-of-window/",
+        NURSES,
+    ),
+    _post(
+        "dosing:out_of_window",
+        "/dosing/sessions/check-in/{dosing_due_patient_id}/out-of-window/",
+        NURSES,
+        {
+            "identity_confirmed": "on",
+            "window": "{dosing_window}",
+            "reason": "matrix: reviewed in person at the station",
+            "physician_username": "physician_zrh",
+            "physician_password": PASSWORD,
+            "totp_code": "{physician_totp}",
+        },
+        ok_status=frozenset({400}),
+    ),
     _get("dosing:session", f"{SESSION}/", VIEWERS),
     _post(
         "dosing:assess",

@@ -70,6 +70,26 @@ STAFF_PAGE_CASES: list[RouteCase] = [
         outsider_status=CREATED,
         data={"username": "matrix_colleague", "role": "nurse"},
     ),
+    RouteCase(
+        "staff:dosing_windows", "GET", "/staff/dosing-windows/", MANAGERS, OK, outsider_status=OK
+    ),
+    # Hours that keep a window open round the clock but for the last minute (as the test clinic).
+    RouteCase(
+        "staff:dosing_windows",
+        "POST",
+        "/staff/dosing-windows/",
+        MANAGERS,
+        REDIRECT,
+        outsider_status=REDIRECT,
+        data={
+            "morning_opens": "00:00",
+            "morning_closes": "10:30",
+            "midday_opens": "10:30",
+            "midday_closes": "16:00",
+            "evening_opens": "16:00",
+            "evening_closes": "23:59",
+        },
+    ),
     RouteCase("staff:member", "GET", MEMBER, MANAGERS, OK),
     RouteCase("staff:member", "POST", MEMBER, MANAGERS, REDIRECT, data={"role": "pharmacist"}),
     RouteCase("staff:member_step", "GET", MEMBER + "deactivate/", MANAGERS, OK),

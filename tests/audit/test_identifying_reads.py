@@ -156,9 +156,7 @@ def test_signing_eligibility_over_the_api_logs_the_date_of_birth_it_answers_with
 
 @pytest.fixture
 def session(personas: Personas, station: Any) -> Any:
-    return check_in(
-        actor=personas["nurse"], patient=station.patient, window="morning", identity_confirmed=True
-    )
+    return check_in(actor=personas["nurse"], patient=station.patient, identity_confirmed=True)
 
 
 @pytest.mark.parametrize("role", ["nurse", "pharmacist", "auditor"])

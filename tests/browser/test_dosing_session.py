@@ -2,8 +2,8 @@
 a nurse checks a patient in from the board and assesses a sedation score of 4, so the decision is
 HOLD; a physician overrides at the station on the nurse's screen (username, password, code), so a
 dose is allowed; the dose is drawn and given at a site; observation counts down; an overdose with
-naloxone is recorded; the clock passes the observation time, the nurse signs off, and the board
-shows the patient done. Screenshots: var/screenshots/dosing-session-<step>.png."""
+naloxone is recorded; the clock passes the longer observation after naloxone, the nurse signs off
+with the physician (a serious event), and the board shows the patient done. Screenshots: var/screenshots/dosing-session-<step>.png."""
 
 from __future__ import annotations
 
@@ -238,8 +238,9 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.wait_for_selector(".errorlist, .alert.error")
     assert "Observation runs" in page.inner_text("main")
 
-    # The clock passes the observation time: back on the board the row says so; open it, sign off.
-    later = given.observe_until + timedelta(minutes=1) - real_now()
+    # The clock passes the observation time after naloxone (the preset's 120 minutes from the
+    # event): back on the board the row says so; open it, sign off with the physician.
+    later = event.recorded_at + timedelta(minutes=121) - real_now()
     monkeypatch.setattr(clock, "now", lambda: real_now() + later)
     page.keyboard.press("Escape")
     page.wait_for_url("**/dosing/")
@@ -255,6 +256,12 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.keyboard.press("1")
     _tab_to(page, "textarea[name=notes]")
     page.keyboard.type("Alert, breathing normally.")
+    _tab_to(page, "input[name=physician_username]")
+    page.keyboard.type("physician_zrh")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type(totp_code(personas["physician"]))
     _shot(page, "14-sign-off", fits)
     page.keyboard.press("Alt+s")
     page.wait_for_selector("[data-testid=done-to-board]")

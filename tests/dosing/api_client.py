@@ -64,8 +64,12 @@ def expect_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-def check_in_body(patient_id: int, window: str = "morning") -> dict[str, Any]:
-    return {"patient_id": patient_id, "window": window, "identity_confirmed": True}
+def check_in_body(patient_id: int, window: str | None = None) -> dict[str, Any]:
+    """A check-in; the session's window is the one open now (a named one must be that one)."""
+    body: dict[str, Any] = {"patient_id": patient_id, "identity_confirmed": True}
+    if window is not None:
+        body["window"] = window
+    return body
 
 
 ASSESSMENT = {"sedation_score": 1, "breath_alcohol_mg_per_l": "0", "signs": [], "notes": ""}

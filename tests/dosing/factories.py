@@ -65,7 +65,7 @@ def open_session(
     personas: Any,
     patient: Any,
     *,
-    window: str = "morning",
+    window: str | None = None,
     sedation_score: int = 1,
     breath_alcohol: str = "0",
 ) -> DosingSession:

@@ -266,18 +266,19 @@ def test_a_retry_with_the_same_key_gets_the_first_answer(personas, station, clie
 def test_a_bearer_token_client_runs_a_step_and_reads(personas, station):
     _, secret = create_api_token(actor=personas["nurse"], name="dosing tablet 1")
     tablet = Client(headers={"Authorization": f"Bearer {secret}"})
-    session = expect(post(tablet, "sessions", check_in_body(station.patient.pk, "evening")), 201)
+    with clock.backdated(next_morning(personas)):
+        session = expect(
+            post(tablet, "sessions", check_in_body(station.patient.pk, "morning")), 201
+        )
 
     detail = expect(get(tablet, f"sessions/{session['id']}"), 200)
 
-    assert detail["state"] == "checked_in" and detail["window"] == "evening"
+    assert detail["state"] == "checked_in" and detail["window"] == "morning"
     assert detail["decision"] is None and detail["administration"] is None
 
 
 def test_a_counsellor_reads_a_researcher_does_not(personas, station, client_for):
-    session = check_in(
-        actor=personas["nurse"], patient=station.patient, window="midday", identity_confirmed=True
-    )
+    session = check_in(actor=personas["nurse"], patient=station.patient, identity_confirmed=True)
 
     expect(get(client_for("counsellor"), f"sessions/{session.pk}"), 200)
     expect_error(get(client_for("researcher"), f"sessions/{session.pk}"), 403, "role_not_allowed")
@@ -291,9 +292,7 @@ def test_a_counsellor_reads_a_researcher_does_not(personas, station, client_for)
 def test_another_clinics_session_is_not_found(personas, station, other_patient, client_for):
     out_nurse = make_user("nurse_out")
     add_membership(actor=None, user=out_nurse, clinic=personas.other_clinic, role=Role.NURSE)
-    theirs = check_in(
-        actor=out_nurse, patient=enrol(other_patient), window="morning", identity_confirmed=True
-    )
+    theirs = check_in(actor=out_nurse, patient=enrol(other_patient), identity_confirmed=True)
     nurse = client_for("nurse")
     rows = station_rows()
 

@@ -171,7 +171,7 @@ def test_vomiting_is_recorded_against_an_oral_dose_only(personas, station, clien
         post(
             nurse,
             "sessions",
-            {"patient_id": station.patient.pk, "window": "midday", "identity_confirmed": True},
+            {"patient_id": station.patient.pk, "identity_confirmed": True},
         ),
         201,
     )

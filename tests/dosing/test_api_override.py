@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from openhat.core import clock
 from openhat.dosing.models import Administration, SessionOverride
 from tests.conftest import PASSWORD
 from tests.dosing.api_client import (
@@ -202,17 +203,19 @@ def test_an_adverse_event_is_reviewed_at_the_next_session_until_signed_off(
     assert [row["id"] for row in detail["adverse_events"]] == [event["id"]]
     expect(post(nurse, f"sessions/{sid}/exceptions", {"kind": "left_early"}), 201)
 
-    later = expect(
-        post(
-            nurse,
-            "sessions",
-            {"patient_id": station.patient.pk, "window": "evening", "identity_confirmed": True},
-        ),
-        201,
-    )
-    expect(post(nurse, f"sessions/{later['id']}/assessment", ASSESSMENT), 201)
-    ask = {"drug": "dam", "route": "iv", "dose_mg": "15"}
-    before = expect(post(nurse, f"sessions/{later['id']}/decision", ask), 201)
+    # The next session, once the interval after this dose has passed (check-in refuses it before).
+    with clock.backdated(timezone.now() + timedelta(minutes=31)):
+        later = expect(
+            post(
+                nurse,
+                "sessions",
+                {"patient_id": station.patient.pk, "identity_confirmed": True},
+            ),
+            201,
+        )
+        expect(post(nurse, f"sessions/{later['id']}/assessment", ASSESSMENT), 201)
+        ask = {"drug": "dam", "route": "iv", "dose_mg": "15"}
+        before = expect(post(nurse, f"sessions/{later['id']}/decision", ask), 201)
     assert "adverse_event_review" in {f["rule_id"] for f in before["findings"]}
 
     expect_error(
@@ -240,7 +243,8 @@ def test_an_adverse_event_is_reviewed_at_the_next_session_until_signed_off(
         "already_signed_off",
     )
 
-    after = expect(post(nurse, f"sessions/{later['id']}/decision", ask), 201)
+    with clock.backdated(timezone.now() + timedelta(minutes=32)):
+        after = expect(post(nurse, f"sessions/{later['id']}/decision", ask), 201)
     assert "adverse_event_review" not in {f["rule_id"] for f in after["findings"]}
     signed_event = expect(get(nurse, f"sessions/{sid}"), 200)["adverse_events"][0]
     assert signed_event["sign_off"]["id"] == signed["id"]

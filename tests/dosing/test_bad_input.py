@@ -39,7 +39,6 @@ def test_administering_without_a_decision(personas, station):
     only_checked_in = check_in(
         actor=personas["nurse"],
         patient=enrol(register_zrh_patient(personas)),
-        window="morning",
         identity_confirmed=True,
     )
     refused(administer, "no_decision", **_give(personas, station, only_checked_in, 1))
@@ -89,7 +88,6 @@ def test_an_administration_while_the_observation_is_open(personas, station):
         "session_open",
         actor=personas["nurse"],
         patient=station.patient,
-        window="midday",
         identity_confirmed=True,
     )
 
@@ -134,7 +132,10 @@ def test_an_unknown_lot_or_a_place_doses_are_not_drawn_from(personas, station, c
 
 
 def test_an_expired_solution(personas, station):
-    session, decision = decided(personas, station.patient)
+    """Decided a minute before the solution's in-use expiry, given a second after it (in the same
+    window: a dose after the window closed is refused for that)."""
+    with clock.backdated(station.solution.in_use_expires_at - timedelta(minutes=1)):
+        session, decision = decided(personas, station.patient)
     with clock.backdated(station.solution.in_use_expires_at + timedelta(seconds=1)):
         error = refused(
             administer, "solution_expired", **_give(personas, station, session, decision)

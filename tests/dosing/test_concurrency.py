@@ -30,7 +30,6 @@ def test_fifty_check_ins_at_once_open_one_session(personas, station):
             check_in(
                 actor=User.objects.get(pk=nurse_pk),
                 patient=Patient.objects.select_related("clinic").get(pk=patient_pk),
-                window="morning",
                 identity_confirmed=True,
             )
             return "opened"
@@ -47,9 +46,7 @@ def test_fifty_check_ins_at_once_open_one_session(personas, station):
 
 def test_fifty_administrations_at_once_record_one_dose(personas, station):
     nurse = personas["nurse"]
-    session = check_in(
-        actor=nurse, patient=station.patient, window="morning", identity_confirmed=True
-    )
+    session = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     assess(actor=nurse, session_id=session.pk, sedation_score=1, breath_alcohol_mg_per_l="0")
     decision = decide_session(
         actor=nurse, session_id=session.pk, drug="dam", route="iv", dose_mg="200"

@@ -208,7 +208,7 @@ def test_leaving_early_closes_observation_and_the_next_session_is_due(personas, 
     refused(record_left_early, "not_in_observation", actor=nurse, session_id=session.pk)
 
     with clock.backdated(given.administered_at + timedelta(minutes=45)):
-        later = open_session(personas, station.patient, window="midday")
+        later = open_session(personas, station.patient)
         next_decision = decide_session(
             actor=nurse, session_id=later.pk, drug="dam", route="iv", dose_mg="30"
         )
@@ -220,9 +220,7 @@ def test_leaving_early_closes_observation_and_the_next_session_is_due(personas, 
 def open_session_of_other(personas, station):
     """A session of the same patient's clinic that is not in observation (checked in only)."""
     other = enrol(register_zrh_patient(personas))
-    return check_in(
-        actor=personas["nurse"], patient=other, window="morning", identity_confirmed=True
-    ).pk
+    return check_in(actor=personas["nurse"], patient=other, identity_confirmed=True).pk
 
 
 def test_vomiting_is_for_oral_doses_only(personas, station):

@@ -32,15 +32,11 @@ def _assess(personas, session_id):
 
 def test_a_key_used_for_one_session_is_refused_for_the_next(personas, station):
     nurse = personas["nurse"]
-    first = check_in(
-        actor=nurse, patient=station.patient, window="morning", identity_confirmed=True
-    )
+    first = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     assessed = _assess(personas, first.pk)
     assert _assess(personas, first.pk).pk == assessed.pk  # a retry: the same row
     end_without_dose(actor=nurse, session_id=first.pk, kind="refused")
-    second = check_in(
-        actor=nurse, patient=station.patient, window="midday", identity_confirmed=True
-    )
+    second = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     before = SessionAssessment.objects.count()
     with pytest.raises(Conflict) as refusal:
         _assess(personas, second.pk)

@@ -15,9 +15,7 @@ from openhat.pharmacy.services import record_waste, return_dose, reverse_movemen
 @pytest.fixture
 def given(personas, station):
     nurse = personas["nurse"]
-    session = check_in(
-        actor=nurse, patient=station.patient, window="morning", identity_confirmed=True
-    )
+    session = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     assess(actor=nurse, session_id=session.pk, sedation_score=1, breath_alcohol_mg_per_l="0")
     decision = decide_session(actor=nurse, session_id=session.pk, drug="dam", route="iv")
     return administer(

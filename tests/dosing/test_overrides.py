@@ -15,7 +15,7 @@ from openhat.core import clock
 from openhat.dosing.models import Administration, SessionOverride
 from openhat.dosing.services.administer import administer
 from openhat.dosing.services.overrides import liftable_findings, override_session
-from openhat.dosing.services.sessions import sign_off
+from openhat.dosing.services.sessions import check_in, sign_off
 from tests.dosing.factories import decided, drawn, full_session, refused
 from tests.dosing.test_api import next_morning
 from tests.prescribing.conftest import totp_code
@@ -97,9 +97,7 @@ def test_the_override_is_for_one_session_only(personas, station, held_session):
     with clock.backdated(given.observe_until + timedelta(seconds=1)):
         sign_off(actor=personas["nurse"], session_id=session.pk, sedation_score=1)
     with clock.backdated(given.administered_at + timedelta(minutes=45)):
-        _, next_decision = decided(
-            personas, station.patient, window="midday", sedation_score=4, dose_mg="15"
-        )
+        _, next_decision = decided(personas, station.patient, sedation_score=4, dose_mg="15")
     assert next_decision.verdict == "hold"
 
 
@@ -185,19 +183,21 @@ def test_sessions_per_day_cannot_be_lifted(personas, station):
 
 
 def _third_session_of_a_day_is_refused(personas, station):
+    """The sessions a day are a hard limit: a session past them is refused at check-in (not due),
+    so there is no decision for an override to lift (the engine's own refusal of the override:
+    tests/rules)."""
     first = full_session(personas, station, "15")
     with clock.backdated(first.administered_at + timedelta(minutes=40)):
         second = full_session(personas, station, "30")
     with clock.backdated(second.administered_at + timedelta(minutes=40)):
-        session, decision = decided(personas, station.patient, window="evening")
-        assert decision.verdict == "not_due"
-        assert "sessions_per_day" in {f["rule_id"] for f in decision.findings}
-        assert "sessions_per_day" not in {f["rule_id"] for f in liftable_findings(decision)}
-        refused(
-            override_session,
-            "not_overridable",
-            **_override(personas, session, decision, rule_ids=["sessions_per_day"]),
+        error = refused(
+            check_in,
+            "not_due",
+            actor=personas["nurse"],
+            patient=station.patient,
+            identity_confirmed=True,
         )
+    assert "session(s) allowed today are done" in error.message
 
 
 def test_a_session_with_its_dose_drawn_is_not_overridden(personas, station):

@@ -40,9 +40,7 @@ pytestmark = pytest.mark.django_db
 def checked_in(personas: Personas, station: Any) -> Any:
     from openhat.dosing.services.sessions import check_in
 
-    return check_in(
-        actor=personas["nurse"], patient=station.patient, window="morning", identity_confirmed=True
-    )
+    return check_in(actor=personas["nurse"], patient=station.patient, identity_confirmed=True)
 
 
 # --- assessment -----------------------------------------------------------------------------

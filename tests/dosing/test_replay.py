@@ -17,9 +17,7 @@ IGNORE = "dosing.SessionDecision:append_only"
 @pytest.fixture
 def decided(personas, station):
     nurse = personas["nurse"]
-    session = check_in(
-        actor=nurse, patient=station.patient, window="morning", identity_confirmed=True
-    )
+    session = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     assess(actor=nurse, session_id=session.pk, sedation_score=2, breath_alcohol_mg_per_l="0.1")
     first = decide_session(
         actor=nurse, session_id=session.pk, drug="dam", route="iv", dose_mg="100"

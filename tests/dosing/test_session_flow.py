@@ -17,9 +17,7 @@ from openhat.pharmacy.models import EntryKind, LedgerEntry
 
 def open_session(personas, station, **assessment):
     nurse = personas["nurse"]
-    session = check_in(
-        actor=nurse, patient=station.patient, window="morning", identity_confirmed=True
-    )
+    session = check_in(actor=nurse, patient=station.patient, identity_confirmed=True)
     assess(
         actor=nurse,
         session_id=session.pk,
@@ -143,7 +141,6 @@ def test_an_open_session_blocks_a_second_check_in(personas, station):
         check_in(
             actor=personas["nurse"],
             patient=station.patient,
-            window="morning",
             identity_confirmed=True,
         )
     assert caught.value.code == "session_open"
@@ -154,7 +151,6 @@ def test_check_in_needs_the_identity_confirmed(personas, station):
         check_in(
             actor=personas["nurse"],
             patient=station.patient,
-            window="morning",
             identity_confirmed=False,
         )
     assert caught.value.code == "identity_not_confirmed"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import time
 
 import pghistory
 from django.conf import settings
@@ -48,6 +49,32 @@ clinic_code_validator = RegexValidator(
 )
 
 
+# The clinic's dosing windows in local time (docs/domain.md §3.5): opening hours for supervised
+# dosing, set by the clinic's manager. A check-in and a dose happen inside one of them.
+WINDOW_FIELDS = (
+    ("morning", "morning_opens", "morning_closes"),
+    ("midday", "midday_opens", "midday_closes"),
+    ("evening", "evening_opens", "evening_closes"),
+)
+DEFAULT_WINDOW_HOURS = {
+    "morning": (time(7, 0), time(10, 30)),
+    "midday": (time(11, 30), time(14, 30)),
+    "evening": (time(16, 0), time(20, 0)),
+}
+
+
+def _windows_in_order() -> models.Q:
+    """Each window opens before it closes, and closes no later than the next one opens."""
+    condition = models.Q()
+    previous_close = None
+    for _name, opens, closes in WINDOW_FIELDS:
+        condition &= models.Q(**{f"{opens}__lt": models.F(closes)})
+        if previous_close is not None:
+            condition &= models.Q(**{f"{previous_close}__lte": models.F(opens)})
+        previous_close = closes
+    return condition
+
+
 @pghistory.track()
 class Clinic(models.Model):
     code = models.CharField(max_length=5, unique=True, validators=[clinic_code_validator])
@@ -58,6 +85,12 @@ class Clinic(models.Model):
     dosing_preset = models.CharField(
         max_length=32, choices=DOSING_PRESET_CHOICES, default=DEFAULT_DOSING_PRESET
     )
+    morning_opens = models.TimeField(default=DEFAULT_WINDOW_HOURS["morning"][0])
+    morning_closes = models.TimeField(default=DEFAULT_WINDOW_HOURS["morning"][1])
+    midday_opens = models.TimeField(default=DEFAULT_WINDOW_HOURS["midday"][0])
+    midday_closes = models.TimeField(default=DEFAULT_WINDOW_HOURS["midday"][1])
+    evening_opens = models.TimeField(default=DEFAULT_WINDOW_HOURS["evening"][0])
+    evening_closes = models.TimeField(default=DEFAULT_WINDOW_HOURS["evening"][1])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +99,7 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^[A-Z]{3,5}$"), name="clinic_code_format"
             ),
+            models.CheckConstraint(condition=_windows_in_order(), name="clinic_windows_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +108,13 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def window_hours(self) -> dict[str, tuple[time, time]]:
+        """Each dosing window's opening and closing time, local, in the day's order."""
+        return {
+            name: (getattr(self, opens), getattr(self, closes))
+            for name, opens, closes in WINDOW_FIELDS
+        }
 
 
 @pghistory.track()

@@ -43,6 +43,7 @@ class Capability(StrEnum):
     MERGE_PATIENTS = (
         "merge_patients"  # join a duplicate record to the same person's (second factor)
     )
+    MANAGE_SETTINGS = "manage_settings"  # the clinic's settings: its dosing windows
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -105,6 +106,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_CONSENT,
             Capability.MANAGE_STAFF,
             Capability.MERGE_PATIENTS,
+            Capability.MANAGE_SETTINGS,
         }
         | _STOCK_READER
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -15,9 +15,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
-from openhat.clinics.access import forget_kept_memberships
-from openhat.clinics.models import ApiToken, Clinic, StaffMembership, default_dosing_preset
-from openhat.clinics.roles import Role
+from openhat.clinics.access import forget_kept_memberships, require
+from openhat.clinics.models import (
+    WINDOW_FIELDS,
+    ApiToken,
+    Clinic,
+    StaffMembership,
+    default_dosing_preset,
+)
+from openhat.clinics.roles import Capability, Role
 from openhat.core.errors import DomainError, NotFound
 
 TOKEN_PREFIX = "oh_"  # noqa: S105 (a public prefix, not a secret)
@@ -58,6 +64,66 @@ def create_clinic(
             AuditCode.CLINIC_CREATED, actor=actor, clinic=clinic, target=clinic, data={"code": code}
         )
         return clinic
+
+
+def _clock_time(value: object, field: str) -> time:
+    if isinstance(value, time):
+        moment = value
+    else:
+        try:
+            moment = time.fromisoformat(str(value or "").strip())
+        except ValueError:
+            raise DomainError(
+                "invalid_window_time", "Give the time as HH:MM, e.g. 07:30.", field
+            ) from None
+    if moment.second or moment.microsecond or moment.tzinfo is not None:
+        raise DomainError("invalid_window_time", "Give the time as HH:MM, e.g. 07:30.", field)
+    return moment
+
+
+def set_dosing_windows(*, actor: User, clinic: Clinic, hours: dict[str, object]) -> Clinic:
+    """The clinic's dosing windows (local HH:MM), e.g. {"morning_opens": "07:00", ...}.
+
+    Each window opens before it closes and closes no later than the next opens. Every change is
+    audited with the hours before and after.
+    """
+    require(actor, clinic, Capability.MANAGE_SETTINGS)
+    chosen: dict[str, time] = {}
+    for _name, opens, closes in WINDOW_FIELDS:
+        for field in (opens, closes):
+            chosen[field] = _clock_time(hours.get(field), field)
+    previous_close: str | None = None
+    for name, opens, closes in WINDOW_FIELDS:
+        if chosen[opens] >= chosen[closes]:
+            raise DomainError(
+                "window_closes_before_opening",
+                f"The {name} window must open before it closes.",
+                closes,
+            )
+        if previous_close is not None and chosen[previous_close] > chosen[opens]:
+            raise DomainError(
+                "windows_overlap",
+                f"The {name} window opens before the previous one closes.",
+                opens,
+            )
+        previous_close = closes
+    with transaction.atomic():
+        locked = Clinic.objects.select_for_update(no_key=True).get(pk=clinic.pk)
+        before = {field: f"{getattr(locked, field):%H:%M}" for field in chosen}
+        after = {field: f"{moment:%H:%M}" for field, moment in chosen.items()}
+        if before == after:
+            return locked
+        for field, moment in chosen.items():
+            setattr(locked, field, moment)
+        locked.save(update_fields=list(chosen))
+        record_event(
+            AuditCode.CLINIC_UPDATED,
+            actor=actor,
+            clinic=locked,
+            target=locked,
+            data={"dosing_windows": {"before": before, "after": after}},
+        )
+        return locked
 
 
 def add_membership(

@@ -24,14 +24,23 @@ from openhat.dosing.api_common import (
     caller_in,
     key,
     patient_in,
+    physician_at_station,
     same_request,
     session_in,
 )
 from openhat.dosing.api_events import router as events_router
 from openhat.dosing.api_rows import session_detail, session_row
 from openhat.dosing.api_steps import router as steps_router
-from openhat.dosing.schemas import BoardOut, BoardQuery, CheckInIn, SessionDetailOut, SessionOut
+from openhat.dosing.schemas import (
+    BoardOut,
+    BoardQuery,
+    CheckInIn,
+    OutOfWindowIn,
+    SessionDetailOut,
+    SessionOut,
+)
 from openhat.dosing.services.board import BoardRow, board_day_in_range, build_board
+from openhat.dosing.services.out_of_window import open_out_of_window
 from openhat.dosing.services.sessions import check_in, session_viewed
 from openhat.dosing.windows import current_window
 from openhat.rules.day import dosing_day
@@ -109,8 +118,11 @@ def board(request: HttpRequest, clinic: str, filters: Query[BoardQuery]) -> dict
     response={201: SessionOut, **ERRORS},
     summary="Check a patient in: the nurse has confirmed their identity against the photo",
     description=(
-        "A patient with an open session is 409 `session_open`; a patient not enrolled is 400 "
-        f"`patient_not_enrolled`. {IDEMPOTENCY_HELP}"
+        "The session's window is the one open at the clinic's time. Outside the clinic's windows: "
+        "400 `outside_dosing_window`; a `window` other than the open one: 400 `window_not_open`; "
+        "a window none of the patient's orders covers: 400 `outside_order_window` (a physician "
+        "may open an out-of-window session instead). A patient with an open session is 409 "
+        f"`session_open`; a patient not enrolled is 400 `patient_not_enrolled`. {IDEMPOTENCY_HELP}"
     ),
 )
 def open_session(
@@ -128,7 +140,47 @@ def open_session(
         identity_confirmed=payload.identity_confirmed,
         idempotency_key=key(idempotency_key),
     )
-    same_request(session.patient_id == patient.pk and session.window == payload.window)
+    same_request(
+        session.patient_id == patient.pk
+        and payload.window in (None, session.window)
+        and not session.out_of_window
+    )
+    return Status(201, session_row(session))
+
+
+@router.post(
+    f"{DOSING}/sessions/out-of-window",
+    response={201: SessionOut, **ERRORS},
+    summary="Check a patient in outside the dosing windows, allowed by a physician",
+    description=(
+        "The nurse's station sends the physician's `physician_username`, `physician_password` and "
+        "current authenticator code with the clinical reason and the window the session stands "
+        "for. While that window is open and covered by the orders: 400 `window_is_open` (check "
+        f"in as usual). {IDEMPOTENCY_HELP}"
+    ),
+)
+def open_out_of_window_session(
+    request: HttpRequest,
+    clinic: str,
+    payload: OutOfWindowIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status[dict[str, Any]]:
+    who = caller_in(request, clinic, Capability.RUN_SESSIONS)
+    patient = patient_in(who.clinic, payload.patient_id)
+    physician = physician_at_station(
+        request, who.clinic, payload.physician_username, payload.physician_password
+    )
+    session = open_out_of_window(
+        actor=who.user,
+        physician=physician,
+        patient=patient,
+        window=payload.window,
+        reason=payload.reason,
+        totp_code=payload.totp_code,
+        identity_confirmed=payload.identity_confirmed,
+        idempotency_key=key(idempotency_key),
+    )
+    same_request(session.patient_id == patient.pk and session.out_of_window)
     return Status(201, session_row(session))
 
 

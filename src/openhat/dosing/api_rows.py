@@ -45,6 +45,8 @@ def session_row(session: DosingSession) -> dict[str, Any]:
         "checked_in_by": _name(session.checked_in_by),
         "ended_at": session.ended_at,
         "end_reason": session.end_reason,
+        "out_of_window_by": _name(session.out_of_window_by) if session.out_of_window else None,
+        "out_of_window_reason": session.out_of_window_reason,
     }
 
 
@@ -131,6 +133,7 @@ def sign_off_row(row: ObservationSignOff) -> dict[str, Any]:
         "notes": row.assessment.notes,
         "at": row.at,
         "by": _name(row.by),
+        "physician": _name(row.physician),
     }
 
 

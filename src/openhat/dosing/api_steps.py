@@ -193,8 +193,11 @@ def record_administration(
     response={201: SignOffOut, **ERRORS},
     summary="Sign off observation with the post-dose assessment",
     description=(
-        "Before the decision's observation minutes have passed: 400 `observation_not_over`. "
-        f"{IDEMPOTENCY_HELP}"
+        "Before the observation ends (the decision's minutes; after naloxone at least the "
+        "preset's `observation.after_naloxone_minutes` from the event): 400 "
+        "`observation_not_over`. After a serious adverse event a physician signs off with the "
+        "nurse: send `physician_username`, `physician_password` and `totp_code`, else 400 "
+        f"`physician_sign_off_required`. {IDEMPOTENCY_HELP}"
     ),
 )
 def record_sign_off(
@@ -206,11 +209,20 @@ def record_sign_off(
 ) -> Status[dict[str, Any]]:
     who = caller_in(request, clinic, Capability.RUN_SESSIONS)
     session = session_in(who.clinic, session_id)
+    physician = (
+        physician_at_station(
+            request, who.clinic, payload.physician_username, payload.physician_password
+        )
+        if payload.physician_username or payload.physician_password
+        else None
+    )
     row = sign_off(
         actor=who.user,
         session_id=session,
         sedation_score=payload.sedation_score,
         notes=payload.notes,
+        physician=physician,
+        totp_code=payload.totp_code,
         idempotency_key=key(idempotency_key),
     )
     same_request(row.session_id == session.pk)

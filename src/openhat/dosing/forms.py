@@ -15,7 +15,6 @@ from django import forms
 from openhat.core.errors import DomainError
 from openhat.dosing.services.steps import positive_mg
 from openhat.dosing.sites import SITES_BY_ROUTE, site_label
-from openhat.dosing.windows import ORDER, window_label
 from openhat.pharmacy.forms import KeyedForm, WitnessFields, quantity_text
 from openhat.prescribing.forms import DRUG_LABELS, ROUTE_LABELS
 from openhat.prescribing.models import OrderVersion
@@ -83,11 +82,6 @@ class CheckInForm(KeyedForm):
         label="I have compared this person with the photo",
         required=False,  # the service explains why it is needed, in the same words as the API
         widget=forms.CheckboxInput(attrs=_FIRST),
-    )
-    window = forms.ChoiceField(
-        label="Dosing window",
-        choices=[(str(window), window_label(window)) for window in ORDER],
-        error_messages={"required": "Choose the dosing window."},
     )
 
 
@@ -258,6 +252,31 @@ class SignOffForm(KeyedForm):
         error_messages={"required": "Choose the sedation score (1-4): press 1, 2, 3 or 4."},
     )
     notes = forms.CharField(label="Notes", required=False, max_length=2000, widget=_NOTE)
+    # After a serious adverse event: the physician signs in on the nurse's screen.
+    physician_username = forms.CharField(
+        label="Physician's username",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    physician_password = forms.CharField(
+        label="Physician's password",
+        required=False,
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Typed by the physician; it is checked and not stored.",
+    )
+    totp_code = forms.CharField(
+        label="Physician's authenticator code",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code-input"}
+        ),
+    )
 
 
 class ExceptionForm(KeyedForm, WitnessFields):

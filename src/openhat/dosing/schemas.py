@@ -64,10 +64,28 @@ class BoardQuery(Schema):
 
 class CheckInIn(StrictInput):
     patient_id: RecordId
-    window: SessionWindow
+    window: SessionWindow | None = Field(
+        default=None,
+        description="Optional: the window the station believes is open. The session's window is "
+        "the one open at the clinic's time; a different one is 400 `window_not_open`.",
+    )
     identity_confirmed: StrictBool = Field(
         description="The nurse compared the person with the photo"
     )
+
+
+class OutOfWindowIn(StrictInput):
+    patient_id: RecordId
+    window: SessionWindow = Field(description="The window this session stands for")
+    identity_confirmed: StrictBool = Field(
+        description="The nurse compared the person with the photo"
+    )
+    reason: Notes
+    totp_code: OneLineText = Field(max_length=12, description="The physician's current code")
+    physician_username: OneLineText = Field(
+        max_length=150, description="The physician signs in on the nurse's screen"
+    )
+    physician_password: MultiLineText = Field(max_length=4096)
 
 
 class AssessmentIn(StrictInput):
@@ -111,6 +129,15 @@ class AdministrationIn(StationWitnessIn):
 class SignOffIn(StrictInput):
     sedation_score: SedationScore
     notes: Notes = ""
+    physician_username: OneLineText = Field(
+        default="",
+        max_length=150,
+        description="After a serious adverse event: the physician signs in on the nurse's screen",
+    )
+    physician_password: MultiLineText = Field(default="", max_length=4096)
+    totp_code: OneLineText = Field(
+        default="", max_length=12, description="The physician's current code"
+    )
 
 
 class ExceptionIn(StationWitnessIn):
@@ -185,6 +212,10 @@ class SessionOut(Schema):
     checked_in_by: str
     ended_at: datetime | None
     end_reason: str
+    out_of_window_by: str | None = Field(
+        description="The physician who allowed a session outside the dosing windows, if any"
+    )
+    out_of_window_reason: str
 
 
 class AssessmentOut(Schema):
@@ -258,6 +289,9 @@ class SignOffOut(Schema):
     notes: str
     at: datetime
     by: str
+    physician: str | None = Field(
+        description="The physician who signed off after a serious adverse event, if any"
+    )
 
 
 class ExceptionOut(Schema):

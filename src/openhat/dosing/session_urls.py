@@ -13,6 +13,11 @@ from openhat.dosing.views import (
 
 urlpatterns: list[URLPattern] = [
     path("check-in/<int:patient_id>/", session_check_in.check_in, name="check_in"),
+    path(
+        "check-in/<int:patient_id>/out-of-window/",
+        session_check_in.out_of_window,
+        name="out_of_window",
+    ),
     path("<int:session_id>/", session_steps.session, name="session"),
     path("<int:session_id>/assess/", session_steps.assess, name="assess"),
     path("<int:session_id>/decide/", session_steps.decide, name="decide"),

@@ -45,6 +45,14 @@ _COMMON: dict[str, Spec] = {
         "minimum time from one session's last dose to the next session",
     ),
     "observation.minutes": _spec("min", "5", "240", "higher", "observation after every dose", True),
+    "observation.after_naloxone_minutes": _spec(
+        "min",
+        "30",
+        "720",
+        "higher",
+        "observation after naloxone was given for an overdose, counted from the event",
+        True,
+    ),
     "missed.reduce_after_days": _spec(
         "days",
         "1",

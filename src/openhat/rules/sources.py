@@ -34,6 +34,8 @@ SOURCES: dict[str, str] = {
     "S38": "Nosyk et al., CMAJ 2012",
     "S39": "Bansback et al., Addiction 2018",
     "S40": "Dijkgraaf et al., BMJ 2005",
+    "S46": "Clarke and Dargan, discharge after an opioid overdose (BestBET), Emerg Med J 2002;19:250",
+    "S47": "Christenson et al., the 1-hour rule after naloxone, Acad Emerg Med 2000",
 }
 
 

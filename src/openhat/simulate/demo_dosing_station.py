@@ -23,6 +23,7 @@ from openhat.core import clock
 from openhat.dosing.models import DosePreparation, DosingSession, SessionDecision
 from openhat.dosing.services.administer import administer, prepare
 from openhat.dosing.services.exceptions import end_without_dose, record_left_early, record_spill
+from openhat.dosing.services.observation import observation_of
 from openhat.dosing.services.overrides import liftable_findings, override_session
 from openhat.dosing.services.sessions import assess, check_in, decide_session, sign_off
 from openhat.simulate.demo_dosing_events import EventRecorder
@@ -277,7 +278,10 @@ class Station:
                 )
             return Outcome(session, at, given_at)
         observed = self.events.during_observation(visit, session, given_at)
-        at = max(observed, given_at + timedelta(minutes=20)) + self.rng.randint(1, 5) * MINUTE
+        at = max(observed, given_at + timedelta(minutes=20))
+        # After naloxone the watch is longer, and after a serious event a physician signs off.
+        watch = observation_of(session, session.administration, at)
+        at = max(at, watch.until) + self.rng.randint(1, 5) * MINUTE
         score = 2 if visit.event == "overdose" else 1
         with clock.backdated(at):
             sign_off(
@@ -285,6 +289,8 @@ class Station:
                 session_id=session.pk,
                 sedation_score=score,
                 notes="Alert, breathing normally." if score == 1 else "Awake, a little drowsy.",
+                physician=self.physician if watch.needs_physician else None,
+                totp_code=self.signer() if watch.needs_physician else None,
             )
         return Outcome(session, at, given_at)
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from openhat.dosing.windows import current_window
+from openhat.dosing.windows import current_window, open_window, window_bounds
 from openhat.rules.context import Order
 from openhat.simulate.demo_dosing_plan import WINDOWS, Course, Visit
 from openhat.simulate.demo_pharmacy import PharmacyHistory
@@ -88,6 +88,11 @@ class _Today:
         self.day = pharmacy.days
         zone = self.clinic.zone
         self.began = datetime.combine(pharmacy.today, time(0), tzinfo=zone) + 5 * MINUTE
+        # Check-ins happen while the window is open: loaded at night, today has no current
+        # sessions (the window opens later), only the earlier windows' ones.
+        opens, closes = window_bounds(self.clinic, pharmacy.today, self.window)
+        in_window = open_window(self.clinic, self.now) is not None and self.now < closes
+        self.current_from = max(self.began, opens) if in_window else self.now
         self.rng = random.Random(dosing.seed + 2)
         self.reaction_waits = self.clinic.code in UNSIGNED_REACTION
 
@@ -100,8 +105,8 @@ class _Today:
             roles[1:1] = FIRST_WINDOW_EXTRA
         assigned: dict[int, str] = {}
         for course, role in zip(courses, roles, strict=False):
-            if role in STATES and self._check_in_of(role) < self.began:
-                continue  # too early in the day for this state
+            if role in STATES and self._check_in_of(role) < self.current_from:
+                continue  # too early in the day, or before the window opened, for this state
             assigned[course.patient.pk] = role
         for window in self.earlier:
             self._earlier_window(window, courses, assigned)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from openhat.staff import views
+from openhat.staff import views, windows
 
 app_name = "staff"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("invite/", views.invite, name="invite"),
+    path("dosing-windows/", windows.dosing_windows, name="dosing_windows"),
     path("<int:membership_id>/", views.member, name="member"),
     path("<int:membership_id>/<slug:step>/", views.member_step, name="member_step"),
     path(

@@ -77,10 +77,30 @@ class DosingSession(models.Model):
     identity_confirmed = models.BooleanField()
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
+    # A session opened outside the clinic's dosing windows (or the order's) by a physician, with a
+    # reason and their second factor; `window` is then the window it stands in for.
+    out_of_window_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    out_of_window_reason = models.TextField(blank=True)
+    out_of_window_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-checked_in_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    out_of_window_by__isnull=True,
+                    out_of_window_reason="",
+                    out_of_window_verified_at__isnull=True,
+                )
+                | Q(
+                    out_of_window_by__isnull=False,
+                    out_of_window_reason__gt="",
+                    out_of_window_verified_at__isnull=False,
+                ),
+                name="out_of_window_by_a_physician_with_a_reason",
+            ),
             # One open session per patient: a second check-in elsewhere is refused.
             models.UniqueConstraint(
                 fields=["patient"],
@@ -92,6 +112,10 @@ class DosingSession(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} ({self.window} {self.dosing_day})"
+
+    @property
+    def out_of_window(self) -> bool:
+        return self.out_of_window_by_id is not None
 
 
 class AssessmentKind(models.TextChoices):
@@ -247,9 +271,22 @@ class ObservationSignOff(models.Model):
     )
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # After a serious adverse event in the observation: the physician who signed off with the
+    # nurse, and when their second factor was checked.
+    physician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_factor_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         triggers = [_APPEND_ONLY]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(physician__isnull=True, second_factor_verified_at__isnull=True)
+                | Q(physician__isnull=False, second_factor_verified_at__isnull=False),
+                name="sign_off_physician_with_second_factor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"observation of session {self.session_id} signed off"

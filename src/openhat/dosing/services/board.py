@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from openhat.clinics.models import Clinic
 from openhat.core.errors import DomainError
-from openhat.dosing.models import OPEN_STATES, DosingSession
+from openhat.dosing.models import OPEN_STATES, AdverseEvent, DosingSession, SessionState
 from openhat.dosing.services.board_orders import orders_in_force
 from openhat.dosing.services.board_rows import (
     CHECKED_IN,
@@ -39,6 +39,7 @@ from openhat.dosing.services.board_rows import (
 )
 from openhat.dosing.services.context import protocol_for
 from openhat.dosing.services.missed import last_dose_days
+from openhat.dosing.services.observation import AFTER_NALOXONE_KEY
 from openhat.dosing.windows import ORDER, window_bounds, window_label
 from openhat.patients.models import IdentityPhoto
 from openhat.rules.day import dosing_day
@@ -106,7 +107,7 @@ class Board:
 
     @property
     def window_label(self) -> str:
-        return window_label(self.window)
+        return window_label(self.clinic, self.window)
 
     @property
     def groups(self) -> list[BoardGroup]:
@@ -148,7 +149,7 @@ def build_board(
     start, end = window_bounds(clinic, day, window)
     moment = min(max(now, start), end - timedelta(microseconds=1))
     orders = orders_in_force(clinic, moment)
-    sessions = _sessions(clinic, day)
+    sessions = _after_naloxone(clinic, _sessions(clinic, day))
     by_patient: dict[int, list[SessionFacts]] = defaultdict(list)
     for session in sessions:
         by_patient[session.patient_id].append(session)
@@ -213,6 +214,17 @@ def _sessions(clinic: Clinic, day: date) -> list[SessionFacts]:
     """The day's sessions and any still open, oldest first, with their dose and sign-off."""
     rows = (
         DosingSession.objects.filter(Q(dosing_day=day) | Q(state__in=OPEN_STATES), clinic=clinic)
+        .annotate(
+            naloxone_at=Subquery(
+                AdverseEvent.objects.filter(
+                    patient_id=OuterRef("patient_id"),
+                    naloxone_given=True,
+                    recorded_at__gte=OuterRef("administration__administered_at"),
+                )
+                .order_by("-recorded_at")
+                .values("recorded_at")[:1]
+            )
+        )
         .order_by("checked_in_at", "pk")
         .values_list(
             "pk",
@@ -228,6 +240,7 @@ def _sessions(clinic: Clinic, day: date) -> list[SessionFacts]:
             "administration__administered_at",
             "administration__observe_until",
             "sign_off__at",
+            "naloxone_at",
             # A record merged into another of this clinic shows on the survivor's row.
             "patient__merged_into_id",
             "patient__merged_into__client_code",
@@ -241,6 +254,20 @@ def _sessions(clinic: Clinic, day: date) -> list[SessionFacts]:
             session = session._replace(patient_id=survivor, client_code=survivor_code)
         facts.append(session)
     return facts
+
+
+def _after_naloxone(clinic: Clinic, sessions: list[SessionFacts]) -> list[SessionFacts]:
+    """Sessions in observation whose patient had naloxone since the dose observe at least the
+    preset's minutes after it (services/observation.py, as the session's screen and sign-off)."""
+    if not any(s.naloxone_at for s in sessions if s.state == SessionState.OBSERVING):
+        return sessions
+    minutes = timedelta(minutes=int(protocol_for(clinic).whole[AFTER_NALOXONE_KEY]))
+    return [
+        s._replace(observe_until=max(s.observe_until, s.naloxone_at + minutes))
+        if s.state == SessionState.OBSERVING and s.naloxone_at and s.observe_until
+        else s
+        for s in sessions
+    ]
 
 
 def _with_photo(patient_ids: set[int]) -> set[int]:

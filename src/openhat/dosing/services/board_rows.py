@@ -59,6 +59,7 @@ class SessionFacts(NamedTuple):
     administered_at: datetime | None
     observe_until: datetime | None
     signed_off_at: datetime | None
+    naloxone_at: datetime | None = None  # the patient's latest naloxone since the dose
 
 
 @dataclass(frozen=True)

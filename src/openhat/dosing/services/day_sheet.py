@@ -143,7 +143,7 @@ def day_sheet(*, actor: User, clinic: Clinic, day: date) -> DaySheet:
     windows = tuple(
         SheetWindow(
             str(window),
-            window_label(window),
+            window_label(clinic, window),
             tuple(row for row in rows if row.session.window == window),
         )
         for window in ORDER

@@ -9,7 +9,10 @@ dose in the history the engine reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -26,12 +29,13 @@ from openhat.dosing.models import (
     AssessmentKind,
     DosingSession,
     DosingState,
-    ObservationSignOff,
     SessionAssessment,
     SessionDecision,
     SessionState,
 )
 from openhat.dosing.services import stale
+from openhat.dosing.services.due_check import require_due_and_stocked
+from openhat.dosing.services.sign_off import sign_off as sign_off
 from openhat.dosing.services.steps import (
     ask_engine,
     breath_alcohol,
@@ -43,10 +47,15 @@ from openhat.dosing.services.steps import (
     store_decision,
 )
 from openhat.dosing.services.steps import sedation_score as read_score
+from openhat.dosing.services.window_guard import (
+    check_in_window,
+    named_window,
+    require_window_open,
+)
 from openhat.patients.lifecycle import PatientStatus
 from openhat.patients.models import Patient
 from openhat.patients.records import refuse_merged
-from openhat.rules.context import DoseRequest, SessionWindow
+from openhat.rules.context import DoseRequest
 from openhat.rules.day import dosing_day
 
 CHECK_IN_OPERATION = "dosing.check_in"
@@ -56,14 +65,49 @@ def check_in(
     *,
     actor: User,
     patient: Patient,
-    window: str,
     identity_confirmed: bool,
+    window: str | None = None,
     idempotency_key: str | None = None,
 ) -> DosingSession:
-    """The nurse has compared the person with the photo; the session opens."""
+    """The nurse has compared the person with the photo; the session opens in the window open now.
+
+    The window is the clock's: a caller may name it (the API's `window`), and a name other than
+    the open window is refused, as is a check-in outside the clinic's windows or the orders'.
+    """
     require(actor, patient.clinic, Capability.RUN_SESSIONS)
-    if window not in SessionWindow.__members__.values():
-        raise DomainError("unknown_window", "Choose morning, midday or evening.", "window")
+    named = named_window(window)
+    require_identity_and_enrolment(patient, identity_confirmed)
+    now = clock.now()
+    with transaction.atomic():
+        if idempotency_key:
+            found = idempotency.previous_result(
+                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}"
+            )
+            if found is not None:
+                return DosingSession.objects.get(pk=int(found.result_id))
+        opened = check_in_window(patient, now, named)
+        session = open_session(
+            actor,
+            patient,
+            opened,
+            now,
+            before_opening=lambda: require_due_and_stocked(patient, opened, now),
+        )
+        record_event(
+            AuditCode.SESSION_CHECKED_IN,
+            actor=actor,
+            clinic=patient.clinic,
+            target=session,
+            data={"client_code": patient.client_code, "window": str(opened)},
+        )
+        if idempotency_key:
+            idempotency.remember_result(
+                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}", session
+            )
+        return session
+
+
+def require_identity_and_enrolment(patient: Patient, identity_confirmed: bool) -> None:
     if not identity_confirmed:
         raise DomainError(
             "identity_not_confirmed",
@@ -76,64 +120,61 @@ def check_in(
             f"{patient.client_code} is {patient.get_status_display().lower()}, not enrolled.",
             "patient",
         )
-    now = clock.now()
-    with transaction.atomic():
-        if idempotency_key:
-            found = idempotency.previous_result(
-                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}"
-            )
-            if found is not None:
-                return DosingSession.objects.get(pk=int(found.result_id))
-        # The patient's dosing-state row lock (made on their first check-in): a second check-in
-        # from another station waits here, then finds this session open.
-        locking = DosingState.objects.select_for_update(no_key=True).filter(patient=patient)
-        if not locking.values_list("patient_id", flat=True):
-            DosingState.objects.get_or_create(patient=patient, defaults={"clinic": patient.clinic})
-            locking.get()
-        refuse_merged(patient)  # read under the lock a merge of this record also takes
-        open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
-        if open_session is not None and stale.close_if_window_over(
-            open_session, actor, "closed at the patient's next check-in: its window had ended"
-        ):
-            open_session = None
-        if open_session is not None:
-            raise Conflict(
-                "session_open",
-                f"{patient.client_code} already has an open session ({open_session.get_state_display().lower()}); "
-                + (
-                    "it is stale: end it from the board's stale sessions, with a reason."
-                    if stale.is_stale(open_session, now)
-                    else "finish or end it first."
-                ),
-                "patient",
-            )
-        try:
-            with transaction.atomic():
-                session = DosingSession.objects.create(
-                    clinic=patient.clinic,
-                    patient=patient,
-                    window=window,
-                    dosing_day=dosing_day(now, patient.clinic.zone),
-                    checked_in_at=now,
-                    checked_in_by=actor,
-                    identity_confirmed=True,
-                )
-        except IntegrityError:
-            raise Conflict(
-                "session_open", "This patient already has an open session.", "patient"
-            ) from None
-        record_event(
-            AuditCode.SESSION_CHECKED_IN,
-            actor=actor,
-            clinic=patient.clinic,
-            target=session,
-            data={"client_code": patient.client_code, "window": window},
+
+
+def open_session(
+    actor: User,
+    patient: Patient,
+    window: str,
+    now: datetime,
+    before_opening: Callable[[], None] | None = None,
+    **fields: Any,
+) -> DosingSession:
+    """The session row, under the patient's dosing-state lock; inside the caller's transaction.
+
+    `before_opening` runs once no other session is open (that one is named first): the checks that
+    may refuse the check-in (`due_check.require_due_and_stocked`)."""
+    # The patient's dosing-state row lock (made on their first check-in): a second check-in
+    # from another station waits here, then finds this session open.
+    locking = DosingState.objects.select_for_update(no_key=True).filter(patient=patient)
+    if not locking.values_list("patient_id", flat=True):
+        DosingState.objects.get_or_create(patient=patient, defaults={"clinic": patient.clinic})
+        locking.get()
+    refuse_merged(patient)  # read under the lock a merge of this record also takes
+    open_session = DosingSession.objects.filter(patient=patient, state__in=OPEN_STATES).first()
+    if open_session is not None and stale.close_if_window_over(
+        open_session, actor, "closed at the patient's next check-in: its window had ended"
+    ):
+        open_session = None
+    if open_session is not None:
+        raise Conflict(
+            "session_open",
+            f"{patient.client_code} already has an open session ({open_session.get_state_display().lower()}); "
+            + (
+                "it is stale: end it from the board's stale sessions, with a reason."
+                if stale.is_stale(open_session, now)
+                else "finish or end it first."
+            ),
+            "patient",
         )
-        if idempotency_key:
-            idempotency.remember_result(
-                actor, idempotency_key, f"{CHECK_IN_OPERATION}:{patient.pk}", session
+    if before_opening is not None:
+        before_opening()
+    try:
+        with transaction.atomic():
+            return DosingSession.objects.create(
+                clinic=patient.clinic,
+                patient=patient,
+                window=window,
+                dosing_day=dosing_day(now, patient.clinic.zone),
+                checked_in_at=now,
+                checked_in_by=actor,
+                identity_confirmed=True,
+                **fields,
             )
-        return session
+    except IntegrityError:
+        raise Conflict(
+            "session_open", "This patient already has an open session.", "patient"
+        ) from None
 
 
 def assess(
@@ -223,6 +264,7 @@ def _decide(actor: User, session: DosingSession, request: DoseRequest) -> Sessio
             else "This session is past its decision.",
             "session",
         )
+    require_window_open(session, clock.now())
     decision = ask_engine(session, request)
     stored = store_decision(session, decision, request, actor)
     session.state = SessionState.DECIDED
@@ -235,69 +277,6 @@ def _decide(actor: User, session: DosingSession, request: DoseRequest) -> Sessio
         data={"session": session.pk, **decision_result(decision)},
     )
     return stored
-
-
-def sign_off(
-    *,
-    actor: User,
-    session_id: object,
-    sedation_score: object,
-    notes: str = "",
-    idempotency_key: str | None = None,
-) -> ObservationSignOff:
-    """The post-dose assessment that ends observation; refused before the preset's minutes."""
-    session = session_for(actor, session_id, Capability.RUN_SESSIONS)
-    score = read_score(sedation_score)
-    if score is None:
-        raise DomainError(
-            "sedation_score", "Record the post-dose sedation score (1-4).", "sedation_score"
-        )
-
-    def work() -> ObservationSignOff:
-        return _sign_off(actor, locked_session(session), score, notes)
-
-    return once(actor, idempotency_key, f"dosing.sign_off:{session.pk}", ObservationSignOff, work)
-
-
-def _sign_off(actor: User, session: DosingSession, score: int, notes: str) -> ObservationSignOff:
-    if session.state != SessionState.OBSERVING:
-        raise Conflict(
-            "not_in_observation",
-            "This session is not in observation"
-            + (" (observation already ended)." if session.state == SessionState.COMPLETED else "."),
-            "session",
-        )
-    now = clock.now()
-    administration = session.administration
-    if now < administration.observe_until:
-        left = administration.observe_until - now
-        raise DomainError(
-            "observation_not_over",
-            f"Observation runs {int(left.total_seconds() // 60) + 1} more minute(s).",
-            "session",
-        )
-    assessment = SessionAssessment.objects.create(
-        session=session,
-        kind=AssessmentKind.POST_DOSE,
-        sedation_score=score,
-        notes=(notes or "").strip()[:2000],
-        at=now,
-        by=actor,
-    )
-    signed = ObservationSignOff.objects.create(
-        session=session, assessment=assessment, at=now, by=actor
-    )
-    session.state = SessionState.COMPLETED
-    session.ended_at = now
-    session.save(update_fields=["state", "ended_at"])
-    record_event(
-        AuditCode.OBSERVATION_SIGNED_OFF,
-        actor=actor,
-        clinic=session.clinic,
-        target=signed,
-        data={"session": session.pk, "sedation_score": score},
-    )
-    return signed
 
 
 def session_viewed(*, actor: User, session: DosingSession) -> None:

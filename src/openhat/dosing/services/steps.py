@@ -27,6 +27,7 @@ from openhat.dosing.models import (
     SessionOverride,
 )
 from openhat.dosing.services.context import session_context
+from openhat.dosing.services.window_guard import require_window_open
 from openhat.rules import snapshot
 from openhat.rules.context import DoseRequest, Override
 from openhat.rules.decide import decide
@@ -229,12 +230,14 @@ def require_latest_decision(session: DosingSession, decision_id: object) -> Sess
 
 
 def checked_again(session: DosingSession, latest: SessionDecision, dose: Decimal) -> Decision:
-    """The decision re-run now, inside the caller's transaction and lock; refuses what it forbids.
+    """The decision re-run now, inside the caller's transaction and lock; refuses what it forbids
+    (and a dose after the session's window closed).
 
     It is asked for the dose the decision was asked for: a reduction takes its share off the
     requested dose, so asking again with the already reduced dose being given would reduce it a
     second time and refuse every reduced dose.
     """
+    require_window_open(session, clock.now())
     again = ask_engine(
         session, dose_request(session, latest.drug, latest.route, latest.requested_mg)
     )

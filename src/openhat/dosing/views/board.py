@@ -95,7 +95,11 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
         ],
         # Each window's name and hours apart: the switch shows the hours small under the name.
         "windows": [
-            (str(name), *window_label(name).partition(" ")[::2], _query(window=str(name), day=iso))
+            (
+                str(name),
+                *window_label(clinic, name).partition(" ")[::2],
+                _query(window=str(name), day=iso),
+            )
             for name in ORDER
         ],
         "day": iso,

@@ -49,5 +49,5 @@ def chart_sections(patient: Patient, role: str) -> dict[str, Any]:
         else [],
         "dosing_events": events,
         "dosing_look_back": LOOK_BACK_DAYS,
-        "dosing_windows": [window_label(window) for window in ORDER],
+        "dosing_windows": [window_label(patient.clinic, window) for window in ORDER],
     }

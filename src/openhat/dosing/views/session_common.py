@@ -31,6 +31,7 @@ from openhat.dosing.models import (
 )
 from openhat.dosing.services.administer import FORMS_BY_ROUTE
 from openhat.dosing.services.board_orders import drug_short
+from openhat.dosing.services.observation import observation_of
 from openhat.dosing.services.steps import current_preparation, latest_decision, session_for
 from openhat.dosing.sites import site_label
 from openhat.dosing.windows import window_label
@@ -371,7 +372,7 @@ def header(session: DosingSession) -> Header:
     return Header(
         session=session,
         patient=session.patient,
-        window=window_label(session.window),
+        window=window_label(session.clinic, session.window),
         orders=active_orders(session.patient, clock.now()),
         today=doses_today(session),
         board_url=board_url(),
@@ -388,6 +389,9 @@ def session_facts(session: DosingSession) -> dict[str, Any]:
         "verdict": decision_view(decision),
         "preparation": preparation,
         "administration": administration,
+        "observation": observation_of(session, administration, clock.now())
+        if administration
+        else None,
         "given_site": site_label(administration.site) if administration else "",
         "exceptions": list(session.exceptions.select_related("by", "witness").order_by("at")),
         "assessment": session.assessments.filter(kind="pre_dose").order_by("-at", "-pk").first(),

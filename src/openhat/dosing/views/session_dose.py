@@ -22,6 +22,7 @@ from openhat.dosing.forms import mg_text
 from openhat.dosing.services import administer as dose_services
 from openhat.dosing.services import sessions
 from openhat.dosing.services.administer_check import check_administration
+from openhat.dosing.views.override import authenticate_physician
 from openhat.dosing.views.session_common import (
     field_for,
     session_access,
@@ -112,12 +113,22 @@ def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
     form = make_form("observe", access, {"decision": None}, request.POST)
     assert form is not None
     if form.is_valid():
+        data = form.cleaned_data
         try:
+            physician = (
+                authenticate_physician(
+                    request, data["physician_username"], data["physician_password"]
+                )
+                if data["physician_username"] or data["physician_password"]
+                else None
+            )
             sessions.sign_off(
                 actor=access.user,
                 session_id=access.session,
-                sedation_score=form.cleaned_data["sedation_score"],
-                notes=form.cleaned_data["notes"],
+                sedation_score=data["sedation_score"],
+                notes=data["notes"],
+                physician=physician,
+                totp_code=data["totp_code"],
                 idempotency_key=form.key,  # type: ignore[attr-defined]
             )
         except DomainError as error:
