@@ -12,7 +12,7 @@ from tests.dosing.test_api import next_morning
 
 
 def _assessed(nurse, patient, alcohol):  # type: ignore[no-untyped-def]
-    session = check_in(actor=nurse, patient=patient, window="morning", identity_confirmed=True)
+    session = check_in(actor=nurse, patient=patient, identity_confirmed=True)
     assess(actor=nurse, session_id=session.pk, sedation_score=1, breath_alcohol_mg_per_l=alcohol)
     return session
 

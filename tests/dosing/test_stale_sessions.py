@@ -31,7 +31,9 @@ def day(personas):
 
 
 @pytest.fixture
-def person(personas, day):
+def person(personas, day, station):
+    """A patient on DAM; the station's solution is in the dosing room (check-in refuses a patient
+    with no usable stock there)."""
     return patient_on_dam(personas, since=day.moment(6, days=2))
 
 

@@ -139,7 +139,6 @@ def test_a_check_in_racing_a_merge_is_refused_after_it(
             check_in(
                 actor=User.objects.get(pk=nurse_pk),
                 patient=Patient.objects.get(pk=a),
-                window="morning",
                 identity_confirmed=True,
             )
         except DomainError as refused:
