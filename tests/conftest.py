@@ -19,7 +19,8 @@ from openhat.clinics.services import add_membership, create_clinic
 from openhat.patients.models import Patient, PatientIdentity
 from openhat.patients.services import register_patient
 from openhat.patients.validation import IdentityInput
-from tests.parallel import SCHEMATHESIS_FIGURES, make_scheduler, one_at_a_time
+from tests.database import assume_the_application_role, log_in_as_owner
+from tests.parallel import SCHEMATHESIS_FIGURES, TAMPER_TABLE, make_scheduler, one_at_a_time
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -73,14 +74,48 @@ USUAL_WINDOWS = {
 }
 
 
+def tamper_table_lines(path: Any) -> list[str]:
+    """The tamper suite's rows as a table: case, application's role refused, detected by."""
+    import json
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    width = max(len(row["case"]) for row in rows) if rows else 4
+    lines = [
+        f"tamper table ({len(rows)} cases, {sum(bool(r['detected_by']) for r in rows)} detected):",
+        f"  {'case':<{width}}  app role refused  detected by",
+    ]
+    for row in rows:
+        refused = "yes" if row["refused"] else "no (its own writes)"
+        found = ", ".join(row["detected_by"]) or f"NOT DETECTED (needs {row['pending']})"
+        lines.append(f"  {row['case']:<{width}}  {refused:<16}  {found}")
+    return lines
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
         SCHEMATHESIS_FIGURES.unlink(missing_ok=True)
+        TAMPER_TABLE.unlink(missing_ok=True)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadfile`, with the demo package kept on one worker (tests/parallel.py)."""
     return make_scheduler(config, log)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Test databases are created and migrated by the owner (tests/database.py)."""
+    log_in_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Once the test database is migrated, every connection assumes the application's role."""
+    with django_db_blocker.unblock():
+        assume_the_application_role()
+    yield
+    with django_db_blocker.unblock():
+        log_in_as_owner()  # the owner drops the test database
 
 
 @pytest.fixture(autouse=True)
@@ -101,12 +136,15 @@ def _checkpoints_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactor
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py), and
-    the schemathesis run's (requests, time), when it ran."""
+    """The identifier walk's figures, when the role matrix ran (tests/access/identifiers.py), the
+    schemathesis run's (requests, time) and the tamper table, when they ran."""
     from tests.access.identifiers import TALLY
 
     if SCHEMATHESIS_FIGURES.exists():
         terminalreporter.write_line(SCHEMATHESIS_FIGURES.read_text().strip())
+    if TAMPER_TABLE.exists():
+        for line in tamper_table_lines(TAMPER_TABLE):
+            terminalreporter.write_line(line)
     if TALLY["walked"]:
         terminalreporter.write_line(
             f"identifier walk: {TALLY['walked']} route x role answers, {TALLY['denied']} denied, "

@@ -58,6 +58,8 @@ class FileScheduling(LoadFileScheduling):
 
 # Written by the schemathesis run (tests/api/test_schemathesis.py), printed in the run's summary.
 SCHEMATHESIS_FIGURES = var_dir() / "tests-schemathesis-figures.txt"
+# One line per case of the tamper suite (tests/security/test_tamper_suite.py), printed likewise.
+TAMPER_TABLE = var_dir() / "tests-tamper-table.jsonl"
 
 
 @contextmanager

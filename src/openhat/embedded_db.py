@@ -2,6 +2,10 @@
 
 Data lives in var/pg under the project root (or OPENHAT_VAR_DIR). The server keeps running between
 commands so that `make demo` and `make test` reuse it; `openhat embedded-db stop` stops it.
+
+The application connects as `openhat_app`, a login without superuser rights that owns no table
+(core/database_roles.py); the server's superuser `postgres` owns the tables and runs the
+migrations. Both log in over the server's own socket (trust, local connections only).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SUPERUSER = "postgres"
+APP_ROLE = "openhat_app"
 
 
 def var_dir() -> Path:
@@ -38,14 +44,15 @@ def _server() -> Any:
 
 
 def ensure_running() -> dict[str, Any]:
-    """Start (or reuse) the embedded server and return Django connection settings for it."""
+    """Start (or reuse) the embedded server and return Django connection settings for it: the
+    application's role (owner_login() gives the owner's)."""
     server = _server()
     query = parse_qs(urlsplit(server.get_uri()).query)
     socket_dir = query.get("host", [str(data_dir())])[0]
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "openhat",
-        "USER": "postgres",
+        "USER": APP_ROLE,
         "PASSWORD": "",
         "HOST": socket_dir,
         "PORT": "",
@@ -53,20 +60,37 @@ def ensure_running() -> dict[str, Any]:
     }
 
 
+def owner_login() -> dict[str, str]:
+    """The login that owns the tables and migrates (settings.OPENHAT_DATABASE_OWNER)."""
+    return {"USER": SUPERUSER, "PASSWORD": ""}
+
+
 def ensure_database(settings: dict[str, Any]) -> None:
-    """Create the application database on the embedded server if it is not there yet."""
+    """Create the application's role and database on the embedded server if they are not there
+    yet, and give the role row access to tables made before it existed."""
     import psycopg
     from psycopg import sql
 
+    from openhat.core.database_roles import ensure_role, grant_row_access
+
     name = settings["NAME"]
     with psycopg.connect(
-        dbname="postgres", user=settings["USER"], host=settings["HOST"], autocommit=True
+        dbname="postgres", user=SUPERUSER, host=settings["HOST"], autocommit=True
     ) as connection:
+        ensure_role(connection.cursor(), APP_ROLE)
         found = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
         if found is None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with psycopg.connect(dbname=name, user=SUPERUSER, host=settings["HOST"]) as connection:
+        lacking = connection.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+            "AND NOT has_table_privilege(%s, format('%%I.%%I', schemaname, tablename), 'SELECT')",
+            [APP_ROLE],
+        ).fetchone()
+        if lacking and lacking[0]:
+            grant_row_access(connection.cursor(), APP_ROLE)
 
 
 def stop() -> None:

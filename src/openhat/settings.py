@@ -76,6 +76,37 @@ elif PRODUCTION:
 else:
     _database = embedded_db.ensure_running()  # type: ignore[assignment]
     embedded_db.ensure_database(dict(_database))
+# The owner migrates; the application connects as a role that owns no table and is no superuser
+# (core/database_roles.py). With DATABASE_URL, OPENHAT_MIGRATE_DATABASE_URL is the owner's login to
+# the same database; unset, DATABASE_URL's role is the owner too (`check --deploy` warns).
+_migrate_url = env_str("OPENHAT_MIGRATE_DATABASE_URL")
+if _migrate_url and not _database_url:
+    raise ImproperlyConfigured(
+        "OPENHAT_MIGRATE_DATABASE_URL needs DATABASE_URL (the embedded database has its own roles)"
+    )
+if _migrate_url:
+    _owner = dj_database_url.parse(_migrate_url)
+    if _owner.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("OPENHAT_MIGRATE_DATABASE_URL must point at PostgreSQL")
+    if _owner.get("NAME") != _database.get("NAME"):
+        raise ImproperlyConfigured(
+            "OPENHAT_MIGRATE_DATABASE_URL must name the same database as DATABASE_URL "
+            f"({_database.get('NAME')!r}, not {_owner.get('NAME')!r})"
+        )
+    OPENHAT_DATABASE_OWNER = {
+        key: str(_owner.get(key) or "") for key in ("USER", "PASSWORD", "HOST", "PORT")
+    }
+    OPENHAT_DATABASE_APP_ROLE = (
+        str(_database.get("USER") or "")
+        if _database.get("USER") != OPENHAT_DATABASE_OWNER["USER"]
+        else ""
+    )
+elif _database_url:
+    OPENHAT_DATABASE_OWNER = {}
+    OPENHAT_DATABASE_APP_ROLE = ""
+else:
+    OPENHAT_DATABASE_OWNER = embedded_db.owner_login()
+    OPENHAT_DATABASE_APP_ROLE = embedded_db.APP_ROLE
 _database.setdefault("TEST", {})
 _database["TEST"]["NAME"] = env_str("OPENHAT_TEST_DATABASE", "test_openhat")
 DATABASES = {"default": _database}

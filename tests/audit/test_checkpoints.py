@@ -14,7 +14,6 @@ import os
 import stat
 from typing import Any
 
-import pgtrigger
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -30,11 +29,9 @@ from openhat.audit.models import AccessLog, AuditEvent
 from openhat.audit.services import record_event, verify_chain
 from openhat.patients.services import read_identity
 from tests.audit.test_verify_command import plain_sha256
+from tests.database import as_superuser
 
 pytestmark = pytest.mark.django_db
-
-IGNORE_AUDIT = "audit.AuditEvent:append_only"
-IGNORE_ACCESS = "audit.AccessLog:append_only"
 
 
 @pytest.fixture
@@ -88,7 +85,7 @@ def test_a_checkpoint_is_a_signed_read_only_file_of_every_chain_head(
 def test_deleting_the_newest_rows_after_a_checkpoint_is_detected(trail: list[AuditEvent]) -> None:
     make_checkpoint("before the deletion")
     newest = trail[-2:]
-    with pgtrigger.ignore(IGNORE_AUDIT), connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM audit_auditevent WHERE id = ANY(%s)", [[row.pk for row in newest]]
         )
@@ -104,7 +101,7 @@ def test_deleting_the_newest_rows_after_a_checkpoint_is_detected(trail: list[Aud
 def test_deleting_the_newest_access_log_rows_is_detected(trail: list[AuditEvent]) -> None:
     make_checkpoint("before the deletion")
     newest = AccessLog.objects.latest("chain_seq")
-    with pgtrigger.ignore(IGNORE_ACCESS), connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_accesslog WHERE id = %s", [newest.pk])
 
     output = verify_fails()
@@ -115,7 +112,7 @@ def test_deleting_the_newest_access_log_rows_is_detected(trail: list[AuditEvent]
 @pytest.mark.parametrize("table", ["audit_accesslog", "audit_auditevent"])
 def test_truncating_a_table_is_detected(trail: list[AuditEvent], table: str) -> None:
     make_checkpoint("before the truncation")
-    with connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         # The test's own transaction still holds deferred foreign-key checks; settle them first.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {table}")
@@ -130,7 +127,7 @@ def test_recomputing_every_hash_with_the_unkeyed_function_is_detected(
 ) -> None:
     """The forger changes a row and recomputes it and every later hash with plain SHA-256."""
     victim = trail[1]
-    with pgtrigger.ignore(IGNORE_AUDIT):
+    with as_superuser():
         previous = trail[0].row_sha256
         for row in trail[1:]:
             if row.pk == victim.pk:
@@ -154,7 +151,7 @@ def test_recomputing_with_the_key_itself_is_caught_by_the_checkpoint(
     checkpoint = make_checkpoint("before the rewrite")
     ring = chain_keys()
     victim = trail[1]
-    with pgtrigger.ignore(IGNORE_AUDIT):
+    with as_superuser():
         previous = trail[0].row_sha256
         for row in trail[1:]:
             if row.pk == victim.pk:
@@ -236,7 +233,7 @@ def test_the_migration_reseals_rows_chained_before_keys(trail: list[AuditEvent])
     from openhat.audit.resealing import reseal
 
     rows = list(AuditEvent.objects.order_by("chain_key", "chain_seq"))
-    with pgtrigger.ignore(IGNORE_AUDIT):
+    with as_superuser():
         previous: dict[int, str] = {}
         for row in rows:
             row.prev_sha256 = previous.get(row.chain_key, GENESIS_HASH)

@@ -11,7 +11,6 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
-import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -27,10 +26,8 @@ from openhat.dosing.services.administer import administer
 from openhat.dosing.services.adverse import record_adverse_event
 from openhat.dosing.verify import verify_sessions
 from openhat.pharmacy.models import LedgerEntry
+from tests.database import as_superuser
 from tests.dosing.factories import decided, drawn, full_session, open_session
-
-IGNORE_ADMINISTRATION = "dosing.Administration:append_only"
-IGNORE_LEDGER = "pharmacy.LedgerEntry:append_only"
 
 
 def verify_output() -> str:
@@ -106,7 +103,7 @@ def test_intact_records_verify(given):
 
 def test_a_dose_changed_tenfold_is_detected_by_verify_and_replay(given):
     """The tester's case was 80 mg made 800; a first dose here may be at most 15 mg."""
-    with pgtrigger.ignore(IGNORE_ADMINISTRATION), connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         cursor.execute("UPDATE dosing_administration SET dose_mg = 150 WHERE id = %s", [given.pk])
     assert Administration.objects.get(pk=given.pk).dose_mg == Decimal("150")
 
@@ -130,7 +127,7 @@ def test_a_changed_dose_with_the_chain_recomputed_with_the_key_still_fails_the_l
     """Even with the chain key, a dose that does not match what the ledger issued is named."""
     ring = chain_keys()
     rows = list(Administration.objects.order_by("chain_seq"))
-    with pgtrigger.ignore(IGNORE_ADMINISTRATION):
+    with as_superuser():
         previous = rows[0].prev_sha256
         for row in rows:
             if row.pk == given.pk:
@@ -163,7 +160,7 @@ def test_a_partial_dose_adds_up_with_its_return_or_waste(personas, station, rema
 def test_a_microgram_missing_from_a_return_is_named(personas, station):
     given = partial(personas, station, "return")
     returned = LedgerEntry.objects.get(returns_entry=given.issued_entry)
-    with pgtrigger.ignore(IGNORE_LEDGER):
+    with as_superuser():
         LedgerEntry.objects.filter(pk=returned.pk).update(quantity_mg=Decimal("4.999"))
 
     problems = [m.problem for m in verify_sessions().mismatches]
@@ -174,7 +171,7 @@ def test_a_microgram_missing_from_a_return_is_named(personas, station):
 def test_deleting_the_newest_adverse_event_after_a_checkpoint_is_detected(given):
     make_checkpoint("evening")
     newest = AdverseEvent.objects.latest("chain_seq")
-    with pgtrigger.ignore("dosing.AdverseEvent:append_only"), connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM dosing_adverseevent WHERE id = %s", [newest.pk])
 
     output = failing_verify()

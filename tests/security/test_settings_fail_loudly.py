@@ -84,6 +84,21 @@ REFUSED = {
         "OPENHAT_MODE",
     ),
     "sqlite database": ({"DATABASE_URL": "sqlite:///x"}, "PostgreSQL"),
+    "migration login without DATABASE_URL": (
+        {"OPENHAT_MIGRATE_DATABASE_URL": "postgresql://owner@db.invalid:5432/openhat"},
+        "OPENHAT_MIGRATE_DATABASE_URL needs DATABASE_URL",
+    ),
+    "migration login to another database": (
+        {
+            "DATABASE_URL": DUMMY_DATABASE,
+            "OPENHAT_MIGRATE_DATABASE_URL": "postgresql://owner@db.invalid:5432/elsewhere",
+        },
+        "must name the same database",
+    ),
+    "migration login not PostgreSQL": (
+        {"DATABASE_URL": DUMMY_DATABASE, "OPENHAT_MIGRATE_DATABASE_URL": "mysql://u@h/openhat"},
+        "OPENHAT_MIGRATE_DATABASE_URL must point at PostgreSQL",
+    ),
     "mysql database": ({"DATABASE_URL": "mysql://u@h/db"}, "PostgreSQL"),
     "failure limit not a number": (
         {"OPENHAT_LOGIN_FAILURE_LIMIT": "five", "DATABASE_URL": DUMMY_DATABASE},
@@ -201,3 +216,27 @@ def test_production_refuses_to_start_without_the_chain_and_signing_keys(tmp_path
     assert "OPENHAT_CHECKPOINT_SIGNING_KEY_FILE" in without_signing.stderr
 
     assert run_python(setup, production_env(**module, **keys), tmp_path).returncode == 0
+
+
+def test_a_migration_login_makes_the_database_url_role_the_application_role(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import openhat.settings as s\n"
+        "print(s.OPENHAT_DATABASE_OWNER.get('USER'), repr(s.OPENHAT_DATABASE_APP_ROLE),"
+        " s.DATABASES['default']['USER'])"
+    )
+    separate = run_python(
+        code,
+        {
+            "DATABASE_URL": "postgresql://hat_app:secret@db.invalid:5432/openhat",
+            "OPENHAT_MIGRATE_DATABASE_URL": "postgresql://hat_owner:other@db.invalid:5432/openhat",
+        },
+        tmp_path,
+    )
+    assert separate.returncode == 0, separate.stderr
+    assert separate.stdout.strip() == "hat_owner 'hat_app' hat_app"
+    # Without a migration login, DATABASE_URL's role owns and serves (check --deploy warns).
+    one_login = run_python(code, {"DATABASE_URL": DUMMY_DATABASE}, tmp_path)
+    assert one_login.returncode == 0, one_login.stderr
+    assert one_login.stdout.strip() == "None '' openhat"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rich.console import Console
@@ -21,6 +20,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+from openhat.core.management.commands.migrate import Command as MigrateCommand
 
 
 def pending_migrations() -> int:

@@ -1,0 +1,90 @@
+"""Each of the dosing record's database backstops, tested directly (as the pharmacy's are, in
+tests/pharmacy/test_backstops.py): a copy of a valid row with one change, written past every
+service, is refused under the constraint's name; the unchanged copy with its unique keys moved is
+accepted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, models
+
+from openhat.dosing.models import Administration, DosePreparation, DosingSession, SessionAssessment
+from tests.dosing.factories import decided, drawn, full_session
+from tests.pharmacy.test_backstops import copy_of, insert
+
+pytestmark = pytest.mark.django_db
+
+FAR = 10_000_000  # a key no row holds (foreign keys are checked at commit; the copy never is)
+
+
+def _moved(row: models.Model, *names: str) -> dict[str, Any]:
+    return {
+        name: (getattr(row, name) + FAR if getattr(row, name) is not None else None)
+        for name in names
+    }
+
+
+@pytest.fixture
+def rows(personas: Any, station: Any) -> dict[str, models.Model]:
+    given = full_session(personas, station, "15")
+    session, decision = decided(personas, station.patient, dose_mg="10")
+    preparation = drawn(personas, station, session, decision, "10")
+    return {
+        "administration": given,
+        "preparation": preparation,
+        "assessment": SessionAssessment.objects.filter(session=session).latest("pk"),
+        "open_session": session,
+    }
+
+
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "administration_dose_positive": ("administration", {"dose_mg": Decimal("0")}),
+    "administration_remainder_booked": (
+        "administration",
+        {"remainder_mg": Decimal("5"), "remainder_entry_id": None},
+    ),
+    "preparation_dose_positive": ("preparation", {"dose_mg": Decimal("-1")}),
+    "assessment_sedation_1_to_4": ("assessment", {"sedation_score": 5}),
+    "one_open_session_per_patient": ("open_session", {}),
+}
+
+MOVED_KEYS = {
+    "administration": lambda row: _moved(
+        row, "session_id", "decision_id", "issued_entry_id", "preparation_id", "remainder_entry_id"
+    ),
+    "preparation": lambda row: _moved(row, "issued_entry_id"),
+    "assessment": lambda row: {},
+    "open_session": lambda row: _moved(row, "patient_id"),
+}
+
+
+@pytest.mark.parametrize("constraint", sorted(CASES))
+def test_the_database_refuses_a_row_that_breaks_the_constraint(
+    rows: dict[str, models.Model], constraint: str
+) -> None:
+    name, changes = CASES[constraint]
+    with pytest.raises(IntegrityError, match=rf"\b{constraint}\b"):
+        insert(copy_of(rows[name], **changes))
+
+
+def test_a_sedation_score_of_zero_is_refused_too(rows: dict[str, models.Model]) -> None:
+    with pytest.raises(IntegrityError, match="assessment_sedation_1_to_4"):
+        insert(copy_of(rows["assessment"], sedation_score=0))
+
+
+@pytest.mark.parametrize("name", sorted(MOVED_KEYS))
+def test_the_unchanged_copy_is_accepted(rows: dict[str, models.Model], name: str) -> None:
+    row = rows[name]
+    insert(copy_of(row, **MOVED_KEYS[name](row)))
+
+
+def test_every_constraint_of_these_models_has_a_case() -> None:
+    declared = {
+        constraint.name
+        for model in (Administration, DosePreparation, SessionAssessment, DosingSession)
+        for constraint in model._meta.constraints
+    }
+    assert declared == set(CASES)
