@@ -93,17 +93,18 @@ class Target:
 
 
 def target() -> Target:
-    """The database Django is configured for. Without DATABASE_URL it is the embedded server,
-    reached over its socket as its superuser (`postgres`), who owns the tables; with DATABASE_URL,
-    the URL's role, which must own the tables to restore them."""
-    settings = connection.settings_dict
-    embedded = not os.environ.get("DATABASE_URL", "").strip()
+    """The database Django is configured for, reached with the owner's login (settings.
+    OPENHAT_DATABASE_OWNER: the embedded server's superuser, or OPENHAT_MIGRATE_DATABASE_URL's
+    role), who owns the tables and so may restore them; the application's role may not."""
+    from django.conf import settings as django_settings
+
+    login = {**connection.settings_dict, **django_settings.OPENHAT_DATABASE_OWNER}
     return Target(
-        name=str(settings["NAME"]),
-        user="postgres" if embedded else str(settings.get("USER") or ""),
-        password="" if embedded else str(settings.get("PASSWORD") or ""),
-        host=str(settings.get("HOST") or ""),
-        port=str(settings.get("PORT") or ""),
+        name=str(login["NAME"]),
+        user=str(login.get("USER") or ""),
+        password=str(login.get("PASSWORD") or ""),
+        host=str(login.get("HOST") or ""),
+        port=str(login.get("PORT") or ""),
     )
 
 
