@@ -85,8 +85,8 @@ def tamper_table_lines(path: Any) -> list[str]:
         f"  {'case':<{width}}  app role refused  detected by",
     ]
     for row in rows:
-        refused = "yes" if row["refused"] else "no (its own writes)"
-        found = ", ".join(row["detected_by"]) or f"NOT DETECTED (needs {row['pending']})"
+        refused = "yes" if row["refused"] else "no (own writes)"
+        found = ", ".join(row["detected_by"]) or f"NOT DETECTED (pending: {row['pending']})"
         lines.append(f"  {row['case']:<{width}}  {refused:<16}  {found}")
     return lines
 

@@ -179,11 +179,13 @@ def ledger_20_mg_hidden_and_rehashed(world: World) -> None:
 
 def access_log_truncated(world: World) -> None:
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks
         cursor.execute("TRUNCATE audit_accesslog")
 
 
 def audit_trail_truncated(world: World) -> None:
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks
         cursor.execute("TRUNCATE audit_auditevent")
 
 
