@@ -86,7 +86,7 @@ def tamper_table_lines(path: Any) -> list[str]:
     ]
     for row in rows:
         refused = "yes" if row["refused"] else "no (own writes)"
-        found = ", ".join(row["detected_by"]) or f"NOT DETECTED (pending: {row['pending']})"
+        found = ", ".join(row["detected_by"]) or "NOT DETECTED"
         lines.append(f"  {row['case']:<{width}}  {refused:<16}  {found}")
     return lines
 

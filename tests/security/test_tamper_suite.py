@@ -3,9 +3,6 @@
 a row write the application makes every day), and when a superuser does it with every trigger
 off, a verifier names the damage (`core.verifiers.run_verifiers`: every verify and replay command
 there is). The run's summary prints the table (case, application's role refused, detected by).
-
-A case whose detection is still to come (`pending`) is an expected failure that says why; its row in
-the table reads "NOT DETECTED".
 """
 
 from __future__ import annotations
@@ -92,7 +89,6 @@ def record_row(case: Case, refused: bool, detected_by: list[str]) -> None:
         "case": case.name,
         "refused": refused,
         "detected_by": detected_by,
-        "pending": case.pending,
     }
     TAMPER_TABLE.parent.mkdir(parents=True, exist_ok=True)
     with TAMPER_TABLE.open("a") as table:
@@ -118,8 +114,6 @@ def test_the_application_is_refused_and_a_verifier_names_the_damage(
     detected_by = [result.command for result in run_verifiers() if not result.passed]
     record_row(case, refused, detected_by)
 
-    if case.pending and not detected_by:
-        pytest.xfail(f"not detected yet: needs {case.pending}")
     assert detected_by, "no verifier noticed"
 
 
