@@ -15,6 +15,8 @@ from openhat.dosing.services.sessions import check_in
 from tests.browser.conftest import TABLET, screenshot, sign_in
 from tests.conftest import PASSWORD
 from tests.dosing.board_history import patient_on_dam
+from tests.dosing.conftest import formulary as formulary
+from tests.dosing.conftest import station as station
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +34,7 @@ def _whole_rows_in_view(page: Any) -> int:
 
 
 def test_a_nurse_sees_eight_rows_and_the_save_button_at_1024x768(
-    open_page: Any, personas: Any, monkeypatch: Any
+    open_page: Any, personas: Any, station: Any, monkeypatch: Any
 ) -> None:
     # The clinic's clock at 08:00 today (the morning window), whatever the hour the test runs.
     zone = personas.clinic.zone

@@ -16,12 +16,14 @@ from openhat.dosing.services.sessions import check_in
 from tests.browser.conftest import TABLET, screenshot, sign_in
 from tests.conftest import PASSWORD
 from tests.dosing.board_history import patient_on_dam
+from tests.dosing.conftest import formulary as formulary
+from tests.dosing.conftest import station as station
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_nurse_ends_a_session_left_open_from_the_board(
-    open_page: Any, personas: Any, monkeypatch: Any
+    open_page: Any, personas: Any, station: Any, monkeypatch: Any
 ) -> None:
     zone = personas.clinic.zone
     today = timezone.localtime(timezone.now(), zone).date()

@@ -58,7 +58,7 @@ def _drawn(personas, station, session, at):
 
 
 def test_the_next_check_in_after_the_window_closes_the_open_session_as_not_completed(
-    personas, person, day
+    personas, station, person, day
 ):
     left_open = checked_in(personas, person, day.moment(8))  # the station crashed after this
 
@@ -78,7 +78,7 @@ def test_the_next_check_in_after_the_window_closes_the_open_session_as_not_compl
 
 
 def test_inside_its_window_a_stale_session_is_named_and_a_nurse_ends_it_with_a_reason(
-    personas, person, day, settings
+    personas, station, person, day, settings
 ):
     settings.OPENHAT_STALE_SESSION_MINUTES = 60
     left_open = checked_in(personas, person, day.moment(7, 5))
@@ -179,7 +179,7 @@ def test_the_command_closes_what_the_window_left_open_and_names_what_needs_a_nur
 
 
 def test_the_board_lists_stale_sessions_and_the_end_screen_records_the_reason(
-    client_for, personas, person, day
+    client_for, personas, station, person, day
 ):
     left_open = checked_in(personas, person, day.moment(8))
     client = client_for("nurse")
