@@ -52,7 +52,7 @@ _ROLE_ATTRIBUTES = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRL
 def sql_with_identifiers(template: str, **identifiers: str) -> str:
     """`template` with each {name} replaced by a quoted identifier."""
     return (
-        sql.SQL(template)  # type: ignore[arg-type]  # templates are constants of this module
+        sql.SQL(template)  # templates are constants of this module
         .format(**{key: sql.Identifier(value) for key, value in identifiers.items()})
         .as_string()
     )
