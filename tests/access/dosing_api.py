@@ -150,6 +150,7 @@ DOSING_API_CASES: list[RouteCase] = [
         {
             "decision_id": "{dosing_decision_id}",
             "rule_ids": ["{dosing_liftable_rule_id}"],
+            "allowed_dose_mg": "{dosing_dose_mg}",
             "reason": "known patient returning from hospital, tolerance documented",
             "totp_code": "{totp}",
         },

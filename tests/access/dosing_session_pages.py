@@ -151,6 +151,7 @@ DOSING_SESSION_PAGE_CASES: list[RouteCase] = [
             # At the station the physician signs on the nurse's screen: their code, not the sender's.
             "totp_code": "{physician_totp}",
             "rule_ids": ["{dosing_liftable_rule_id}"],
+            "allowed_dose_mg": "{dosing_dose_mg}",
             "reason": "matrix: reviewed in person at the station",
         },
     ),
@@ -173,6 +174,7 @@ DOSING_SESSION_PAGE_CASES: list[RouteCase] = [
         {
             "decision_id": "{dosing_decision_id}",
             "rule_ids": ["{dosing_liftable_rule_id}"],
+            "allowed_dose_mg": "{dosing_dose_mg}",
             "reason": "matrix: reviewed on the phone",
             "totp_code": "{totp}",
         },

@@ -160,6 +160,8 @@ def test_a_held_session_overridden_given_observed_with_an_adverse_event_by_keybo
     page.keyboard.type(totp_code(personas["physician"]))
     _tab_to(page, "input[name=rule_ids][value=sedation_hold]")
     page.keyboard.press("Space")
+    _tab_to(page, "input[name=allowed_dose_mg]")
+    page.keyboard.type("10")
     _tab_to(page, "textarea[name=reason]")
     page.keyboard.type(REASON)
     _shot(page, "5-override", fits)

@@ -75,10 +75,16 @@ def check_in_body(patient_id: int, window: str | None = None) -> dict[str, Any]:
 ASSESSMENT = {"sedation_score": 1, "breath_alcohol_mg_per_l": "0", "signs": [], "notes": ""}
 
 
-def decided_over_http(nurse: Client, patient_id: int, dose_mg: str = "200") -> dict[str, Any]:
+# Sedation 3: the dose is reduced, a finding a physician may lift by an override.
+SEDATED = {**ASSESSMENT, "sedation_score": 3}
+
+
+def decided_over_http(
+    nurse: Client, patient_id: int, dose_mg: str = "200", assessment: dict[str, Any] = ASSESSMENT
+) -> dict[str, Any]:
     """Checked in, assessed and decided through the API; returns the decision's body."""
     session = expect(post(nurse, "sessions", check_in_body(patient_id)), 201)
-    expect(post(nurse, f"sessions/{session['id']}/assessment", ASSESSMENT), 201)
+    expect(post(nurse, f"sessions/{session['id']}/assessment", assessment), 201)
     return expect(
         post(
             nurse,

@@ -211,6 +211,7 @@ def test_the_review_can_be_lifted_by_a_physician_override(personas, station):
         rule_ids=["adverse_event_review"],
         reason="Seen at the station, fully alert for an hour, dose as planned.",
         totp_code=totp_code(personas["physician"]),
+        allowed_dose_mg="15",
     )
     assert after.verdict == "dose"
 

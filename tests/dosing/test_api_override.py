@@ -16,6 +16,7 @@ from openhat.dosing.models import Administration, SessionOverride
 from tests.conftest import PASSWORD
 from tests.dosing.api_client import (
     ASSESSMENT,
+    SEDATED,
     decided_over_http,
     expect,
     expect_error,
@@ -33,21 +34,23 @@ REASON = "returning patient, tolerance documented at the previous clinic"
 def _override(decision, code, **extra):
     return {
         "decision_id": decision["id"],
-        "rule_ids": ["titration_first_dose"],
+        "rule_ids": ["sedation_reduce"],
+        "allowed_dose_mg": "15",
         "reason": REASON,
         "totp_code": code,
         **extra,
     }
 
 
-def test_a_physician_lifts_the_first_dose_cap_and_the_nurse_gives_more(
+def test_a_physician_lifts_a_reduction_and_the_nurse_gives_the_dose_allowed(
     personas, station, client_for
 ):
     nurse, physician = client_for("nurse"), client_for("physician")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
     sid = decision["session_id"]
     detail = expect(get(nurse, f"sessions/{sid}"), 200)
-    assert "titration_first_dose" in {f["rule_id"] for f in detail["liftable_findings"]}
+    liftable = {f["rule_id"] for f in detail["liftable_findings"]}
+    assert "sedation_reduce" in liftable and "titration_first_dose" not in liftable
     rows = station_rows()
 
     expect_error(
@@ -66,7 +69,7 @@ def test_a_physician_lifts_the_first_dose_cap_and_the_nurse_gives_more(
             f"sessions/{sid}/override",
             {
                 **_override(decision, totp_code(personas["physician"])),
-                "rule_ids": ["no_valid_order"],
+                "rule_ids": ["daily_max"],
             },
         ),
         400,
@@ -85,8 +88,9 @@ def test_a_physician_lifts_the_first_dose_cap_and_the_nurse_gives_more(
         201,
     )
 
-    assert lifted["id"] != decision["id"] and Decimal(lifted["max_dose_mg"]) > Decimal("15")
-    cap = next(f for f in lifted["findings"] if f["rule_id"] == "titration_first_dose")
+    assert Decimal(decision["max_dose_mg"]) < Decimal("15")
+    assert lifted["id"] != decision["id"] and Decimal(lifted["max_dose_mg"]) == Decimal("15")
+    cap = next(f for f in lifted["findings"] if f["rule_id"] == "sedation_reduce")
     assert cap["overridden"] is True
     override = SessionOverride.objects.get(session_id=sid)
     assert override.via == "remote" and override.physician == personas["physician"]
@@ -95,7 +99,7 @@ def test_a_physician_lifts_the_first_dose_cap_and_the_nurse_gives_more(
     assert [row["id"] for row in detail["overrides"]] == [override.pk]
     body = {
         "decision_id": decision["id"],
-        "dose_mg": "100",
+        "dose_mg": "15",
         "site": "left_arm",
         "lot_id": station.solution.pk,
         "location_id": station.formulary.dosing_room.pk,
@@ -108,13 +112,14 @@ def test_a_physician_lifts_the_first_dose_cap_and_the_nurse_gives_more(
         post(nurse, f"sessions/{sid}/administration", {**body, "decision_id": lifted["id"]}), 201
     )
 
-    assert given["dose_mg"] == "100" and given["override_id"] == override.pk
+    assert given["dose_mg"] == "15" and given["override_id"] == override.pk
+    assert detail["overrides"][0]["allowed_dose_mg"] == "15.000"
     assert Administration.objects.get(pk=given["id"]).override == override
 
 
 def test_a_physician_signs_in_at_the_station_to_override(personas, station, client_for):
     nurse = client_for("nurse")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
     sid = decision["session_id"]
     code = totp_code(personas["physician"])
     rows = station_rows()

@@ -186,14 +186,15 @@ def test_a_stale_form_after_a_spill_and_a_new_draw(personas, station):
 
 
 def test_a_stale_form_after_an_override(personas, station):
-    session, decision = decided(personas, station.patient, dose_mg="50")
+    session, decision = decided(personas, station.patient, sedation_score=4)
     override_session(
         actor=personas["physician"],
         session_id=session.pk,
         decision_id=decision.pk,
-        rule_ids=["titration_first_dose"],
-        reason="Tolerance known from the previous programme's records.",
+        rule_ids=["sedation_hold"],
+        reason="Known to score high when tired; alert and talking at the station.",
         totp_code=totp_code(personas["physician"]),
+        allowed_dose_mg="10",
     )
     refused(administer, "stale_decision", **_give(personas, station, session, decision))
 

@@ -55,6 +55,7 @@ def sheet_day(personas, station):
             rule_ids=["sedation_hold"],
             reason=REASON,
             totp_code=totp_code(physician),
+            allowed_dose_mg="15",
         )
         given = administer(
             actor=nurse,

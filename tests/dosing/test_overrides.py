@@ -32,6 +32,7 @@ def _override(personas, session, decision, rule_ids=("sedation_hold",), **change
         rule_ids=list(rule_ids),
         reason=REASON,
         totp_code=totp_code(physician),
+        allowed_dose_mg="15",
     )
     kwargs.update(changes)
     return kwargs
@@ -101,24 +102,32 @@ def test_the_override_is_for_one_session_only(personas, station, held_session):
     assert next_decision.verdict == "hold"
 
 
-def test_a_physician_lifts_the_first_dose_cap(personas, station):
+def test_the_first_dose_cap_is_not_offered_for_lifting(personas, station):
+    """The 15 mg first titration dose is not liftable unless the preset marks it so (issue 12,
+    item 4); ch-diaphin does not."""
     session, decision = decided(personas, station.patient, dose_mg="50")
     assert decision.max_dose_mg == Decimal("15")
-    after = override_session(
-        **_override(personas, session, decision, rule_ids=["titration_first_dose"])
+    assert "titration_first_dose" not in {f["rule_id"] for f in liftable_findings(decision)}
+    refused(
+        override_session,
+        "not_overridable",
+        **_override(personas, session, decision, rule_ids=["titration_first_dose"]),
     )
-    assert after.max_dose_mg == Decimal("200")  # the order's maximum per session
-    given = administer(**_give(personas, station, session, after, dose="50"))
-    assert given.override.rule_ids == ["titration_first_dose"]
 
 
-def test_a_dose_under_a_lifted_cap_still_links_the_override(personas, station):
-    """A dose the cap would have allowed anyway was still given under the decision the override
-    produced, so the administration links it."""
-    session, decision = decided(personas, station.patient, dose_mg="50")
+def test_an_override_caps_the_dose_at_what_the_physician_allows(personas, station):
+    """Lifting a cap hands out the dose the physician states, not the order's full dose."""
+    session, decision = decided(personas, station.patient, sedation_score=3, dose_mg="15")
+    assert decision.verdict == "dose_reduced"
     after = override_session(
-        **_override(personas, session, decision, rule_ids=["titration_first_dose"])
+        **_override(
+            personas, session, decision, rule_ids=["sedation_reduce"], allowed_dose_mg="12.5"
+        )
     )
+    assert after.max_dose_mg == Decimal("12.5")
+    assert any(f["rule_id"] == "override_dose" for f in after.findings)
+    assert SessionOverride.objects.get().allowed_dose_mg == Decimal("12.5")
+    refused(administer, "dose_exceeds_decision", **_give(personas, station, session, after, "13"))
     given = administer(**_give(personas, station, session, after, dose="10"))
     assert given.override is not None
 
@@ -147,7 +156,14 @@ def test_only_a_physician_overrides(personas, station, held_session, role, code)
         ({"via": "phone"}, "unknown_via"),
         ({"rule_ids": ["daily_max"]}, "not_overridable"),
         ({"rule_ids": ["order_dose"]}, "not_overridable"),
-        ({"rule_ids": ["no_such_rule"]}, "not_overridable"),
+        ({"rule_ids": ["no_such_rule"]}, "override_no_such_finding"),
+        ({"rule_ids": ["breath_alcohol_hld"]}, "override_no_such_finding"),
+        ({"rule_ids": ["session_interval"]}, "override_no_such_finding"),
+        ({"allowed_dose_mg": None}, "override_dose_required"),
+        ({"allowed_dose_mg": ""}, "override_dose_required"),
+        ({"allowed_dose_mg": "0"}, "dose_not_positive"),
+        ({"allowed_dose_mg": "-5"}, "dose_not_positive"),
+        ({"allowed_dose_mg": "16"}, "override_dose_above_limit"),
         ({"rule_ids": ["sedation_hold", "daily_max"]}, "not_overridable"),
         ({"decision_id": "stale"}, "stale_decision"),
     ],

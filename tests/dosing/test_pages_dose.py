@@ -213,6 +213,7 @@ def test_a_form_shown_before_a_physicians_override_is_stale(
         rule_ids=["sedation_hold"],
         reason="known patient, sedation from lack of sleep",
         totp_code=totp_code(physician),
+        allowed_dose_mg="15",
     )
     preparation = drawn(personas, station, session, new, new.max_dose_mg)
     client = client_for("nurse")

@@ -26,6 +26,7 @@ def station_data(personas: Personas, decision: SessionDecision, **changes: Any) 
         "physician_password": PASSWORD,
         "totp_code": totp_code(personas["physician"]),
         "rule_ids": ["sedation_hold"],
+        "allowed_dose_mg": "15",
         "reason": REASON,
     }
     data.update(changes)
@@ -67,7 +68,9 @@ def test_the_station_override_lifts_the_hold_and_the_decision_says_who_and_why(
         ({"totp_code": ""}, "totp_code", "6-digit code"),
         ({"reason": "ok"}, "reason", "clinical reason"),
         ({"rule_ids": []}, "rule_ids", "Choose the finding"),
-        ({"rule_ids": ["no_valid_order"]}, "rule_ids", "cannot be lifted"),
+        ({"rule_ids": ["no_valid_order"]}, "rule_ids", "has no finding no_valid_order"),
+        ({"allowed_dose_mg": ""}, "allowed_dose_mg", "largest dose the override allows"),
+        ({"allowed_dose_mg": "16"}, "allowed_dose_mg", "which no override can raise"),
     ],
 )
 def test_a_bad_station_override_is_explained_and_nothing_is_lifted(
@@ -134,6 +137,7 @@ def test_a_physician_overrides_remotely_with_only_the_code(
             "idempotency_key": "test-remote-override-01",
             "decision_id": str(decision.pk),
             "rule_ids": ["sedation_hold"],
+            "allowed_dose_mg": "15",
             "reason": REASON,
             "totp_code": totp_code(personas["physician"]),
         },
@@ -157,6 +161,7 @@ def test_a_wrong_code_on_the_remote_form_is_shown_beside_the_code(
             "idempotency_key": "test-remote-override-02",
             "decision_id": str(decision.pk),
             "rule_ids": ["sedation_hold"],
+            "allowed_dose_mg": "15",
             "reason": REASON,
             "totp_code": "123456",
         },

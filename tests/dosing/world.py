@@ -94,7 +94,8 @@ def ordered_patient(personas: Personas) -> Patient:
 def decided_session(personas: Personas, patient: Patient, window: str) -> SessionDecision:
     nurse = personas["nurse"]
     session = check_in(actor=nurse, patient=patient, window=window, identity_confirmed=True)
-    assess(actor=nurse, session_id=session.pk, sedation_score=1, breath_alcohol_mg_per_l="0")
+    # Sedation 3 reduces the dose: a finding a physician may lift, with a dose still allowed.
+    assess(actor=nurse, session_id=session.pk, sedation_score=3, breath_alcohol_mg_per_l="0")
     return decide_session(actor=nurse, session_id=session.pk, drug="dam", route="iv", dose_mg="200")
 
 

@@ -127,6 +127,7 @@ def test_a_partial_dose_under_an_override_says_so_in_notes(
         rule_ids=["sedation_hold"],
         reason=reason,
         totp_code=totp_code(physician),
+        allowed_dose_mg="15",
         via="station",
     )
     drawn(personas, station, session, after, after.max_dose_mg)

@@ -69,7 +69,10 @@ def dose(
     route: str = "iv",
     session: str | None = None,
     signed_off: bool = True,
+    post_dose: int | None = 1,
 ) -> Administration:
+    """A dose; signed off after a post-dose assessment that found the patient alert (POSS 1)
+    unless `signed_off` or `post_dose` say otherwise."""
     return Administration(
         at=when,
         drug=drug,  # type: ignore[arg-type]
@@ -77,6 +80,7 @@ def dose(
         dose_mg=Decimal(mg),
         session_id=session or f"s-{when.isoformat()}",
         observation_signed_off=signed_off,
+        post_dose_sedation_score=post_dose if signed_off else None,
     )
 
 

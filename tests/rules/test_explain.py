@@ -116,10 +116,12 @@ def test_every_rule_names_real_preset_keys_and_a_description() -> None:
 
 def test_rule_keys_are_expanded_for_the_protocols_drugs() -> None:
     ch = load_protocol("ch-diaphin")
-    assert RULES["daily_max"].keys_for(ch) == ("dam.daily_max_mg",)
+    conversion = ("conversion.hdm_to_dam_low", "conversion.hdm_to_dam_high")
+    assert RULES["daily_max"].keys_for(ch) == ("dam.daily_max_mg", *conversion)
     assert RULES["daily_max"].keys_for(load_protocol("ca-ioat")) == (
         "dam.daily_max_mg",
         "hdm.daily_max_mg",
+        *conversion,
     )
     assert RULES["no_valid_order"].keys_for(ch) == ()
 

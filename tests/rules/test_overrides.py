@@ -6,10 +6,17 @@ not signed off - cannot be lifted: the override is refused and says so ('overrid
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from decimal import Decimal
 
-from openhat.rules import Verdict, decide, replay
-from tests.rules.builders import at, context, daily_doses, dose, order, override
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openhat.rules import ContextError, Override, Verdict, decide, replay
+from openhat.rules.protocol import protocol_from_data
+from tests.rules.builders import at, context, daily_doses, dose, order, override, protocol
 from tests.rules.scenarios import Scenario, run, table
 
 STABLE = daily_doses(-60, -1, "200")
@@ -103,11 +110,27 @@ LIFTED = [
         overridden=("titration_interval",),
     ),
     Scenario(
-        "a physician override lifts the 15 mg first-dose cap up to the order",
+        "an override cannot lift the 15 mg first-dose cap where the preset does not mark it so",
         dict(request_mg="30", overrides=(override("titration_first_dose"),)),
-        Verdict.DOSE,
-        max_dose_mg="200",
-        overridden=("titration_first_dose",),
+        Verdict.DOSE_REDUCED,
+        max_dose_mg="15",
+        present=("override_not_allowed",),
+    ),
+    Scenario(
+        "an override lifting the missed-days cap allows the dose the physician states, not the "
+        "order's full dose",
+        dict(
+            history=daily_doses(-30, -5, "70", clocks=("09:00", "17:00")),
+            request_mg="110",
+            orders=(order(dose=("50", "110")),),
+            overrides=(
+                Override(frozenset({"missed_days"}), "seen, tolerance kept", "dr", Decimal(60)),
+            ),
+        ),
+        Verdict.DOSE_REDUCED,
+        max_dose_mg="60",
+        overridden=("missed_days",),
+        finding_caps={"override_dose": "60"},
     ),
     Scenario(
         "a physician override lifts the day-2 share-of-total cap up to the order",
@@ -289,10 +312,62 @@ def test_override_lasts_one_session() -> None:
     assert finding is not None and not finding.overridden
 
 
-def test_override_of_an_absent_finding_changes_nothing() -> None:
+def test_override_of_an_absent_finding_lifts_nothing_and_says_so() -> None:
     plain = decide(context(history=STABLE))
     lifted = decide(context(history=STABLE, overrides=(override("sedation_hold"),)))
-    assert lifted.as_dict() == plain.as_dict()
+    unmatched = lifted.finding("override_unmatched")
+    assert unmatched is not None and "'sedation_hold'" in unmatched.message
+    assert [item for item in lifted.findings if item.rule_id != "override_unmatched"] == list(
+        plain.findings
+    )
+    assert (lifted.verdict, lifted.max_dose_mg) == (plain.verdict, plain.max_dose_mg)
+
+
+def test_an_override_naming_no_rule_of_the_engine_is_refused() -> None:
+    with pytest.raises(ContextError) as error:
+        override("breath_alcohol_hld")
+    assert error.value.field == "override.rule_ids" and "breath_alcohol_hld" in str(error.value)
+
+
+@pytest.mark.parametrize("allowed", [Decimal(0), Decimal(-5)])
+def test_an_override_allows_more_than_0_mg(allowed: Decimal) -> None:
+    with pytest.raises(ContextError) as error:
+        Override(frozenset({"sedation_hold"}), "reviewed", "dr", allowed)
+    assert error.value.field == "override.allowed_dose_mg"
+
+
+def test_the_first_dose_cap_is_liftable_where_the_preset_marks_it() -> None:
+    data = protocol().as_data()
+    data["values"]["dam.first_dose_cap_liftable"] = {
+        "value": "1",
+        "unit": "count",
+        "sources": ["local"],
+        "local_reason": "a clinic that titrates known patients faster",
+    }
+    marked = protocol_from_data(data)
+    lift = Override(frozenset({"titration_first_dose"}), "known tolerance", "dr", Decimal(25))
+    decision = decide(context(request_mg="30", preset=marked, overrides=(lift,)))
+    assert decision.verdict is Verdict.DOSE_REDUCED and decision.max_dose_mg == 25
+    finding = decision.finding("titration_first_dose")
+    assert finding is not None and finding.overridden
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    allowed=st.decimals(min_value=Decimal("0.1"), max_value=Decimal(2000), places=1),
+    lifted=st.sampled_from(["missed_days", "next_day_share_of_total", "sedation_hold"]),
+)
+def test_an_override_never_allows_more_than_its_stated_dose_or_a_hard_limit(
+    allowed: Decimal, lifted: str
+) -> None:
+    plain = context(history=daily_doses(-30, -5, "70", clocks=("09:00", "17:00")), sedation=4)
+    lift = Override(frozenset({lifted}), "reviewed", "dr", allowed)
+    decision = decide(dataclasses.replace(plain, overrides=(lift,)))
+    hard = min(
+        (item.cap_mg for item in decision.findings if not item.overridable and item.cap_mg),
+        default=Decimal(10**6),
+    )
+    assert decision.max_dose_mg <= min(allowed, hard)
 
 
 def test_overridden_finding_is_recorded_not_dropped() -> None:
@@ -312,6 +387,7 @@ def test_override_is_part_of_the_snapshot() -> None:
             "rule_ids": ["sedation_hold"],
             "reason": "patient known, score from fatigue",
             "physician": "physician_zrh",
+            "allowed_dose_mg": None,
         }
     ]
     replayed = replay(snapshot)

@@ -90,7 +90,7 @@ RULE_IDS = (
     "recent_adverse_event",
     "nothing_allowed",
     "override_not_allowed",
-    "not_a_rule",
+    "override_unmatched",
 )
 ASSESSMENT_RULE_IDS = (
     "sedation_hold",
@@ -244,9 +244,11 @@ def contexts(
     ):
         route = ROUTES[drug][route_choice % len(ROUTES[drug])]
         start = local(today + timedelta(days=offset), minute, zone)
-        for position, amount in enumerate(doses):
+        # A session is one visit on one day: a dose and at most one top-up (the engine refuses
+        # more than the protocol's top-ups), and a methadone dose is a session of its own.
+        for position, amount in enumerate(doses[: 1 if drug == "methadone" else 2]):
             moment = start + timedelta(minutes=gap * position)
-            if moment.astimezone(UTC) > now.astimezone(UTC):
+            if moment.astimezone(UTC) > now.astimezone(UTC) or moment.date() != start.date():
                 break
             administrations.append(
                 Administration(

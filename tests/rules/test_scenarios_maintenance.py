@@ -254,7 +254,8 @@ SCENARIOS = [
         dict(history=[*STABLE, MORNING, NOON], orders=(order(sessions=2),), now=at(0, "17:00")),
         Verdict.NOT_DUE,
         present=("sessions_per_day",),
-        messages={"sessions_per_day": ("order 2", "protocol 3")},
+        messages={"sessions_per_day": ("order allows 2", "protocol would allow 3")},
+        sources={"sessions_per_day": ()},
     ),
     Scenario(
         "with 2 of the preset's 3 sessions done a third is allowed",
@@ -271,7 +272,7 @@ SCENARIOS = [
         ),
         Verdict.NOT_DUE,
         present=("sessions_per_day",),
-        messages={"sessions_per_day": ("order 4", "protocol 3")},
+        messages={"sessions_per_day": ("protocol allows 3", "the order 4")},
         sources={"sessions_per_day": ("S12", "S13", "S22")},
     ),
     Scenario(

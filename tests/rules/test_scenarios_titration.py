@@ -118,11 +118,12 @@ SCENARIOS = [
         messages={"titration_interval": "09:35"},
     ),
     Scenario(
-        "day 1 a second top-up 30 min after the first top-up allows 15 mg",
+        "day 1 a second DAM top-up in one session is not due: the label allows one (S15)",
         dict(history=FIRST_AND_TOP_UP, now=at(0, "09:35"), top_up=True, request_mg="15"),
-        Verdict.DOSE,
-        max_dose_mg="15",
+        Verdict.NOT_DUE,
+        present=("top_ups_per_session",),
         absent=("titration_interval",),
+        sources={"top_ups_per_session": ("S15",)},
     ),
     # --- ch-diaphin: the rest of day 1 ----------------------------------------------------------
     Scenario(

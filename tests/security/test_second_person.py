@@ -21,7 +21,7 @@ from openhat.clinics.roles import Role
 from openhat.clinics.services import add_membership, create_api_token
 from openhat.core.models import RateWindow
 from tests.conftest import PASSWORD, Personas, make_user, sign_in
-from tests.dosing.api_client import decided_over_http, expect, expect_error, post
+from tests.dosing.api_client import SEDATED, decided_over_http, expect, expect_error, post
 from tests.dosing.conftest import formulary as formulary
 from tests.dosing.conftest import station as station
 from tests.prescribing.conftest import totp_code
@@ -39,7 +39,8 @@ def bearer(personas: Personas, role: str, address: str = "10.1.1.1") -> Client:
 def override_body(decision: dict[str, Any], password: str, code: str) -> dict[str, Any]:
     return {
         "decision_id": decision["id"],
-        "rule_ids": ["titration_first_dose"],
+        "rule_ids": ["sedation_reduce"],
+        "allowed_dose_mg": "15",
         "reason": "tolerance documented at the previous clinic",
         "totp_code": code,
         "physician_username": "physician_zrh",
@@ -62,7 +63,7 @@ def test_a_nurse_token_cannot_lock_the_physician_out_and_is_paused_itself(
     personas: Personas, station: Any, settings: Any
 ) -> None:
     nurse = bearer(personas, "nurse")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
     path = f"sessions/{decision['session_id']}/override"
     code = totp_code(personas["physician"])
     limit = settings.OPENHAT_WITNESS_FAILURE_LIMIT
@@ -95,7 +96,7 @@ def test_another_nurse_elsewhere_can_still_call_the_physician(
 ) -> None:
     settings.OPENHAT_WITNESS_FAILURE_LIMIT = 2
     first = bearer(personas, "nurse", "10.1.1.1")
-    decision = decided_over_http(first, station.patient.pk)
+    decision = decided_over_http(first, station.patient.pk, assessment=SEDATED)
     path = f"sessions/{decision['session_id']}/override"
     code = totp_code(personas["physician"])
     for _ in range(2):
@@ -119,7 +120,7 @@ def test_an_address_is_paused_when_its_callers_together_pass_its_limit(
     """A clinic's stations share an address, so its limit is higher; callers there count together."""
     settings.OPENHAT_WITNESS_ADDRESS_FAILURE_LIMIT = 3
     nurse = bearer(personas, "nurse", "10.3.3.3")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
     path = f"sessions/{decision['session_id']}/override"
     code = totp_code(personas["physician"])
     callers = []
@@ -150,7 +151,7 @@ def test_the_manager_sees_the_pause_on_their_start_page(
 ) -> None:
     settings.OPENHAT_WITNESS_FAILURE_LIMIT = 1
     nurse = bearer(personas, "nurse")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
     post(
         nurse,
         f"sessions/{decision['session_id']}/override",
@@ -206,7 +207,7 @@ def test_a_disabled_colleague_never_passes_as_witness(personas: Personas, statio
     technician.is_active = False
     technician.save(update_fields=["is_active"])
     nurse = bearer(personas, "nurse")
-    decision = decided_over_http(nurse, station.patient.pk)
+    decision = decided_over_http(nurse, station.patient.pk, assessment=SEDATED)
 
     answer = post(
         nurse,

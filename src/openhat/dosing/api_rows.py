@@ -156,6 +156,7 @@ def override_row(row: SessionOverride) -> dict[str, Any]:
         "id": row.pk,
         "decision_id": row.decision_id,
         "rule_ids": list(row.rule_ids),
+        "allowed_dose_mg": row.allowed_dose_mg,
         "reason": row.reason,
         "physician": _name(row.physician),
         "via": row.via,

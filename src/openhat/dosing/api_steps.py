@@ -287,11 +287,14 @@ def record_exception(
     response={201: DecisionOut, **ERRORS},
     summary="A physician lifts a hold or cap for this session; the answer is the new decision",
     description=(
-        "Name the findings to lift (`rule_ids`, from the session's `liftable_findings`), write "
-        "the clinical reason and enter a current authenticator code. From the physician's own "
+        "Name the findings to lift (`rule_ids`, from the session's `liftable_findings`), state "
+        "the largest dose the override allows (`allowed_dose_mg`), write the clinical reason and "
+        "enter a current authenticator code. From the physician's own "
         "device (remote) the caller is the physician; at the station the nurse's device sends the "
         "physician's `physician_username` and `physician_password` too. Hard limits cannot be "
-        f"lifted (400 `not_overridable`). {IDEMPOTENCY_HELP}"
+        "lifted (400 `not_overridable`); a finding the decision does not have is 400 "
+        "`override_no_such_finding`; a dose above the order or a hard limit is 400 "
+        f"`override_dose_above_limit`. {IDEMPOTENCY_HELP}"
     ),
 )
 def record_override(
@@ -320,6 +323,7 @@ def record_override(
         rule_ids=payload.rule_ids,
         reason=payload.reason,
         totp_code=payload.totp_code,
+        allowed_dose_mg=payload.allowed_dose_mg,
         via="station" if at_station else "remote",
         idempotency_key=key(idempotency_key),
     )

@@ -30,6 +30,13 @@ class RemoteOverrideForm(KeyedForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,  # the service says which findings are needed, as the API does
     )
+    allowed_dose_mg = forms.CharField(
+        label="Largest dose the override allows (mg)",
+        required=False,  # the service says it is needed, as the API does
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="The new decision is capped at it; never above the order or a hard limit.",
+    )
     reason = forms.CharField(
         label="Clinical reason",
         required=False,
@@ -83,6 +90,7 @@ class StationOverrideForm(RemoteOverrideForm):
         "physician_password",
         "totp_code",
         "rule_ids",
+        "allowed_dose_mg",
         "reason",
     ]
 

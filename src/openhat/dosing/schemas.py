@@ -150,6 +150,10 @@ class OverrideIn(StrictInput):
     rule_ids: list[Annotated[OneLineText, Field(max_length=60)]] = Field(
         min_length=1, max_length=20
     )
+    allowed_dose_mg: DoseMg = Field(
+        description="The largest dose the physician allows under the override, in mg; never "
+        "above the order's dose or another limit no override can lift"
+    )
     reason: Notes
     totp_code: OneLineText = Field(max_length=12, description="The physician's current code")
     physician_username: OneLineText = Field(
@@ -310,6 +314,7 @@ class OverrideOut(Schema):
     id: int
     decision_id: int
     rule_ids: list[str]
+    allowed_dose_mg: Mg | None
     reason: str
     physician: str
     via: str

@@ -109,16 +109,55 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
     _rule(
         "daily_max",
         "Caps the dose at what is left of the daily maximum (the smaller of the order's and the "
-        "protocol's); no further dose once it is reached.",
+        "protocol's, and the finding says which binds); every HAT dose given today counts, the "
+        "other drug's converted at the cautious end of the potency range; no further dose once "
+        "it is reached.",
         (S.CAP, S.NOT_DUE),
         False,
         f"{DRUG}.daily_max_mg",
+        *_CONVERSION,
     ),
     _rule(
         "top_up_without_session",
         "A top-up was asked for, but there is no dose earlier today for it to top up.",
         S.NOT_DUE,
         False,
+    ),
+    _rule(
+        "top_ups_per_session",
+        "A top-up would give the session more top-ups than the protocol allows; a further dose is "
+        "a new session.",
+        S.NOT_DUE,
+        False,
+        f"{DRUG}.top_ups_per_session_max",
+    ),
+    _rule(
+        "top_up_needs_assessment",
+        "A top-up follows a post-dose assessment of the dose before it; there is none yet.",
+        S.NOT_DUE,
+        False,
+    ),
+    _rule(
+        "top_up_after_intoxication",
+        "The post-dose assessment of the dose before showed signs of intoxication (sedation at "
+        "the reduction level or above): no top-up.",
+        S.HOLD,
+        False,
+        "sedation.reduce_at_score",
+    ),
+    _rule(
+        "top_up_not_hat",
+        "A top-up was asked for an oral or other non-HAT drug; top-ups are for titrating DAM or HDM.",
+        S.NOT_DUE,
+        False,
+    ),
+    _rule(
+        "single_dose_max",
+        "Caps any single dose at the protocol's single-dose maximum for the drug, whatever the "
+        "order.",
+        S.CAP,
+        False,
+        f"{DRUG}.single_dose_max_mg",
     ),
     _rule(
         "top_up_outside_titration",
@@ -129,10 +168,12 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
     # titration (first day, or again after a long break)
     _rule(
         "titration_first_dose",
-        "Titration day: the first injectable dose is capped.",
+        "Titration day: the first injectable dose is capped. An override lifts it only where the "
+        "preset marks it liftable (`{drug}.first_dose_cap_liftable` = 1).",
         S.CAP,
-        True,
+        False,
         f"{DRUG}.first_dose_max_mg",
+        f"{DRUG}.first_dose_cap_liftable",
     ),
     _rule(
         "titration_top_up",
@@ -328,6 +369,18 @@ _CATALOGUE: tuple[RuleInfo, ...] = (
     _rule(
         "override_not_allowed",
         "An override named a hard limit that no override can lift; the limit still applies.",
+        S.INFO,
+        False,
+    ),
+    _rule(
+        "override_dose",
+        "A physician's override caps the dose at the dose the physician allowed.",
+        S.CAP,
+        False,
+    ),
+    _rule(
+        "override_unmatched",
+        "An override named a finding this decision does not contain; it lifts nothing.",
         S.INFO,
         False,
     ),

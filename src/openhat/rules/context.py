@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 from openhat.rules.adverse_events import AdverseEventKind as AdverseEventKind
 from openhat.rules.adverse_events import AdverseEventNote
 from openhat.rules.adverse_events import AdverseEventSeverity as AdverseEventSeverity
+from openhat.rules.catalogue import RULES
 from openhat.rules.day import clinic_zone
 from openhat.rules.errors import ContextError
 from openhat.rules.protocol import Protocol
 from openhat.rules.readings import EarlierReading as EarlierReading
+from openhat.rules.readings import checked_score
 from openhat.rules.units import exact_decimal, non_negative_mg, require_aware
 
 
@@ -162,9 +164,11 @@ class Administration:
     dose_mg: Decimal
     session_id: str
     observation_signed_off: bool = True
+    post_dose_sedation_score: int | None = None  # the post-dose assessment, once recorded
 
     def __post_init__(self) -> None:
         _set(self, "at", require_aware(self.at, "history.at").astimezone(UTC))  # see Order
+        checked_score(self.post_dose_sedation_score, "history.post_dose_sedation_score")
         drug = _drug(self.drug, "history.drug")
         _set(self, "drug", drug)
         _set(self, "route", _route(self.route, "history.route", drug))
@@ -202,6 +206,37 @@ class DaySums(NamedTuple):
 NO_DOSES = DaySums(0, {}, {})
 
 
+def _crowded_sessions(
+    administrations: tuple[Administration, ...], local_days: tuple[date, ...]
+) -> tuple[tuple[str, int, Drug], ...]:
+    """Sessions with more than one dose; a session's doses share one day and one drug."""
+    sessions: dict[str, tuple[int, Drug, date]] = {}
+    for item, day in zip(administrations, local_days, strict=True):
+        seen = sessions.get(item.session_id)
+        if seen is None:
+            sessions[item.session_id] = (1, item.drug, day)
+            continue
+        count, drug, first_day = seen
+        if day != first_day:
+            raise ContextError(
+                "history.session_id",
+                f"session {item.session_id!r} holds doses on {first_day} and {day}; "
+                "a session is one visit on one day",
+            )
+        if item.drug != drug:
+            raise ContextError(
+                "history.session_id",
+                f"session {item.session_id!r} holds doses of {drug.value} and {item.drug.value}; "
+                "a top-up is of the same drug",
+            )
+        sessions[item.session_id] = (count + 1, drug, first_day)
+    return tuple(
+        (session_id, count, drug)
+        for session_id, (count, drug, _day) in sessions.items()
+        if count > 1
+    )
+
+
 @dataclass(frozen=True)
 class DosingHistory:
     """Administrations in time order, indexed by the clinic's local day."""
@@ -220,6 +255,11 @@ class DosingHistory:
         init=False, repr=False, compare=False
     )  # the HAT doses of each day in hat_days
     hat_day_sums: tuple[DaySums, ...] = field(init=False, repr=False, compare=False)
+    # (session id, doses, drug) of every session holding more than one dose (a titration top-up),
+    # so that decide() can hold them against the protocol's top-ups without walking the history.
+    crowded_sessions: tuple[tuple[str, int, Drug], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         zone = clinic_zone(self.time_zone)
@@ -255,6 +295,7 @@ class DosingHistory:
         _set(self, "hat_breaks", tuple(breaks))
         _set(self, "hat_day_doses", tuple(tuple(doses) for doses in day_doses))
         _set(self, "hat_day_sums", tuple(DaySums.of(doses) for doses in day_doses))
+        _set(self, "crowded_sessions", _crowded_sessions(administrations, local_days))
 
     def hat_sums_on(self, day: date) -> DaySums:
         position = bisect_left(self.hat_days, day)
@@ -332,7 +373,13 @@ class DoseRequest:
         _set(self, "drug", drug)
         _set(self, "route", _route(self.route, "request.route", drug))
         if self.dose_mg is not None:
-            _set(self, "dose_mg", non_negative_mg(self.dose_mg, "request.dose_mg"))
+            dose = non_negative_mg(self.dose_mg, "request.dose_mg")
+            if dose == 0:
+                raise ContextError(
+                    "request.dose_mg",
+                    "a request of 0 mg is not a dose; leave the dose empty to ask what is allowed",
+                )
+            _set(self, "dose_mg", dose)
         if not isinstance(self.top_up, bool):
             raise ContextError("request.top_up", "must be true or false")
         if self.window is not None:
@@ -346,16 +393,32 @@ class DoseRequest:
 
 @dataclass(frozen=True, slots=True)
 class Override:
-    """A physician lifts named findings for this one session, with a written reason."""
+    """A physician lifts named findings for this one session, with a written reason, and states
+    the largest dose they allow (None only on overrides stored before they stated it)."""
 
     rule_ids: frozenset[str]
     reason: str
     physician: str
+    allowed_dose_mg: Decimal | None = None
 
     def __post_init__(self) -> None:
         if not self.rule_ids:
             raise ContextError("override.rule_ids", "name the findings the override lifts")
         _set(self, "rule_ids", frozenset(self.rule_ids))
+        unknown = sorted(rule for rule in self.rule_ids if rule not in RULES)
+        if unknown:
+            raise ContextError(
+                "override.rule_ids",
+                f"{', '.join(map(repr, unknown))} is no rule of the engine; an override names "
+                "the findings it lifts (see the rule catalogue)",
+            )
+        if self.allowed_dose_mg is not None:
+            allowed = non_negative_mg(self.allowed_dose_mg, "override.allowed_dose_mg")
+            if allowed == 0:
+                raise ContextError(
+                    "override.allowed_dose_mg", "the dose an override allows is more than 0 mg"
+                )
+            _set(self, "allowed_dose_mg", allowed)
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise ContextError("override.reason", "an override needs a written reason")
         if not isinstance(self.physician, str) or not self.physician.strip():

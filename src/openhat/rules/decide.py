@@ -18,6 +18,7 @@ from openhat.rules.context import (
 from openhat.rules.deciding import (
     ADVISORY,
     BLOCK,
+    CAP,
     DOSE_VERDICTS,
     HOLD,
     INFO,
@@ -49,6 +50,7 @@ class _Deciding(HatRules, OralAndAssessmentRules):
 
     def run(self) -> Decision:
         request = self.request
+        self._check_sessions()
         order = self._order()
         if order is None:
             self._refused_overrides()
@@ -57,6 +59,14 @@ class _Deciding(HatRules, OralAndAssessmentRules):
         if request.drug in HAT_DRUGS:
             self._hat_rules(order)
         else:
+            if request.top_up:
+                self.add(
+                    "top_up_not_hat",
+                    NOT_DUE,
+                    f"Top-ups are for titrating DAM or HDM; a {request.drug.value} dose is a "
+                    "session of its own.",
+                    overridable=False,
+                )
             history = self.context.history
             self._oral_rules(
                 order, history.administrations[history.first_index_on_or_after(self.today) :]
@@ -64,8 +74,40 @@ class _Deciding(HatRules, OralAndAssessmentRules):
         if request.drug not in NOT_AGONISTS:
             self._assessment()
             self._adverse_events()
+        self._override_doses()
         self._refused_overrides()
         return self._finish(order)
+
+    def _check_sessions(self) -> None:
+        """A history whose sessions hold more doses than a dose and its titration top-ups is
+        refused: counting sessions would trust it (issue 12, item 18)."""
+        for session_id, count, drug in self.context.history.crowded_sessions:
+            if drug in HAT_DRUGS and drug.value not in self.protocol.drugs:
+                continue  # given under rules this protocol does not have
+            top_ups = (
+                self.protocol.whole.get(f"{drug}.top_ups_per_session_max", 0)
+                if drug in HAT_DRUGS
+                else 0
+            )
+            if count > 1 + top_ups:
+                raise ContextError(
+                    "history.session_id",
+                    f"session {session_id!r} holds {count} doses of {drug.value}; the protocol "
+                    f"allows a dose and {top_ups} top-up(s) in one session",
+                )
+
+    def _override_doses(self) -> None:
+        """Each override caps the dose at what the physician allowed (issue 12, item 4)."""
+        for item in self.context.overrides:
+            if item.allowed_dose_mg is not None:
+                self.add(
+                    "override_dose",
+                    CAP,
+                    f"The override by {item.physician} allows at most "
+                    f"{mg_text(item.allowed_dose_mg)} in this session.",
+                    cap_mg=item.allowed_dose_mg,
+                    overridable=False,
+                )
 
     def _order(self) -> Order | None:
         request = self.request
@@ -108,6 +150,15 @@ class _Deciding(HatRules, OralAndAssessmentRules):
     def _refused_overrides(self) -> None:
         if not self.lifted:
             return
+        present = {item.rule_id for item in self.findings}
+        for rule_id in sorted(self.lifted - present):
+            self.add(
+                "override_unmatched",
+                INFO,
+                f"The override names '{rule_id}', which this decision does not contain: it "
+                "lifts nothing.",
+                overridable=False,
+            )
         hard = {item.rule_id for item in self.findings if not item.overridable}
         for rule_id in sorted(self.lifted & hard):
             self.add(

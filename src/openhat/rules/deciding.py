@@ -145,20 +145,31 @@ class DecisionBuilder:
 
     # --- caps every order has ---------------------------------------------------------------
 
-    def _daily_total(self, order: Order, given_today: Decimal) -> None:
+    def _daily_total(self, order: Order, given_today: Decimal, counted: str = "") -> None:
+        """The daily maximum: the order's or the protocol's, whichever is lower, and the finding
+        says which one binds (and cites the preset only when the preset binds)."""
         drug = self.request.drug
+        name = drug.upper() if drug in HAT_DRUGS else drug
         key = f"{drug}.daily_max_mg" if drug in HAT_DRUGS else None
         protocol_max = self.numbers[key] if key is not None else None
-        limit = (
-            order.daily_max_mg if protocol_max is None else min(order.daily_max_mg, protocol_max)
-        )
+        if protocol_max is not None and protocol_max <= order.daily_max_mg:
+            limit = protocol_max
+            bound = f"the protocol's daily maximum of {mg_text(limit)} {name}"
+            if order.daily_max_mg > limit:
+                bound += f" (the order's is {mg_text(order.daily_max_mg)})"
+        else:
+            limit = order.daily_max_mg
+            key = None  # the order binds: the preset value is not the limit in force
+            bound = f"the order's daily maximum of {mg_text(limit)} {name}"
+            if protocol_max is not None:
+                bound += f" (below the protocol's {mg_text(protocol_max)})"
+        given_text = f" {counted}." if counted else ""
         remaining = limit - given_today
-        name = drug.upper() if drug in HAT_DRUGS else drug
         if remaining <= 0:
             self.add(
                 "daily_max",
                 NOT_DUE,
-                f"Today's {name} total of {mg_text(given_today)} has reached the daily maximum of {mg_text(limit)}.",
+                f"Today's {name} total of {mg_text(given_today)} has reached {bound}.{given_text}",
                 key=key,
                 overridable=False,
             )
@@ -166,9 +177,10 @@ class DecisionBuilder:
         self.add(
             "daily_max",
             CAP,
-            f"No {name} given yet today; the daily maximum is {mg_text(limit)}."
+            f"No {name} given yet today; {bound} applies.{given_text}"
             if given_today == 0
-            else f"{mg_text(given_today)} {name} given today; daily maximum {mg_text(limit)}: at most {mg_text(remaining)} more.",
+            else f"{mg_text(given_today)} {name} counted today against {bound}: at most "
+            f"{mg_text(remaining)} more.{given_text}",
             key=key,
             cap_mg=remaining,
             overridable=False,

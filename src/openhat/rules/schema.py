@@ -147,6 +147,9 @@ _PER_DRUG: dict[str, Spec] = {
         "mg", "0", "1000", "lower", "first dose of day 1 (first ever or re-titration)"
     ),
     "top_up_max_mg": _spec("mg", "0", "1000", "lower", "a top-up within a day-1 session"),
+    "top_ups_per_session_max": _spec(
+        "count", "0", "5", "lower", "top-ups within one titration session", True
+    ),
     "first_top_up_min_wait_minutes": _spec(
         "min", "0", "240", "higher", "wait from the first dose to its top-up on day 1"
     ),
@@ -174,6 +177,15 @@ _PER_DRUG_OPTIONAL: dict[str, Spec] = {
         "mg", "0", "5000", "lower", "daily IV total above which benefit diminishes (advisory)"
     ),
     "oral_first_dose_max_mg": _spec("mg", "0", "2000", "lower", "first oral tablet dose on day 1"),
+    "single_dose_max_mg": _spec("mg", "0", "2000", "lower", "any single dose, on every day"),
+    "first_dose_cap_liftable": _spec(
+        "count",
+        "0",
+        "1",
+        "lower",
+        "1: a physician's override may lift the first-dose cap of a titration; 0 or absent: not",
+        True,
+    ),
 }
 HAT_DRUG_SECTIONS = ("dam", "hdm")
 

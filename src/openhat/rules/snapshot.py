@@ -94,6 +94,7 @@ def context_to_data(context: SessionContext) -> dict[str, Any]:
                 "dose_mg": str(item.dose_mg),
                 "session_id": item.session_id,
                 "observation_signed_off": item.observation_signed_off,
+                "post_dose_sedation_score": item.post_dose_sedation_score,
             }
             for item in kept
         ],
@@ -111,7 +112,12 @@ def context_to_data(context: SessionContext) -> dict[str, Any]:
             "window": None if request.window is None else request.window.value,
         },
         "overrides": [
-            {"rule_ids": sorted(item.rule_ids), "reason": item.reason, "physician": item.physician}
+            {
+                "rule_ids": sorted(item.rule_ids),
+                "reason": item.reason,
+                "physician": item.physician,
+                "allowed_dose_mg": _decimal(item.allowed_dose_mg),
+            }
             for item in context.overrides
         ],
         "adverse_events": [
@@ -176,6 +182,7 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
                     dose_mg=Decimal(item["dose_mg"]),
                     session_id=item["session_id"],
                     observation_signed_off=item["observation_signed_off"],
+                    post_dose_sedation_score=item.get("post_dose_sedation_score"),
                 )
                 for item in data["history"]
             ),
@@ -207,7 +214,14 @@ def context_from_data(data: dict[str, Any]) -> SessionContext:
             ),
             now=_moment(data["now"], "now"),
             overrides=tuple(
-                Override(frozenset(item["rule_ids"]), item["reason"], item["physician"])
+                Override(
+                    frozenset(item["rule_ids"]),
+                    item["reason"],
+                    item["physician"],
+                    None
+                    if item.get("allowed_dose_mg") is None
+                    else Decimal(item["allowed_dose_mg"]),
+                )
                 for item in data["overrides"]
             ),
             adverse_events=tuple(

@@ -3,7 +3,8 @@ a switch of drug, and the advisories (CLINIC.md §5)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from bisect import bisect_left
+from decimal import ROUND_CEILING, Decimal
 
 from openhat.rules.context import (
     INJECTABLE_ROUTES,
@@ -19,6 +20,7 @@ from openhat.rules.deciding import (
     NOT_DUE,
     ONE,
     REVIEW,
+    TENTH,
     ZERO,
     DecisionBuilder,
     floor_tenth,
@@ -56,16 +58,28 @@ class HatRules(DecisionBuilder):
                     "A top-up needs a dose earlier in this session; there is none today.",
                     overridable=False,
                 )
+            else:
+                self._top_up_checks(today_hat)
         else:
             self._session_count(order, len(sessions_today), "sessions.max_per_day")
             if last is not None:
                 self._observation_signed_off(last)
                 self._session_interval(last)
 
-        self._daily_total(
-            order, self.context.history.hat_sums_on(self.today).total_mg.get(drug, ZERO)
-        )
+        self._hat_daily_total(order)
         self._order_cap(order)
+        single_key = f"{drug}.single_dose_max_mg"
+        if self.protocol.has(single_key):
+            single = self.numbers[single_key]
+            self.add(
+                "single_dose_max",
+                CAP,
+                f"The protocol's single-dose maximum for {drug.upper()}: at most {mg_text(single)} "
+                "in one dose, whatever the order.",
+                key=single_key,
+                cap_mg=single,
+                overridable=False,
+            )
         if episode.titration_day:
             self._titration(episode, today_hat)
         else:
@@ -80,18 +94,66 @@ class HatRules(DecisionBuilder):
         self._drug_switch(episode, last)
         self._advisories(episode, today_hat)
 
+    def _top_up_checks(self, today_hat: list[Administration]) -> None:
+        """A top-up follows a dose of this session that was assessed after it and showed no
+        signs of intoxication (S19), and no more top-ups than the protocol allows (S15)."""
+        drug = self.request.drug
+        previous = today_hat[-1]
+        in_session = sum(1 for item in today_hat if item.session_id == previous.session_id)
+        key = f"{drug}.top_ups_per_session_max"
+        allowed = self.protocol.whole.get(key, 0)
+        if in_session - 1 >= allowed:
+            self.add(
+                "top_ups_per_session",
+                NOT_DUE,
+                f"This session already holds {in_session} dose(s): the protocol allows "
+                f"{allowed} top-up(s) of {drug.upper()} in one session. A further dose is a new "
+                "session.",
+                key=key if self.protocol.has(key) else None,
+                overridable=False,
+            )
+        when = previous.at.astimezone(self.context.zone)
+        score = previous.post_dose_sedation_score
+        if score is None:
+            self.add(
+                "top_up_needs_assessment",
+                NOT_DUE,
+                f"The dose at {when:%H:%M} has no post-dose assessment yet: a top-up only after "
+                "it, and only without signs of intoxication.",
+                overridable=False,
+            )
+        elif score >= self.numbers["sedation.reduce_at_score"]:
+            self.add(
+                "top_up_after_intoxication",
+                HOLD,
+                f"The post-dose assessment of the dose at {when:%H:%M} scored sedation {score}: "
+                "signs of intoxication, so no top-up.",
+                key="sedation.reduce_at_score",
+                overridable=False,
+            )
+
     def _session_count(self, order: Order, done: int, key: str) -> None:
         protocol_limit = self.protocol.whole[key]
         limit = min(order.sessions_per_day, protocol_limit)
-        if done >= limit:
+        if done < limit:
+            return
+        if order.sessions_per_day < protocol_limit:
             self.add(
                 "sessions_per_day",
                 NOT_DUE,
-                f"All {limit} session(s) allowed today are done (order {order.sessions_per_day}, "
-                f"protocol {protocol_limit}).",
-                key=key,
+                f"All {limit} session(s) of the order are done today: the order allows "
+                f"{order.sessions_per_day} a day (the protocol would allow {protocol_limit}).",
                 overridable=False,
             )
+            return
+        self.add(
+            "sessions_per_day",
+            NOT_DUE,
+            f"All {limit} session(s) allowed today are done: the protocol allows "
+            f"{protocol_limit} a day (the order {order.sessions_per_day}).",
+            key=key,
+            overridable=False,
+        )
 
     def _observation_signed_off(self, last: Administration) -> None:
         if not last.observation_signed_off:
@@ -144,12 +206,15 @@ class HatRules(DecisionBuilder):
         if not today_hat:
             key = f"{drug}.first_dose_max_mg"
             cap = self.numbers[key]
+            # Not lifted by an override unless the protocol marks it liftable (issue 12, item 4).
+            liftable = self.protocol.whole.get(f"{drug}.first_dose_cap_liftable", 0) == 1
             self.add(
                 "titration_first_dose",
                 CAP,
                 f"First dose of titration: at most {mg_text(cap)}.",
                 key=key,
                 cap_mg=cap,
+                overridable=liftable,
             )
             return
         previous = today_hat[-1]
@@ -189,6 +254,48 @@ class HatRules(DecisionBuilder):
                 f"{due.astimezone(self.context.zone):%H:%M}.",
                 key=wait_key,
             )
+
+    def _hat_daily_total(self, order: Order) -> None:
+        """Every HAT dose given today counts against the daily maximum, the other drug's in mg of
+        the requested drug at the cautious end of the potency range (counted as more)."""
+        drug = self.request.drug
+        totals = self.context.history.hat_sums_on(self.today).total_mg
+        given = totals.get(drug, ZERO)
+        counted: list[str] = []
+        for other, amount in sorted(totals.items()):
+            if other == drug:
+                continue
+            if drug == Drug.DAM:
+                ratio = self.numbers["conversion.hdm_to_dam_high"]
+                converted = amount * ratio
+                how = f"1 mg HDM as {ratio} mg DAM"
+            else:
+                ratio = self.numbers["conversion.hdm_to_dam_low"]
+                converted = amount / ratio
+                how = f"{ratio} mg DAM as 1 mg HDM"
+            given += converted
+            counted.append(
+                f"{mg_text(amount)} {other.upper()} given today counts as "
+                f"{mg_text(floor_tenth(converted))} {drug.upper()} ({how}, the cautious end of "
+                "the potency range)"
+            )
+        # Rounded up: the cautious reading counts a converted amount as more, never less.
+        counted_total = given.quantize(TENTH, ROUND_CEILING) if counted else given
+        self._daily_total(order, counted_total, "; ".join(counted))
+
+    def _start_text(self, episode: Episode) -> str:
+        """What the day count counts from: the first HAT dose on record, or a restart after a
+        break long enough to titrate again (with its date and the days without a dose)."""
+        started_on = episode.started_on
+        assert started_on is not None  # the caller has a treatment day
+        days = self.context.history.hat_days
+        position = bisect_left(days, started_on)
+        if episode.restarting:
+            return f"the restart today after {episode.missed_days} days without a dose"
+        if position == 0:
+            return f"the first HAT dose on record ({started_on})"
+        missed = (started_on - days[position - 1]).days - 1
+        return f"the restart on {started_on} after {missed} days without a dose"
 
     def _converted(self, amount: Decimal, source: Drug) -> Decimal:
         """An amount of `source` in mg of the requested drug, at the cautious end of the potency range."""
@@ -277,8 +384,8 @@ class HatRules(DecisionBuilder):
             self.add(
                 "first_days_vigilance",
                 ADVISORY,
-                f"Day {self.treatment_day} since the (re)start: overdoses cluster in the first "
-                f"{self.numbers[key]} days; watch closely.",
+                f"Day {self.treatment_day} since {self._start_text(episode)}: overdoses cluster "
+                f"in the first {self.numbers[key]} days; watch closely.",
                 key=key,
             )
         advisory_key = "dam.iv_advisory_daily_mg"

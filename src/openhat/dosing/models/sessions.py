@@ -328,6 +328,9 @@ class SessionOverride(models.Model):
         SessionDecision, on_delete=models.PROTECT, related_name="overrides"
     )
     rule_ids = ArrayField(models.CharField(max_length=60))
+    # The largest dose the physician allows under the override; empty only on rows stored before
+    # overrides stated it.
+    allowed_dose_mg = mg_field(null=True, blank=True)
     reason = models.TextField()
     physician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -344,6 +347,10 @@ class SessionOverride(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="override_reason_written"),
             models.CheckConstraint(condition=~Q(rule_ids=[]), name="override_names_findings"),
+            models.CheckConstraint(
+                condition=Q(allowed_dose_mg__isnull=True) | Q(allowed_dose_mg__gt=0),
+                name="override_allowed_dose_positive",
+            ),
         ]
 
     def __str__(self) -> str:

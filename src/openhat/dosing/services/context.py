@@ -93,7 +93,15 @@ def history_for(
     zone = clinic.zone
     since, _ = day_bounds(dosing_day(now, zone) - timedelta(days=look_back_days(protocol)), zone)
     # Plain tuples, not model instances: a context is built at every dose-writing step.
-    fields = ("administered_at", "drug", "route", "dose_mg", "session_id", "session__state")
+    fields = (
+        "administered_at",
+        "drug",
+        "route",
+        "dose_mg",
+        "session_id",
+        "session__state",
+        "session__sign_off__assessment__sedation_score",
+    )
     # One query: the look-back's doses and the newest one before it.
     # Every record of the person: a duplicate merged into this one counts as the same patient.
     records = person_record_ids(patient)
@@ -118,8 +126,10 @@ def history_for(
                 session_id=str(session_id),
                 # Signed off, or closed because the patient left before it ended.
                 observation_signed_off=state != SessionState.OBSERVING,
+                # The post-dose assessment that signed the observation off, if there was one.
+                post_dose_sedation_score=post_dose,
             )
-            for at, drug, route, dose_mg, session_id, state in rows
+            for at, drug, route, dose_mg, session_id, state, post_dose in rows
         ),
         time_zone=clinic.time_zone,
     )
@@ -164,17 +174,19 @@ def earlier_readings_for(
     zone = clinic.zone
     since, _ = day_bounds(dosing_day(now, zone), zone)
     until = now if current is None else current.at
+    readings = SessionAssessment.objects.filter(
+        # A hold recorded today on a record merged into this one stands too (patients.records).
+        session__patient_id__in=person_record_ids(patient),
+        kind=AssessmentKind.PRE_DOSE,
+        at__gte=since,
+        at__lte=until,
+    )
+    if current is not None:
+        readings = readings.exclude(pk=current.pk)
     rows = list(
-        SessionAssessment.objects.filter(
-            # A hold recorded today on a record merged into this one stands too (patients.records).
-            session__patient_id__in=person_record_ids(patient),
-            kind=AssessmentKind.PRE_DOSE,
-            at__gte=since,
-            at__lte=until,
+        readings.order_by("at", "pk").values_list(
+            "pk", "session_id", "at", "sedation_score", "breath_alcohol_mg_per_l"
         )
-        .exclude(pk=None if current is None else current.pk)
-        .order_by("at", "pk")
-        .values_list("pk", "session_id", "at", "sedation_score", "breath_alcohol_mg_per_l")
     )
     if not rows:
         return ()

@@ -4,12 +4,14 @@ The physician names the findings to lift, writes a reason and enters a current s
 code, at the station (signing in on the nurse's screen) or from their own device. The override
 is stored, the decision is asked again with it and stored, and the administration that follows
 links the override it relied on. Hard limits (no order, sessions per day, the daily maximum, an
-open observation) cannot be lifted.
+open observation) cannot be lifted. The physician states the dose the override allows; the new
+decision is capped at it, so lifting a reduced cap never hands out the order's full dose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -27,6 +29,7 @@ from openhat.dosing.services.steps import (
     dose_request,
     locked_session,
     once,
+    positive_mg,
     require_latest_decision,
     session_for,
     store_decision,
@@ -57,6 +60,28 @@ def _earlier(actor: User, key: str | None, session: DosingSession) -> SessionDec
     return None if found is None else SessionDecision.objects.get(pk=int(found.result_id))
 
 
+def hard_limit(decision: SessionDecision) -> tuple[Decimal, str] | None:
+    """The lowest cap no override can lift (the order's dose, the daily maximum, ...) with the
+    message of the finding that sets it; None when the decision has no such cap."""
+    caps = [
+        (Decimal(str(finding["cap_mg"])), str(finding.get("message") or finding["rule_id"]))
+        for finding in decision.findings
+        if not finding.get("overridable") and finding.get("cap_mg") is not None
+    ]
+    return min(caps, key=lambda item: item[0]) if caps else None
+
+
+def _refuse_above_limit(latest: SessionDecision, allowed: Decimal) -> None:
+    limit = hard_limit(latest)
+    if limit is not None and allowed > limit[0]:
+        raise DomainError(
+            "override_dose_above_limit",
+            f"An override allows at most {limit[0].normalize():f} mg here, which no override can "
+            f"raise ({limit[1]}); {allowed.normalize():f} mg is more.",
+            "allowed_dose_mg",
+        )
+
+
 def _refuse_unless_liftable(
     session: DosingSession, decision_id: object, chosen: list[str]
 ) -> SessionDecision:
@@ -68,6 +93,16 @@ def _refuse_unless_liftable(
         )
     latest = require_latest_decision(session, decision_id)
     liftable = {str(finding["rule_id"]) for finding in liftable_findings(latest)}
+    present = {str(finding["rule_id"]) for finding in latest.findings}
+    unknown = [rule for rule in chosen if rule not in present]
+    if unknown:
+        raise DomainError(
+            "override_no_such_finding",
+            f"The decision has no finding {', '.join(unknown)}; an override names findings of "
+            "the decision it lifts"
+            + (f" (liftable now: {', '.join(sorted(liftable))})." if liftable else "."),
+            "rule_ids",
+        )
     refused = [rule for rule in chosen if rule not in liftable]
     if refused:
         raise DomainError(
@@ -87,10 +122,14 @@ def override_session(
     rule_ids: Iterable[str],
     reason: str,
     totp_code: str | None,
+    allowed_dose_mg: object = None,
     via: str = "remote",
     idempotency_key: str | None = None,
 ) -> SessionDecision:
-    """Store the override and the decision asked again with it; returns the new decision."""
+    """Store the override and the decision asked again with it; returns the new decision.
+
+    The physician states the dose they allow (`allowed_dose_mg`): the new decision is capped at
+    it, and it may not be above the order's dose or another limit no override can lift."""
     session = session_for(actor, session_id, Capability.OVERRIDE_DOSE)
     if via not in VIA:
         raise DomainError("unknown_via", "An override is given at the station or remotely.", "via")
@@ -107,12 +146,20 @@ def override_session(
             "override_rules_required", "Choose the finding(s) the override lifts.", "rule_ids"
         )
 
+    if allowed_dose_mg in (None, ""):
+        raise DomainError(
+            "override_dose_required",
+            "State the largest dose the override allows, in mg.",
+            "allowed_dose_mg",
+        )
+    allowed = positive_mg(allowed_dose_mg, "allowed_dose_mg")
+
     earlier = _earlier(actor, idempotency_key, session)
     if earlier is not None:  # a retry: the code it carries was already used by the first
         return earlier
     # Checked before the code is used, so a refused override does not spend it; checked again
     # under the lock below.
-    _refuse_unless_liftable(session, decision_id, chosen)
+    _refuse_above_limit(_refuse_unless_liftable(session, decision_id, chosen), allowed)
     # Outside the transaction, as when signing an order: a wrong code stays on record (its
     # audit event and the device's throttling) although nothing else is written. Inside it, the
     # rollback would erase both and let codes be guessed here without limit.
@@ -128,10 +175,12 @@ def override_session(
     def work() -> SessionDecision:
         locked = locked_session(session)
         latest = _refuse_unless_liftable(locked, decision_id, chosen)
+        _refuse_above_limit(latest, allowed)
         override = SessionOverride.objects.create(
             session=locked,
             decision=latest,
             rule_ids=chosen,
+            allowed_dose_mg=allowed,
             reason=text,
             physician=actor,
             second_factor_verified_at=verified_at,
@@ -149,6 +198,7 @@ def override_session(
             data={
                 "session": locked.pk,
                 "lifted": chosen,
+                "allowed_dose_mg": str(allowed),
                 "reason": text,
                 "via": via,
                 "decision_before": latest.pk,

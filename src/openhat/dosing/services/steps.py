@@ -161,6 +161,7 @@ def session_overrides(session: DosingSession) -> tuple[Override, ...]:
             rule_ids=frozenset(row.rule_ids),
             reason=row.reason,
             physician=row.physician.get_username(),
+            allowed_dose_mg=row.allowed_dose_mg,
         )
         for row in SessionOverride.objects.filter(session=session).select_related("physician")
     )

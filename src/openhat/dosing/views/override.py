@@ -106,6 +106,7 @@ def override_station(request: HttpRequest, session_id: int) -> HttpResponse:
                 rule_ids=data["rule_ids"],
                 reason=data["reason"],
                 totp_code=data["totp_code"],
+                allowed_dose_mg=data["allowed_dose_mg"],
                 via="station",
                 idempotency_key=form.key,
             )
@@ -170,6 +171,7 @@ def override_remote_session(request: HttpRequest, session_id: int) -> HttpRespon
                 rule_ids=data["rule_ids"],
                 reason=data["reason"],
                 totp_code=data["totp_code"],
+                allowed_dose_mg=data["allowed_dose_mg"],
                 via="remote",
                 idempotency_key=form.key,
             )
