@@ -113,7 +113,7 @@ def test_a_physician_lifts_a_reduction_and_the_nurse_gives_the_dose_allowed(
     )
 
     assert given["dose_mg"] == "15" and given["override_id"] == override.pk
-    assert detail["overrides"][0]["allowed_dose_mg"] == "15.000"
+    assert detail["overrides"][0]["allowed_dose_mg"] == "15"
     assert Administration.objects.get(pk=given["id"]).override == override
 
 

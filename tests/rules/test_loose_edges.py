@@ -127,18 +127,18 @@ def test_the_preset_daily_maximum_cites_the_preset_when_it_binds() -> None:
     assert "protocol's daily maximum of 1000 mg DAM (the order's is 1200 mg)" in finding.message
 
 
-def test_the_day_count_names_the_first_dose_on_record() -> None:
+def test_the_day_count_names_the_date_it_counts_from() -> None:
     decision = decide(context(history=daily_doses(-28, -1, "200")))
     finding = decision.finding("first_days_vigilance")
     assert finding is not None and decision.treatment_day == 29
-    assert "Day 29 since the first HAT dose on record (2026-05-13)" in finding.message
+    assert "Day 29 since the (re)start on 2026-05-13" in finding.message
 
 
-def test_the_day_count_names_a_restart_after_a_break() -> None:
+def test_the_day_count_after_a_break_names_the_restart() -> None:
     history = [*daily_doses(-60, -20, "200"), *daily_doses(-10, -1, "100")]
     finding = decide(context(history=history)).finding("first_days_vigilance")
     assert finding is not None
-    assert "Day 11 since the restart on 2026-05-31 after 9 days without a dose" in finding.message
+    assert "Day 11 since the (re)start on 2026-05-31" in finding.message
 
 
 def test_the_day_count_on_a_restart_day() -> None:

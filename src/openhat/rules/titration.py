@@ -3,7 +3,6 @@ a switch of drug, and the advisories (CLINIC.md §5)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from decimal import ROUND_CEILING, Decimal
 
 from openhat.rules.context import (
@@ -284,18 +283,11 @@ class HatRules(DecisionBuilder):
         self._daily_total(order, counted_total, "; ".join(counted))
 
     def _start_text(self, episode: Episode) -> str:
-        """What the day count counts from: the first HAT dose on record, or a restart after a
-        break long enough to titrate again (with its date and the days without a dose)."""
-        started_on = episode.started_on
-        assert started_on is not None  # the caller has a treatment day
-        days = self.context.history.hat_days
-        position = bisect_left(days, started_on)
+        """What the day count counts from, in words that a replay from the snapshot (which keeps
+        only the look-back window) reproduces: the (re)start's date, or today's restart."""
         if episode.restarting:
             return f"the restart today after {episode.missed_days} days without a dose"
-        if position == 0:
-            return f"the first HAT dose on record ({started_on})"
-        missed = (started_on - days[position - 1]).days - 1
-        return f"the restart on {started_on} after {missed} days without a dose"
+        return f"the (re)start on {episode.started_on}"
 
     def _converted(self, amount: Decimal, source: Drug) -> Decimal:
         """An amount of `source` in mg of the requested drug, at the cautious end of the potency range."""
