@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dosing', '0004_chained_dosing_records'),
+        ('dosing', '0005_out_of_window_and_physician_sign_off'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
