@@ -213,7 +213,7 @@ def _third_session_of_a_day_is_refused(personas, station):
             patient=station.patient,
             identity_confirmed=True,
         )
-    assert "session(s) allowed today are done" in error.message
+    assert "session(s) of the order are done today" in error.message
 
 
 def test_a_session_with_its_dose_drawn_is_not_overridden(personas, station):
