@@ -252,7 +252,7 @@ OPENHAT_STALE_SESSION_MINUTES = env_int(
     "OPENHAT_STALE_SESSION_MINUTES", 120, minimum=10, maximum=24 * 60
 )
 
-# Roles that must pass a TOTP second factor before they can do anything (CLINIC.md §2).
+# Roles that must pass a TOTP second factor before they can do anything (docs/domain.md §2).
 OPENHAT_SECOND_FACTOR_ROLES = env_list("OPENHAT_SECOND_FACTOR_ROLES", ("physician", "pharmacist"))
 OTP_TOTP_ISSUER = env_str("OPENHAT_TOTP_ISSUER", "OpenHAT")
 

@@ -1,5 +1,5 @@
 """The audit trail, the access log, row history and clinical ledgers refuse UPDATE and DELETE in the
-database itself, whoever sends the SQL (CLINIC.md §7 invariant 5)."""
+database itself, whoever sends the SQL (docs/domain.md §7 invariant 5)."""
 
 from __future__ import annotations
 

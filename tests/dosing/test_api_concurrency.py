@@ -1,5 +1,5 @@
 """Many stations at once through the HTTP API, real concurrent transactions on PostgreSQL
-(issue 6 §5): one patient, one session, at least 50 simultaneous requests; afterwards CLINIC.md
+(issue 6 §5): one patient, one session, at least 50 simultaneous requests; afterwards docs/domain.md
 §7 invariants 1-4 hold and the ledger verifies.
 
 Each request is a Django test Client of its own in a thread of its own with its own database
@@ -61,7 +61,7 @@ def _decided_session(personas: Any, patient: Patient) -> tuple[int, dict[str, An
 
 
 def assert_invariants(patient: Patient) -> None:
-    """CLINIC.md §7 invariants 1-4 for the patient, and the ledger's chain and balances (5-6)."""
+    """docs/domain.md §7 invariants 1-4 for the patient, and the ledger's chain and balances (5-6)."""
     given = list(Administration.objects.filter(patient=patient).select_related("decision"))
     for dose in given:
         # 1. An active signed order covering the drug and route.

@@ -1,4 +1,4 @@
-"""Real concurrent transactions: one session, many stations at once, one dose (CLINIC.md §7, 1-4).
+"""Real concurrent transactions: one session, many stations at once, one dose (docs/domain.md §7, 1-4).
 
 Service level; the API-level test of the dosing-station issue comes with its API.
 """

@@ -1,4 +1,4 @@
-"""Sessions that do not go to plan (CLINIC.md §3.5 step 7): refused, held, left before the dose,
+"""Sessions that do not go to plan (docs/domain.md §3.5 step 7): refused, held, left before the dose,
 spilled (witnessed waste, then a new draw), left before observation ended, vomited an oral dose."""
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def test_a_drawn_dose_is_wasted_witnessed_when_the_session_ends(personas, statio
     assert waste.witness == personas["pharmacist"] and row.witness == personas["pharmacist"]
     assert waste.returns_entry == preparation.issued_entry
     assert held(station.solution, room) == stock  # booked back and out: stock falls once
-    # Every mg issued is wasted with a witness (CLINIC.md §7 invariant 4).
+    # Every mg issued is wasted with a witness (docs/domain.md §7 invariant 4).
     linked = LedgerEntry.objects.filter(returns_entry=preparation.issued_entry)
     assert sum(e.quantity_mg for e in linked.filter(kind=EntryKind.WASTE)) == Decimal("-15")
     session.refresh_from_db()
@@ -303,7 +303,7 @@ def _an_oral_methadone_session_end_to_end_and_vomiting(personas: Any, station: A
 @pytest.mark.parametrize("how", ["spill", "refused"])
 def test_the_ledger_cannot_undo_the_waste_of_a_drawn_dose(personas, station, how):
     """Undoing the waste would leave 15 mg issued to the patient, neither given nor wasted
-    (CLINIC.md §7 invariant 4)."""
+    (docs/domain.md §7 invariant 4)."""
     session, decision = decided(personas, station.patient)
     drawn(personas, station, session, decision, "15")
     if how == "spill":

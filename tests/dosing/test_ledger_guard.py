@@ -1,5 +1,5 @@
 """A dose recorded as given at the station cannot be undone in the ledger behind its back
-(CLINIC.md §7 invariant 4: every mg issued for a dose is administered or wasted with a witness)."""
+(docs/domain.md §7 invariant 4: every mg issued for a dose is administered or wasted with a witness)."""
 
 from __future__ import annotations
 

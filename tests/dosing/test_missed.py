@@ -1,4 +1,4 @@
-"""Missed sessions and missed days (CLINIC.md §3.7) from the records, and the engine's missed-day
+"""Missed sessions and missed days (docs/domain.md §3.7) from the records, and the engine's missed-day
 rule at the patient's next decision."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A physician lifts a hold or a cap for one session, with a reason and a second factor (CLINIC.md
+"""A physician lifts a hold or a cap for one session, with a reason and a second factor (docs/domain.md
 §5 "Overrides"); a held decision records no dose unless the override is stored (§7 invariant 3)."""
 
 from __future__ import annotations

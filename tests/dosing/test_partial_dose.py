@@ -1,4 +1,4 @@
-"""Giving a drawn dose, whole or in part (CLINIC.md §3.5 step 5): the remainder of a partial dose
+"""Giving a drawn dose, whole or in part (docs/domain.md §3.5 step 5): the remainder of a partial dose
 goes back to stock or to waste, witnessed, so every mg issued is given or accounted for (§7, 4)."""
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def test_a_partial_dose_books_the_remainder_witnessed(personas, station, prepare
         assert entry.witness == pharmacist and entry.actor == personas["nurse"]
         assert (back, wasted) == (0, Decimal("5.5"))
         assert held(station.solution, room) == stock_after_drawing
-    # CLINIC.md §7 invariant 4: every mg issued is given, back in stock, or wasted witnessed.
+    # docs/domain.md §7 invariant 4: every mg issued is given, back in stock, or wasted witnessed.
     assert issued == given.dose_mg + back + wasted
     assert AuditEvent.objects.get(code=AuditCode.DOSE_ADMINISTERED).data["remainder"] == how
 
@@ -200,7 +200,7 @@ def test_the_ledger_cannot_undo_the_remainder_of_a_partial_dose_given(
     personas, station, prepared, how
 ):
     """Reversing the remainder's return (or waste) would leave the ledger saying 15 mg went to the
-    patient while the administration says 10 mg (CLINIC.md §7 invariant 4)."""
+    patient while the administration says 10 mg (docs/domain.md §7 invariant 4)."""
     session, decision, _ = prepared
     given = administer(
         **_give(personas, session, decision, "10"), remainder=how, witness=personas["physician"]

@@ -1,4 +1,4 @@
-"""Preparation (CLINIC.md §3.5 step 4): the dose drawn for a session is the ledger's `dose issued`
+"""Preparation (docs/domain.md §3.5 step 4): the dose drawn for a session is the ledger's `dose issued`
 entry, with mg and mL, from a lot of the right drug and form that has not expired."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Real concurrent transactions against PostgreSQL: stock never goes negative, the chain never forks.
 
-CLINIC.md §7 invariant 5. Each worker runs in its own thread with its own database connection;
+docs/domain.md §7 invariant 5. Each worker runs in its own thread with its own database connection;
 they start together at a barrier.
 """
 

@@ -1,4 +1,4 @@
-"""Property test over random sequences of stock operations (CLINIC.md §7 invariant 5).
+"""Property test over random sequences of stock operations (docs/domain.md §7 invariant 5).
 
 Whatever order receipts, transfers, issues, returns, waste, adjustments and reversals come in, and
 whether each one is accepted or refused: every balance equals the sum of its entries, no balance is

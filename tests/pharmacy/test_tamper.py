@@ -1,5 +1,5 @@
 """The ledger refuses UPDATE and DELETE in the database, and `openhat ledger verify` names an entry
-altered with the trigger switched off (CLINIC.md §7 invariants 5 and 6)."""
+altered with the trigger switched off (docs/domain.md §7 invariants 5 and 6)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Table-driven clinical scenarios: one row per clinical sentence, checked against decide().
 
-Every expected number in the tables is worked out by hand from the preset files and CLINIC.md §5,
+Every expected number in the tables is worked out by hand from the preset files and docs/domain.md §5,
 never copied from the engine's output.
 """
 
@@ -24,7 +24,7 @@ class Scenario:
     """A clinical sentence, the context it describes, and what the engine must answer.
 
     given: keyword arguments for builders.context().
-    verdict: the expected verdict, or a tuple of acceptable verdicts where CLINIC.md is open.
+    verdict: the expected verdict, or a tuple of acceptable verdicts where docs/domain.md is open.
     max_dose_mg / cap_mg: the expected Decision.max_dose_mg / Decision.cap_mg (None: unchecked).
     present / absent: rule ids that must / must not be among the findings.
     messages: rule id -> text (or texts) its message must contain.

@@ -1,4 +1,4 @@
-"""The seven eligibility presets (CLINIC.md §4): both sides of every boundary, and broken files.
+"""The seven eligibility presets (docs/domain.md §4): both sides of every boundary, and broken files.
 
 No database: these tests only import openhat.rules.
 """

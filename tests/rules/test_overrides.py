@@ -1,4 +1,4 @@
-"""Physician overrides: a hold or a cap lifted for one session with a written reason (CLINIC.md §5).
+"""Physician overrides: a hold or a cap lifted for one session with a written reason (docs/domain.md §5).
 
 Hard limits - no valid order, sessions per day, the daily maximum, the order's dose, an observation
 not signed off - cannot be lifted: the override is refused and says so ('override_not_allowed').

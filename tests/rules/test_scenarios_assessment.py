@@ -1,6 +1,6 @@
 """The pre-dose assessment: breath alcohol, sedation, recorded signs.
 
-CLINIC.md §5 (local defaults, both presets): breath alcohol >= 0.25 mg/L -> hold; 0.10-0.25 ->
+docs/domain.md §5 (local defaults, both presets): breath alcohol >= 0.25 mg/L -> hold; 0.10-0.25 ->
 reduce by 25-50%; POSS sedation 3 -> reduce by 25-50% or hold, 4 -> hold, consider naloxone [S24].
 The largest dose allowed after a reduction is the dose less the smallest reduction (25%).
 """

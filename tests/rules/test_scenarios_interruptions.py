@@ -1,6 +1,6 @@
 """Interruptions: missed days, re-titration, and the first-30-days vigilance after a (re)start.
 
-CLINIC.md §5 (local defaults in both presets): all sessions missed for 3 consecutive days -> the
+docs/domain.md §5 (local defaults in both presets): all sessions missed for 3 consecutive days -> the
 next dose is at most 50% of the last stable single dose and a physician reviews first; >= 5 missed
 days -> titrate again as on day 1. Overdoses cluster in the first 30 days after a (re)start [S26].
 """
@@ -17,7 +17,7 @@ def last_dosed(days_ago: int, mg: str = "200") -> list:
     return daily_doses(-60 - days_ago, -days_ago, mg)
 
 
-# Whether a re-titration's first dose also needs the physician is open in CLINIC.md (the 3-day
+# Whether a re-titration's first dose also needs the physician is open in docs/domain.md (the 3-day
 # review rule says nothing of >= 5 days): either verdict is accepted, the 15 mg cap is not.
 RETITRATION_VERDICTS = (Verdict.DOSE, Verdict.PHYSICIAN_REVIEW)
 

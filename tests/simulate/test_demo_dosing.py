@@ -59,7 +59,7 @@ def hat_days(clinic: Clinic) -> dict[tuple[int, str], Counter[date]]:
 
 
 def test_attendance_and_injections_per_attended_day_are_near_the_trials(clinics):
-    """CLINIC.md §9: about 90% of days attended; 2.65 DAM and 2.46 HDM injections per attended
+    """docs/domain.md §9: about 90% of days attended; 2.65 DAM and 2.46 HDM injections per attended
     day. Counted from the day after each patient's first recorded dose up to yesterday."""
     patient_days = attended = 0
     per_drug: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # attended days, injections

@@ -127,7 +127,7 @@ class AccessedRecord(models.TextChoices):
 
 
 class AccessLog(ChainedRow):
-    """One row for every view of an identifiable record (CLINIC.md §7 invariant 7)."""
+    """One row for every view of an identifiable record (docs/domain.md §7 invariant 7)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

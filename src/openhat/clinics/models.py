@@ -14,7 +14,7 @@ from openhat.rules.protocol import dosing_preset_keys
 
 
 class JurisdictionPreset(models.TextChoices):
-    """Eligibility preset keys (CLINIC.md §4); the rules engine owns their contents."""
+    """Eligibility preset keys (docs/domain.md §4); the rules engine owns their contents."""
 
     CH = "ch", "Switzerland (BetmSV)"
     DE_2025 = "de-2025", "Germany (BtMVV 2025)"

@@ -1,4 +1,4 @@
-"""Roles (CLINIC.md §2) and what each may do. Every permission check asks for a Capability."""
+"""Roles (docs/domain.md §2) and what each may do. Every permission check asks for a Capability."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUDITOR: frozenset(
         _READ_CHARTS | _STOCK_READER | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}
     ),
-    # Researchers never see charts, names or identifiers (CLINIC.md §7 invariant 8).
+    # Researchers never see charts, names or identifiers (docs/domain.md §7 invariant 8).
     Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES}),
 }
 

@@ -1,4 +1,4 @@
-"""Eligibility assessments, patient licences, consents and enrolments (CLINIC.md §3.2-3.3).
+"""Eligibility assessments, patient licences, consents and enrolments (docs/domain.md §3.2-3.3).
 
 Every row here is append-only in the database (pgtrigger Protect on UPDATE and DELETE): a
 re-assessment is a new version, a renewed licence a new row, a revoked consent keeps its row and

@@ -84,7 +84,7 @@ def fhir_medication_administration(
     user = caller(request)
     found, _ = clinic_for_request(user, clinic, Capability.VIEW_CLINICAL)
     row = administration_for(found, administration_id)
-    # A view of the patient's dosing record (CLINIC.md §7 invariant 7), as the day sheet logs.
+    # A view of the patient's dosing record (docs/domain.md §7 invariant 7), as the day sheet logs.
     record_access(actor=user, patient=row.patient, record=AccessedRecord.DOSING_RECORD)
     return _bundle_response(as_json(administration_resource(row)))
 

@@ -1,4 +1,4 @@
-"""The patient status lifecycle (CLINIC.md §3): which transitions exist, and what each needs."""
+"""The patient status lifecycle (docs/domain.md §3): which transitions exist, and what each needs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class PatientStatus(models.TextChoices):
 
 
 class ExitReason(models.TextChoices):
-    """CLINIC.md §3.8, plus exclusion (§3.7: e.g. diversion or violence)."""
+    """docs/domain.md §3.8, plus exclusion (§3.7: e.g. diversion or violence)."""
 
     TRANSFER = "transfer", "Transfer to another clinic"
     ORAL_OAT = "oral_oat", "Switch to oral opioid agonist treatment"

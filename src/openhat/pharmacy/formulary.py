@@ -1,6 +1,6 @@
 """A clinic's usual controlled-substance products and locations, set up in one call.
 
-Strengths follow CLINIC.md §6: DAM 10,000 mg vials reconstituted to 100 mg/mL, DAM 200 mg tablets.
+Strengths follow docs/domain.md §6: DAM 10,000 mg vials reconstituted to 100 mg/mL, DAM 200 mg tablets.
 The hydromorphone, methadone and SROM strengths and the solution's in-use hours are this setup's
 choices (a clinic enters its own products' figures); they are not claims about any product.
 """

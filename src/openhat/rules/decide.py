@@ -1,6 +1,6 @@
 """decide(context) -> Decision: whether and how much to dose now, with every reason.
 
-Rules come from CLINIC.md §5; every number from the protocol preset. Hard limits (no valid order,
+Rules come from docs/domain.md §5; every number from the protocol preset. Hard limits (no valid order,
 sessions per day, the daily maximum, the order's dose, an observation not signed off) cannot be
 lifted; a physician override lifts the other named findings for one session.
 """

@@ -1,4 +1,4 @@
-"""Source keys a preset value may cite (CLINIC.md, "Sources"), and what each refers to."""
+"""Source keys a preset value may cite (docs/domain.md, "Sources"), and what each refers to."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Rules for supervised HAT doses (DAM, HDM): sessions, titration, next-day caps, missed days,
-a switch of drug, and the advisories (CLINIC.md §5)."""
+a switch of drug, and the advisories (docs/domain.md §5)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The demo's adverse events, recorded by the nurse and signed off by the physician through the
 station's services.
 
-A few in four weeks, as the trials report them (CLINIC.md §8: overdoses needing naloxone are rare,
+A few in four weeks, as the trials report them (docs/domain.md §8: overdoses needing naloxone are rare,
 about 2.5 per 10,000 DAM injections; histamine reactions and injection-site problems are the
 common ones): an overdose after an injection, treated with naloxone IM 0.4 mg and oxygen, the
 patient recovered at the clinic; a mild allergic (histamine) reaction; injection-site problems.

@@ -2,7 +2,7 @@
 
 Attendance and injections per attended day count each patient's days after their first recorded
 HAT dose (the go-live day or the first day of titration) up to yesterday: a day with at least one
-DAM or HDM dose is attended. CLINIC.md §9 targets: ~90% of days, 2.65 DAM and 2.46 HDM injections
+DAM or HDM dose is attended. docs/domain.md §9 targets: ~90% of days, 2.65 DAM and 2.46 HDM injections
 per attended day (SALOME, derived).
 """
 

@@ -1,6 +1,6 @@
 """Who comes to which session on which day of the demo's dosing history, and the one-off events.
 
-Calibration (CLINIC.md §9, SALOME derived): a patient attends about 90% of days, and on an
+Calibration (docs/domain.md §9, SALOME derived): a patient attends about 90% of days, and on an
 attended day has about 2.65 DAM injections (here 3 sessions 67%, 2 sessions 27%, 1 session 6%:
 2.61) or 2.46 HDM injections (3 sessions 58%, 2 sessions 34%, 1 session 8%: 2.50). No patient
 misses more than two days in a row by chance: three or more are the engine's missed-day rule,

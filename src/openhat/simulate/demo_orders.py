@@ -1,6 +1,6 @@
 """The demo clinic's medication orders, signed by the demo physician through `sign_order`.
 
-Calibration (CLINIC.md §9, NAOMI [S13]): the mean prescribed maintenance daily dose of DAM is
+Calibration (docs/domain.md §9, NAOMI [S13]): the mean prescribed maintenance daily dose of DAM is
 454 mg. Maintenance patients get DAM IV three sessions a day (morning, midday, evening) with a
 range of about ±15% around a per-session dose; the per-session doses below average 151.4 mg, so
 the prescribed daily dose (sessions x the middle of the range, see `prescribed_daily_mg`)

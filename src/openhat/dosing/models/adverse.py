@@ -1,4 +1,4 @@
-"""Adverse events at the station and a physician's sign-off (CLINIC.md §3.5, §8 safety)."""
+"""Adverse events at the station and a physician's sign-off (docs/domain.md §3.5, §8 safety)."""
 
 from __future__ import annotations
 

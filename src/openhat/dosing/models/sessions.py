@@ -1,4 +1,4 @@
-"""The dosing station's records: sessions and their steps (CLINIC.md §3.5, §5, §7).
+"""The dosing station's records: sessions and their steps (docs/domain.md §3.5, §5, §7).
 
 A session moves check-in -> assessment -> decision -> administration -> observation sign-off, or
 ends without a dose (held, refused, left). The session row carries the workflow state; every

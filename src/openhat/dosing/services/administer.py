@@ -1,10 +1,10 @@
-"""Preparing and giving a dose (CLINIC.md §3.5 steps 4-5).
+"""Preparing and giving a dose (docs/domain.md §3.5 steps 4-5).
 
 Preparation draws the dose from the ledger (`dose issued`, mg and mL) for the session. The
 administration records what was given, at which site, and books any remainder of a partial dose
 back to stock or to waste with a witness. Both steps lock the patient's DosingState row and run
 the decision again inside their transaction, so two stations, a double click or a retried request
-cannot draw or record a second dose or pass a limit (CLINIC.md §7 invariants 1-4).
+cannot draw or record a second dose or pass a limit (docs/domain.md §7 invariants 1-4).
 """
 
 from __future__ import annotations

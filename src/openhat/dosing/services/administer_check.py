@@ -1,4 +1,4 @@
-"""The administration checked before its confirmation (CLINIC.md §3.5 step 5), read only.
+"""The administration checked before its confirmation (docs/domain.md §3.5 step 5), read only.
 
 The page shows a "cannot be undone" confirmation before it records a dose; what can be wrong
 with the dose is answered on the form before that screen, not after the nurse confirmed.

@@ -1,4 +1,4 @@
-"""Adverse events at the station, and a physician's sign-off (CLINIC.md §3.5, §8 safety).
+"""Adverse events at the station, and a physician's sign-off (docs/domain.md §3.5, §8 safety).
 
 An event is recorded with its interventions (naloxone dose and route, oxygen, ambulance) and
 outcome. Until a physician signs off a serious one, the engine asks for a physician's review

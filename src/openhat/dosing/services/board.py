@@ -1,4 +1,4 @@
-"""Today's board (CLINIC.md §3.5): who is due, checked in, in observation, done, held or has not
+"""Today's board (docs/domain.md §3.5): who is due, checked in, in observation, done, held or has not
 come in one window of one day, with each patient's order, doses today, next due time and break.
 
 Read only. Four queries whatever the clinic's size, read as plain values (no model per row): the

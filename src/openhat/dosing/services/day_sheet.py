@@ -1,9 +1,9 @@
-"""The day sheet: every session of one dosing day, for the clinic's files (CLINIC.md §3.5, §6).
+"""The day sheet: every session of one dosing day, for the clinic's files (docs/domain.md §3.5, §6).
 
 Per window and patient: check-in, pre-dose assessment, the decision and any override, the dose
 with its lot and ledger entry, a partial dose's remainder and witness, observation and sign-off,
 exceptions and adverse events; totals per drug. Reading it is a view of each listed patient's
-dosing record and is logged in the access log (CLINIC.md §7 invariant 7).
+dosing record and is logged in the access log (docs/domain.md §7 invariant 7).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""When a session does not go to plan (CLINIC.md §3.5 step 7): refused, held, left before the
+"""When a session does not go to plan (docs/domain.md §3.5 step 7): refused, held, left before the
 dose, left before observation ended, vomited an oral dose, a spilled dose (witnessed waste).
 
 Each is an append-only SessionException row written with its audit event in one transaction. A
 prepared dose never simply vanishes: ending a session with a drawn dose, or a spill, books the
-drawn mg to waste with a witness (CLINIC.md §7 invariant 4).
+drawn mg to waste with a witness (docs/domain.md §7 invariant 4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The station's guard on the ledger (CLINIC.md §7, 4).
+"""The station's guard on the ledger (docs/domain.md §7, 4).
 
 - A dose recorded as given stays given: undoing part of its issue in the ledger afterwards (a
   reversal, a return or waste) would leave the ledger saying the mg went back to stock while the

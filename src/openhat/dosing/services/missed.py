@@ -1,4 +1,4 @@
-"""Missed sessions and missed days (CLINIC.md §3.7), read from the records; nothing is written.
+"""Missed sessions and missed days (docs/domain.md §3.7), read from the records; nothing is written.
 
 A missed session: a window that is over, in which an order in force expected a dose, and in which
 no session took place (a held or refused session took place: it is not missed). An order without

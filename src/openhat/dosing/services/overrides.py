@@ -1,4 +1,4 @@
-"""A physician lifts a hold or cap for one session (CLINIC.md §5 "Overrides").
+"""A physician lifts a hold or cap for one session (docs/domain.md §5 "Overrides").
 
 The physician names the findings to lift, writes a reason and enters a current second-factor
 code, at the station (signing in on the nurse's screen) or from their own device. The override

@@ -1,9 +1,9 @@
-"""One supervised session, step by step (CLINIC.md §3.5): check in, assess, decide, administer,
+"""One supervised session, step by step (docs/domain.md §3.5): check in, assess, decide, administer,
 sign off observation, or end without a dose. Each step is one transaction with its audit event.
 
 The administration step runs the decision again inside its transaction, under a row lock on the
 patient's DosingState, so two stations, a double click or a retried request cannot record a
-second dose or exceed a limit (CLINIC.md §7 invariants 1-4): whoever comes second sees the first
+second dose or exceed a limit (docs/domain.md §7 invariants 1-4): whoever comes second sees the first
 dose in the history the engine reads.
 """
 

@@ -1,4 +1,4 @@
-"""Sessions left open (CLINIC.md §3.5): a crash, a closed tab or a patient who walked out leaves a
+"""Sessions left open (docs/domain.md §3.5): a crash, a closed tab or a patient who walked out leaves a
 session unfinished, and one open session per patient blocks the patient's next check-in.
 
 A session is stale when its window has ended, or when nothing has happened in it for
@@ -10,7 +10,7 @@ next check-in. Either way the closing is a `not_completed` SessionException row 
 event, in one transaction.
 
 A session with a drawn dose is never closed without a person: the drawn mg must be wasted in
-front of a witness (CLINIC.md §7 invariant 4), so only a nurse with a witness ends it.
+front of a witness (docs/domain.md §7 invariant 4), so only a nurse with a witness ends it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Controlled-substance pharmacy records (issue 5; CLINIC.md §6 and §7 invariants 5 and 6)."""
+"""Controlled-substance pharmacy records (issue 5; docs/domain.md §6 and §7 invariants 5 and 6)."""
 
 from openhat.pharmacy.models.catalogue import (
     DOSE_KINDS,

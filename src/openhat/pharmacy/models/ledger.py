@@ -37,7 +37,7 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
 
 
-# A second signed-in person must witness these (CLINIC.md §6).
+# A second signed-in person must witness these (docs/domain.md §6).
 WITNESSED_KINDS = frozenset({EntryKind.WASTE, EntryKind.ADJUSTMENT, EntryKind.DESTRUCTION})
 
 

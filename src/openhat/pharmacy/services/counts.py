@@ -1,4 +1,4 @@
-"""Counts, reconciliation and discrepancies (CLINIC.md §6).
+"""Counts, reconciliation and discrepancies (docs/domain.md §6).
 
 A count records what was physically there, per lot, at one location. It is compared with the
 ledger's balance at the moment of the count, read under the same locks a movement takes, so a

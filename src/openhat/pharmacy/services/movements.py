@@ -1,4 +1,4 @@
-"""Every stock movement of CLINIC.md §6, each one service, one transaction and one audit event.
+"""Every stock movement of docs/domain.md §6, each one service, one transaction and one audit event.
 
 Each takes the acting user, checks the role, validates everything before writing, posts its
 ledger lines (posting.py locks and checks the balances) and records the audit event. An optional

@@ -61,7 +61,7 @@ def signed_ml(quantity_mg: Decimal | None, product: Product) -> str:
 
 @register.inclusion_tag("pharmacy/dashboard_notice.html")
 def open_discrepancies_notice(membership: StaffMembership | None) -> dict[str, Any]:
-    """Open discrepancies of the working clinic, for roles that see all stock (CLINIC.md §6: a
+    """Open discrepancies of the working clinic, for roles that see all stock (docs/domain.md §6: a
     discrepancy stays on the dashboard until someone closes it)."""
     if membership is None or not role_can(membership.role, Capability.VIEW_STOCK):
         return {"count": 0}
