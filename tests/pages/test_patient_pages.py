@@ -93,8 +93,16 @@ def test_submitting_the_same_form_twice_registers_once(client_for: Any) -> None:
     second = client.post("/patients/new/", data)
     assert Patient.objects.count() == 1
     assert first["Location"] == second["Location"]
-    # A newly rendered form is a new registration.
-    client.post("/patients/new/", new_patient_form(client))
+    # A newly rendered form is a new registration, not a replay of the first: the same person
+    # again is a possible duplicate (nothing registered), another person is registered.
+    again = client.post("/patients/new/", new_patient_form(client))
+    assert again.status_code == 409 and "may already be registered" in again.content.decode()
+    assert Patient.objects.count() == 1
+    another = client.post(
+        "/patients/new/",
+        {**new_patient_form(client), "legal_name": "Test Other", "health_number": "XYZ-789"},
+    )
+    assert another.status_code == 302 and another["Location"] != first["Location"]
     assert Patient.objects.count() == 2
 
 
