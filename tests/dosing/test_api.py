@@ -86,7 +86,9 @@ def _a_whole_session(personas: Any, station: Any, client_for: Any) -> None:
     # A first dose: the label's 15 mg, with the finding that says so and its source.
     assert decision["verdict"] == "dose_reduced" and decision["max_dose_mg"] == "15"
     first = next(f for f in decision["findings"] if f["rule_id"] == "titration_first_dose")
-    assert first["message"] and first["sources"] and first["overridable"]
+    assert first["message"] and first["sources"]
+    # The CH preset does not mark the first-dose cap liftable: no override lifts it.
+    assert first["overridable"] is False
     assert decision["engine_version"] and len(decision["preset_hash"]) == 64
 
     prepared = expect(

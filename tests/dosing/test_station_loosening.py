@@ -49,7 +49,8 @@ def test_a_loosened_daily_maximum_is_used_and_said(personas, station):
     _, decision = decided(personas, patient)
 
     daily = _finding(decision, "daily_max")
-    assert "the daily maximum is 1200 mg" in daily["message"], daily["message"]
+    # The loosened protocol value is the limit in force, and the finding says it binds.
+    assert "the protocol's daily maximum of 1200 mg DAM" in daily["message"], daily["message"]
     assert Decimal(daily["preset_value"]) == Decimal("1200")
     assert Decimal(daily["cap_mg"]) == Decimal("1200")  # nothing given today yet
     assert "loosened" in daily["loosened"] and TOLERANCE in daily["loosened"]
