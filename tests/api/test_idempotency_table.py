@@ -15,7 +15,7 @@ import copy
 import io
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -25,11 +25,12 @@ from django.test import Client
 from PIL import Image
 
 from openhat.api import api
+from openhat.clinics.models import Clinic
 from openhat.core import clock
 from openhat.patients.services import clinic_today
 from openhat.pharmacy.services import receive_stock
 from tests.access.cases import RouteCase
-from tests.conftest import sign_in
+from tests.conftest import USUAL_WINDOWS, sign_in
 from tests.test_role_matrix import (  # noqa: F401  (fixtures used below)
     API_CASES,
     World,
@@ -90,6 +91,7 @@ CHANGED: dict[str, tuple[str, Any]] = {
         "+ again",
     ),
     "POST /api/clinics/{clinic}/dosing/sessions": ("patient_id", "{dosing_patient_id}"),
+    "POST /api/clinics/{clinic}/dosing/sessions/out-of-window": ("reason", "+ again"),
     "POST /api/clinics/{clinic}/dosing/sessions/{session_id}/assessment": ("notes", "+ again"),
     "POST /api/clinics/{clinic}/dosing/sessions/{session_id}/decision": ("dose_mg", "150"),
     "POST /api/clinics/{clinic}/dosing/sessions/{session_id}/preparation": ("dose_mg", "1"),
@@ -142,7 +144,12 @@ def _no_rate_limit(settings: Any) -> None:
 
 @contextlib.contextmanager
 def _prepared(matrix: World, write: str, data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """What a write needs beyond the matrix's world (whose expiry removal is a refusal)."""
+    """What a write needs beyond the matrix's world (whose expiry removal and out-of-window
+    session are refusals)."""
+    if write.endswith("/out-of-window"):
+        with _outside_the_windows(matrix):
+            yield data
+        return
     if not write.endswith("/expiry-removals"):
         yield data
         return
@@ -161,6 +168,20 @@ def _prepared(matrix: World, write: str, data: dict[str, Any]) -> Iterator[dict[
     ).first.lot
     with clock.backdated(clock.now() + timedelta(days=2)):
         yield {**data, "lot": expiring.pk, "location": formulary.dosing_room.pk}
+
+
+@contextlib.contextmanager
+def _outside_the_windows(matrix: World) -> Iterator[None]:
+    """ZRH with its usual windows, at the next 22:00 there (at most a day ahead, the orders in
+    force and the station's stock usable): no window is open, so the session is the physician's."""
+    clinic = matrix.personas.clinic
+    Clinic.objects.filter(pk=clinic.pk).update(**USUAL_WINDOWS)
+    clinic.refresh_from_db()
+    local = clock.now().astimezone(clinic.zone)
+    evening = datetime.combine(local.date(), time(22), clinic.zone)
+    moment = evening if evening > local else evening + timedelta(days=1)
+    with clock.backdated(moment.astimezone(UTC)):  # in UTC, as the real clock gives it
+        yield
 
 
 # A retry that answers with identifying data shows it again, and that read is logged like any
