@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -80,13 +80,23 @@ class Connection:
         self.http.close()
 
 
-def window_at(moment: datetime, zone: ZoneInfo, hours: dict[str, tuple[Any, Any]]) -> str:
-    """The clinic's window open at `moment`, else the next one that day (else the evening)."""
-    local = moment.astimezone(zone).time()
-    for name in ("morning", "midday", "evening"):
-        if local < hours[name][1]:
-            return name
-    return "evening"
+def in_window(
+    moment: datetime, zone: ZoneInfo, hours: dict[str, tuple[Any, Any]]
+) -> tuple[datetime, str]:
+    """`moment` and the window open then, or else the next opening and its window.
+
+    The window of a check-in is the clinic clock's, so a session the timeline puts between two
+    windows (or at night) waits for the next one to open, as a patient at the door would.
+    """
+    local = moment.astimezone(zone)
+    for day in range(2):
+        date = local.date() + timedelta(days=day)
+        for name in ("morning", "midday", "evening"):
+            opens = datetime.combine(date, hours[name][0], zone)
+            closes = datetime.combine(date, hours[name][1], zone)
+            if local < closes:
+                return max(local, opens), name
+    raise AssertionError("a clinic with no dosing window")
 
 
 class Station(threading.Thread):
@@ -141,11 +151,10 @@ class Station(threading.Thread):
         return body
 
     def _session(self, patient: BenchPatient) -> None:
-        at = self.next_at[patient.id]
+        at, window = in_window(self.next_at[patient.id], self.zone, self.window_hours)
         self.next_at[patient.id] = at + SESSION_SPACING
         latency = 0.0
         try:
-            window = window_at(at, self.zone, self.window_hours)
             session = self._post(
                 "check_in",
                 "/sessions",

@@ -43,9 +43,10 @@ def run_load(
     server: Server,
     zone: ZoneInfo,
 ) -> Load:
+    from openhat.clinics.models import Clinic
     from openhat.dosing.windows import window_hours
 
-    hours = window_hours()
+    hours = window_hours(Clinic.objects.get(pk=clinic.clinic_id))
     patients = clinic.patients[1:]  # the first is kept for the SQL recording
     started = time.time()
     measure_from = started + args.warmup

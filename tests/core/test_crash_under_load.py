@@ -42,6 +42,7 @@ from django.test import Client
 from gunicorn.app.base import BaseApplication
 
 from openhat.audit.models import AuditEvent
+from openhat.clinics.models import Clinic
 from openhat.core.models import IdempotencyKey
 from openhat.core.verifiers import run_verifiers
 from openhat.dosing.models import (
@@ -198,7 +199,7 @@ def _kill_under_load(clinic: BenchClinic, round_index: int, tmp_path: Path) -> d
                 port=port,
                 stop_at=time.time() + 600,
                 zone=ZONE,
-                window_hours=window_hours(),
+                window_hours=window_hours(Clinic.objects.get(pk=clinic.clinic_id)),
             )
             for index in range(STATIONS)
         ]
