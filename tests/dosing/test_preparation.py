@@ -15,6 +15,7 @@ from openhat.clinics.services import add_membership
 from openhat.core import clock
 from openhat.dosing.models import DosePreparation, SessionState
 from openhat.dosing.services.administer import prepare
+from openhat.dosing.services.sessions import check_in
 from openhat.patients.services import clinic_today
 from openhat.pharmacy.formulary import set_up_formulary
 from openhat.pharmacy.models import EntryKind, LedgerEntry, Lot
@@ -140,21 +141,36 @@ def test_a_form_that_cannot_be_given_by_the_route_is_refused(personas, station):
 
 
 def test_an_expired_solution_is_refused(personas, station):
+    # The solution was in use at check-in (check-in needs usable stock in the dosing room); its
+    # in-use time then ran out before the dose was drawn, in the same window.
     session, decision = decided(personas, station.patient)
-    past_in_use = station.solution.in_use_expires_at
-    assert past_in_use is not None
-    with clock.backdated(past_in_use + timedelta(minutes=1)):
-        refused(
-            prepare, "solution_expired", **_prepare_kwargs(personas, station, session, decision)
-        )
+    Lot.objects.filter(pk=station.solution.pk).update(
+        in_use_expires_at=clock.now() - timedelta(minutes=1)
+    )
+    refused(prepare, "solution_expired", **_prepare_kwargs(personas, station, session, decision))
 
 
 def test_an_expired_lot_is_refused(personas, station):
+    # Usable at check-in; the lot's expiry date is then found to have been yesterday.
+    session, decision = decided(personas, station.patient)
     Lot.objects.filter(pk=station.solution.pk).update(
         expires_on=clinic_today(personas.clinic) - timedelta(days=1)
     )
-    session, decision = decided(personas, station.patient)
     refused(prepare, "lot_expired", **_prepare_kwargs(personas, station, session, decision))
+
+
+def test_check_in_is_refused_when_the_dosing_rooms_only_lot_has_expired(personas, station):
+    Lot.objects.filter(pk=station.solution.pk).update(
+        expires_on=clinic_today(personas.clinic) - timedelta(days=1)
+    )
+    refused(
+        check_in,
+        "no_usable_stock",
+        actor=personas["nurse"],
+        patient=station.patient,
+        window=None,
+        identity_confirmed=True,
+    )
 
 
 def _other_clinics_lot(personas):
