@@ -55,7 +55,9 @@ def test_missed_sessions_and_days_over_the_last_days(personas, station):
     assert cells[day.day - timedelta(days=5)][0].text == "given DAM 15 mg"
 
 
-def test_named_windows_are_missed_by_name(personas, station):
+def test_named_windows_are_missed_by_name(personas, station, usual_windows):
+    # The usual windows: the evening closes at 20:00, so at 21:00 the day's evening is over (in
+    # the round-the-clock test clinic it would still be open, so not yet missed).
     day = the_day(personas.clinic)
     patient = patient_on_dam(personas, since=day.moment(6, days=2), windows=["morning", "evening"])
     dosed(personas, station, patient, day.moment(17, days=1), window="evening")
