@@ -18,9 +18,12 @@ from typing import Any
 
 from django.test import Client
 
+from dose_clients import in_window
 from dose_clinic import BenchClinic, BenchPatient
 from dose_clock import AFTER_OBSERVATION, STEP
+from openhat.clinics.models import Clinic
 from openhat.core import clock
+from openhat.dosing.windows import window_hours
 
 STEPS = ("check_in", "assessment", "decision", "preparation", "administration", "sign_off")
 
@@ -45,6 +48,8 @@ class InProcessStation:
             raise_request_exception=True,
         )
         self.base = f"/api/clinics/{clinic.code}/dosing"
+        row = Clinic.objects.get(pk=clinic.clinic_id)
+        self.zone, self.window_hours = row.zone, window_hours(row)
 
     def _post(self, path: str, payload: dict[str, Any], trace: SessionTrace, at: datetime) -> Any:
         key = uuid.uuid4().hex
@@ -71,10 +76,11 @@ class InProcessStation:
         """The six requests from `at`; `before_request(n)` is called before the n-th (0-5)."""
         trace = SessionTrace()
         step = before_request or (lambda _index: None)
+        at, window = in_window(at, self.zone, self.window_hours)  # the window open then, or next
         step(0)
         session = self._post(
             "/sessions",
-            {"patient_id": patient.id, "window": "morning", "identity_confirmed": True},
+            {"patient_id": patient.id, "window": window, "identity_confirmed": True},
             trace,
             at,
         )
