@@ -126,21 +126,27 @@ def test_a_demo_loaded_before_the_pharmacy_existed_gets_its_pharmacy_on_the_next
     assert LedgerEntry.objects.count() == entries
 
 
-def test_loaded_outside_the_dosing_hours_today_still_fits_in_today(monkeypatch):
-    """12:50 in Zurich is 03:50 in Vancouver: VAN's today is placed in the hours since midnight,
-    labelled with the window that comes next (morning)."""
+def test_loaded_outside_the_dosing_hours_today_has_no_session_outside_a_window(monkeypatch):
+    """12:50 in Zurich is 03:50 in Vancouver, before VAN's morning window opens: the station
+    refuses a check-in outside the clinic's windows (issue 12, item 3), so the load still succeeds
+    and VAN's today holds no session yet, while ZRH's today has its midday at work."""
     from openhat.dosing.models import DosingSession
+    from openhat.dosing.windows import open_window
     from tests.simulate.conftest import latest
 
     real_now = timezone.now
     shift = latest(time(12, 50)) - real_now()
     monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
-    canada = next(clinic for clinic in load_demo_clinic().clinics if clinic.code == "VAN")
+    clinics = {clinic.code: clinic for clinic in load_demo_clinic().clinics}
     now = timezone.now()
+    canada, zurich = clinics["VAN"], clinics[DEMO_CLINIC_CODE]
+    assert open_window(canada, now) is None
     today = now.astimezone(canada.zone).date()
-    sessions = DosingSession.objects.filter(clinic=canada, dosing_day=today)
-    assert {"completed", "observing"} <= set(sessions.values_list("state", flat=True))
-    assert set(sessions.values_list("window", flat=True)) == {"morning"}
-    for session in sessions:
-        assert session.checked_in_at.astimezone(canada.zone).date() == today
+    assert not DosingSession.objects.filter(clinic=canada, dosing_day=today).exists()
+    zurich_today = DosingSession.objects.filter(
+        clinic=zurich, dosing_day=now.astimezone(zurich.zone).date()
+    )
+    assert {"completed", "observing"} <= set(zurich_today.values_list("state", flat=True))
+    for session in zurich_today:
+        assert open_window(zurich, session.checked_in_at) is not None, session
         assert session.checked_in_at < now

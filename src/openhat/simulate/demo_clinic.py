@@ -321,10 +321,12 @@ def _load_canada_patients(
     for index, target in enumerate(targets, start=1):
         referred_on = today - timedelta(days=rng.randint(20, 540))
         identity = IdentityInput(
-            legal_name=f"Demo Patient Canada {index:02d}",
+            # The clinic's code in the name and number: a second Canadian demo clinic (the demo
+            # tests stand one in) holds other people, not possible duplicates of VAN's.
+            legal_name=f"Demo Patient {clinic.code} {index:02d}",
             date_of_birth=date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28)),
             sex=rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE, Sex.OTHER]),
-            health_number=f"DEMO-C{index:03d}-{rng.randint(1000000000, 9999999999)}",
+            health_number=f"DEMO-{clinic.code}{index:03d}-{rng.randint(1000000000, 9999999999)}",
         )
         patient = register_patient(
             actor=nurse, clinic=clinic, identity=identity, referred_on=referred_on

@@ -24,7 +24,7 @@ from openhat.dosing.models import DosePreparation, DosingSession, SessionDecisio
 from openhat.dosing.services.administer import administer, prepare
 from openhat.dosing.services.exceptions import end_without_dose, record_left_early, record_spill
 from openhat.dosing.services.observation import observation_of
-from openhat.dosing.services.overrides import liftable_findings, override_session
+from openhat.dosing.services.overrides import hard_limit, liftable_findings, override_session
 from openhat.dosing.services.sessions import assess, check_in, decide_session, sign_off
 from openhat.simulate.demo_dosing_events import EventRecorder
 from openhat.simulate.demo_dosing_plan import Visit, round5
@@ -103,6 +103,8 @@ class Station:
 
     def _run(self, visit: Visit, start: datetime, stage: str) -> Outcome:
         patient = visit.course.patient
+        if visit.hat:
+            self.pharmacy.stock_for_check_in(visit.product_key, start)
         with clock.backdated(start):
             session = check_in(
                 actor=self.nurse, patient=patient, window=visit.window, identity_confirmed=True
@@ -304,6 +306,11 @@ class Station:
         if not lifted:
             return decision
         since = visit.order.starts_at.astimezone(self.pharmacy.zone)
+        # The physician allows the patient's usual (planned) dose, never above a hard limit.
+        allowed = round5(visit.planned_mg)
+        limit = hard_limit(decision)
+        if limit is not None:
+            allowed = min(allowed, limit[0])
         with clock.backdated(at):
             return override_session(
                 actor=self.physician,
@@ -312,6 +319,7 @@ class Station:
                 rule_ids=lifted,
                 reason=reason.format(code=visit.course.code, since=f"{since:%d %B %Y}"),
                 totp_code=self.signer(),
+                allowed_dose_mg=allowed,
                 via="station",
             )
 

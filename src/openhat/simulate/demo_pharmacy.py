@@ -586,6 +586,17 @@ class PharmacyHistory:
                 )
             )
 
+    def stock_for_check_in(self, product_key: str, wanted: datetime) -> None:
+        """The station refuses a check-in while the dosing room holds no usable stock of the
+        patient's drug, so when the DAM solution has run out or passed its in-use time, a fresh
+        batch is reconstituted just before the patient arrives."""
+        product = self.products[product_key]
+        if product.kind != ProductKind.DAM_SOLUTION:
+            return
+        moment = self.after(wanted - timedelta(minutes=2))
+        if not self._usable(product, moment):
+            self._reconstitute(moment)
+
     def lot_for(self, product_key: str, amount: Decimal, wanted: datetime) -> Lot:
         """The dosing-room lot a dose of `amount` mg is drawn from at `wanted`: the first to
         expire among those holding enough; for DAM, a fresh batch reconstituted just before when
