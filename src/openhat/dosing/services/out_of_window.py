@@ -88,6 +88,12 @@ def open_out_of_window(
             return earlier
         raise
     with transaction.atomic():
+        if idempotency_key:
+            # Under the key's lock until commit: a concurrent retry waits here (or in _earlier
+            # after its second factor was refused as used) and answers with this session.
+            found = idempotency.previous_result(actor, idempotency_key, f"{OPERATION}:{patient.pk}")
+            if found is not None:
+                return DosingSession.objects.get(pk=int(found.result_id))
         now = clock.now()
         session = open_session(
             actor,
