@@ -178,7 +178,9 @@ def test_exceptions_and_overrides_of_the_history(clinics):
     assert partial.dose_mg + partial.remainder_mg == partial.preparation.dose_mg
     overrides = SessionOverride.objects.all()
     lifted = Counter(rule for row in overrides for rule in row.rule_ids)
-    assert lifted["missed_days"] == 1 and lifted["titration_first_dose"] >= 10
+    # The first-dose titration cap is not liftable in the demo's presets (issue 12, item 4), so
+    # the physician's overrides lift only the missed-days reduction.
+    assert lifted["missed_days"] == 1 and "titration_first_dose" not in lifted
     for row in overrides:
         assert row.physician.username == "demo-physician" and row.via == "station"
         assert len(row.reason) > 40
