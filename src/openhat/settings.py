@@ -137,6 +137,11 @@ INSTALLED_APPS = [
     "openhat.dosing",
     "openhat.staff",
     "openhat.outcomes",
+    "openhat.care",
+    "openhat.screens",
+    "openhat.counselling",
+    "openhat.interviews",
+    "openhat.pilot",
 ]
 
 MIDDLEWARE = [

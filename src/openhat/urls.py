@@ -17,6 +17,11 @@ urlpatterns = [
     path("casework/", include("openhat.enrolment.casework")),
     path("staff/", include("openhat.staff.urls")),
     path("research/", include("openhat.outcomes.urls")),
+    path("care/", include("openhat.care.urls")),
+    path("screens/", include("openhat.screens.urls")),
+    path("counselling/", include("openhat.counselling.urls")),
+    path("interviews/", include("openhat.interviews.urls")),
+    path("planner/", include("openhat.pilot.urls")),
     path("api/", api.urls),
 ]
 
