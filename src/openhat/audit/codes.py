@@ -83,6 +83,13 @@ class AuditCode(IntEnum):
     LEDGER_VERIFIED = 6040
     # 7000-7999 care and referrals
     # 8000-8999 outcomes, research and exports
+    # 8100-8199 outcome interviews (openhat.interviews)
+    INTERVIEW_RECORDED = 8101
+    INTERVIEW_MISSED = 8102
+    INSTRUMENT_LOADED = 8103
+    EQ5D_VALUE_SET_LOADED = 8104
+    COUNSELLOR_CALLED_FOR_INTERVIEW = 8105
+    INTERVIEW_SETTINGS_CHANGED = 8106
     # 9000-9999 audit and system
     DEMO_CLINIC_LOADED = 9001
     AUDIT_CHAIN_VERIFIED = 9002

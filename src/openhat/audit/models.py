@@ -124,6 +124,8 @@ class AccessedRecord(models.TextChoices):
     DOSING_RECORD = "dosing_record", "Dosing record"
     ELIGIBILITY = "eligibility", "Eligibility assessment (date of birth)"
     LICENCE = "licence", "Patient licence (number)"
+    # Outcome interviews: drug use, crime and health in the patient's own answers.
+    INTERVIEW = "interview", "Outcome interview"
 
 
 class AccessLog(ChainedRow):

@@ -44,6 +44,7 @@ class Capability(StrEnum):
         "merge_patients"  # join a duplicate record to the same person's (second factor)
     )
     MANAGE_SETTINGS = "manage_settings"  # the clinic's settings: its dosing windows
+    RECORD_INTERVIEWS = "record_interviews"  # outcome interviews: record one, or why it was missed
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -94,7 +95,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # Case managers arrange housing, income and legal aid, which needs the legal name.
     Role.COUNSELLOR: frozenset(
         _READ_CHARTS
-        | {Capability.EDIT_PATIENTS, Capability.VIEW_IDENTITY, Capability.RECORD_CONSENT}
+        | {
+            Capability.EDIT_PATIENTS,
+            Capability.VIEW_IDENTITY,
+            Capability.RECORD_CONSENT,
+            Capability.RECORD_INTERVIEWS,
+        }
     ),
     Role.MANAGER: frozenset(
         _READ_CHARTS
