@@ -1,0 +1,135 @@
+"""`openhat planner`: the pilot planner on the command line (it only calls openhat.planner).
+
+    openhat planner reproduce                      # Nosyk 2012 Table 2 beside this model's results
+    openhat planner run --scenario city.json       # a city's budget, outcomes and costs
+    openhat planner run --example                  # the cited US-city example
+    openhat planner example > city.json            # the example's inputs as JSON, to edit
+
+No database is used.
+"""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from openhat.planner import (
+    PARAMETERS_VERSION,
+    LocalInputs,
+    PlanResult,
+    format_table,
+    plan,
+    reproduce,
+    validate_dict,
+)
+from openhat.planner.results import Interval
+
+
+def _money(value: float, currency: str) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}{currency} {abs(value):,.0f}"
+
+
+def _interval(interval: Interval, fmt: str = "{:,.1f}") -> str:
+    return f"{fmt.format(interval.estimate)} (95% interval {fmt.format(interval.low)} to {fmt.format(interval.high)})"
+
+
+def format_plan(result: PlanResult) -> str:
+    currency = result.currency
+    lines = [
+        f"{result.inputs.place}: heroin-assisted treatment for {result.people:,.0f} people "
+        f"against {result.inputs.comparator.replace('_', ' ')}, over {result.horizon_years} years",
+        f"(prices: {currency} {result.price_year}; {result.draws} draws, seed {result.seed}; "
+        f"parameters {PARAMETERS_VERSION})",
+        "",
+        f"Operating budget once running: {_money(result.operating_budget_per_year, currency)} a year "
+        f"({_money(result.cost_per_patient_year, currency)} per patient-year)",
+    ]
+    for year in result.yearly_budget:
+        lines.append(
+            f"  year {year.year}: {year.patients:,.0f} patients, {_money(year.total, currency)}"
+        )
+    lines += [
+        "",
+        f"Deaths averted:     {_interval(result.deaths_averted)}",
+        f"Overdoses averted:  {_interval(result.overdoses_averted, '{:,.0f}')}",
+        f"Crimes averted:     {_interval(result.crimes_averted, '{:,.0f}')}",
+        f"QALYs gained:       {_interval(result.qalys_gained)}",
+        f"Net cost:           {_interval(result.net_cost, currency + ' {:,.0f}')}"
+        + ("  (negative: a saving)" if result.net_cost.estimate < 0 else ""),
+    ]
+    if result.cost_per_qaly is not None:
+        lines.append(
+            f"Cost per QALY:      {_interval(result.cost_per_qaly, currency + ' {:,.0f}')}"
+        )
+    lines += [
+        f"Verdict: {result.verdict}; probability of saving money: "
+        f"{result.probability_cost_saving:.0%}",
+        "",
+        "What drives the net cost most (one input at a time):",
+    ]
+    for row in result.tornado[:6]:
+        lines.append(
+            f"  {row.label} [{row.kind}]: {_money(row.output_low, currency)} to "
+            f"{_money(row.output_high, currency)}"
+        )
+    lines += ["", "Limits:"] + [f"  - {limit}" for limit in result.limits]
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "The pilot planner: reproduce the published model, or plan a city's programme."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("reproduce", help="print Nosyk 2012 Table 2 beside this model's results")
+        run = sub.add_parser("run", help="a scenario's budget, outcomes and costs")
+        run.add_argument("--scenario", type=Path, help="a JSON file of planner inputs")
+        run.add_argument("--example", action="store_true", help="the cited US-city example")
+        run.add_argument("--draws", type=int, default=1000)
+        run.add_argument("--seed", type=int, default=0)
+        sub.add_parser("example", help="print the US-city example's inputs as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        subcommand = options["subcommand"]
+        if subcommand == "reproduce":
+            rows = reproduce()
+            self.stdout.write("Nosyk et al., CMAJ 2012, Table 2: published against this model\n")
+            self.stdout.write(format_table(rows))
+            if not all(row.ok for row in rows):
+                raise CommandError("the model does not reproduce the published table")
+            return
+        if subcommand == "example":
+            data = LocalInputs.example_us_city().to_dict()
+            data.pop("sources", None)
+            self.stdout.write(json.dumps(data, indent=2))
+            return
+        inputs = self._inputs(options)
+        if options["draws"] < 0:
+            raise CommandError("--draws cannot be negative")
+        self.stdout.write(format_plan(plan(inputs, draws=options["draws"], seed=options["seed"])))
+
+    def _inputs(self, options: dict[str, Any]) -> LocalInputs:
+        if options["example"]:
+            return LocalInputs.example_us_city()
+        path = options["scenario"]
+        if path is None:
+            raise CommandError("give --scenario FILE.json or --example")
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise CommandError(f"{path}: a scenario is a JSON object of planner inputs")
+        errors = validate_dict(data)
+        if errors:
+            raise CommandError(
+                "the scenario has errors:\n"
+                + "\n".join(f"  {e.field}: {e.message} [{e.code}]" for e in errors)
+            )
+        return LocalInputs.from_dict(data)
