@@ -82,6 +82,11 @@ class AuditCode(IntEnum):
     DISCREPANCY_CLOSED = 6032
     LEDGER_VERIFIED = 6040
     # 7000-7999 care and referrals
+    # 7500-7599 urine drug screens, harm reduction and counselling notes
+    URINE_SCREEN_RECORDED = 7501
+    HARM_REDUCTION_RECORDED = 7510
+    COUNSELLING_NOTE_WRITTEN = 7520
+    COUNSELLING_NOTES_RELEASED = 7521
     # 8000-8999 outcomes, research and exports
     # 8100-8199 outcome interviews (openhat.interviews)
     INTERVIEW_RECORDED = 8101

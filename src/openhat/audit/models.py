@@ -126,6 +126,8 @@ class AccessedRecord(models.TextChoices):
     LICENCE = "licence", "Patient licence (number)"
     # Outcome interviews: drug use, crime and health in the patient's own answers.
     INTERVIEW = "interview", "Outcome interview"
+    # Protected apart from the chart (docs/domain.md §12): every read of a note is logged.
+    COUNSELLING_NOTE = "counselling_note", "Counselling note"
 
 
 class AccessLog(ChainedRow):

@@ -45,6 +45,12 @@ class Capability(StrEnum):
     )
     MANAGE_SETTINGS = "manage_settings"  # the clinic's settings: its dosing windows
     RECORD_INTERVIEWS = "record_interviews"  # outcome interviews: record one, or why it was missed
+    # Urine drug screens and harm reduction (supplies, training, tests offered): recorded by the
+    # staff who see the patient; read on the chart with VIEW_CLINICAL.
+    RECORD_SCREENS = "record_screens"
+    # Counselling notes are protected apart from the chart (42 CFR Part 2, docs/domain.md §12):
+    # counsellors write them and read the clinic's; a note's author may always read it.
+    COUNSELLING_NOTES = "counselling_notes"
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -71,6 +77,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_ADVERSE_EVENT,
             Capability.SIGN_OFF_ADVERSE_EVENT,
             Capability.MERGE_PATIENTS,
+            Capability.RECORD_SCREENS,
         }
         | _STOCK_KEEPER
     ),
@@ -86,6 +93,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ISSUE_DOSE,
             Capability.RUN_SESSIONS,
             Capability.RECORD_ADVERSE_EVENT,
+            Capability.RECORD_SCREENS,
         }
     ),
     # The pharmacy works with client codes; it has no need for names.
@@ -100,6 +108,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_IDENTITY,
             Capability.RECORD_CONSENT,
             Capability.RECORD_INTERVIEWS,
+            Capability.RECORD_SCREENS,
+            Capability.COUNSELLING_NOTES,
         }
     ),
     Role.MANAGER: frozenset(
