@@ -40,3 +40,27 @@ def test_plot_data():
     assert result.sources["input:premises_cost"].startswith("your input")
     assert "Nosyk" in result.sources["weibull_lambda_dam"]
     assert "calibrated to" in result.sources["utility_dam"]
+
+
+def test_the_result_is_plain_json():
+    import json
+
+    result = plan(EXAMPLE, draws=20, seed=0)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["inputs"]["place"] == EXAMPLE.place
+    assert len(data["psa_points"]) == 20
+    assert data["yearly_budget"][-1]["total"] == result.operating_budget_per_year
+    assert set(data["drivers"]) == {
+        "net_cost",
+        "qalys_gained",
+        "deaths_averted",
+        "overdoses_averted",
+        "crimes_averted",
+    }
+
+
+def test_refilled_places_treat_more_people_than_the_places():
+    result = plan(EXAMPLE, draws=0)
+    assert result.people == EXAMPLE.capacity * EXAMPLE.uptake
+    assert result.people_treated > result.people
+    assert result.per_person["qalys_gained"] > 0

@@ -15,10 +15,15 @@ import numpy as np
 from openhat.planner.budget import budget_per_patient_year, yearly_budget
 from openhat.planner.inputs import LocalInputs, validate
 from openhat.planner.model import Strategy, run_cohort
-from openhat.planner.outcomes import Outcome, summarise
 from openhat.planner.params import ParameterSet, load_parameters
+from openhat.planner.programme import per_person, programme_totals
 from openhat.planner.results import CeacPoint, Interval, PlanResult, PsaPoint, TornadoRow
-from openhat.planner.sensitivity import INPUT_VARIANTS, MODEL_VARIANTS, plan_sources
+from openhat.planner.sensitivity import (
+    INPUT_LABELS,
+    INPUT_VARIANTS,
+    MODEL_VARIANTS,
+    plan_sources,
+)
 from openhat.planner.sensitivity import limits as model_limits
 
 OUTPUTS = ("net_cost", "qalys_gained", "deaths_averted", "overdoses_averted", "crimes_averted")
@@ -74,16 +79,6 @@ def _interval(base: float, draws: np.ndarray) -> Interval:
     return Interval(estimate=float(base), low=float(low), high=float(high))
 
 
-def _totals(programme: Outcome, comparator: Outcome, people: np.ndarray) -> dict[str, np.ndarray]:
-    return {
-        "net_cost": (programme.cost - comparator.cost) * people,
-        "qalys_gained": (programme.qalys - comparator.qalys) * people,
-        "deaths_averted": (comparator.deaths - programme.deaths) * people,
-        "overdoses_averted": (comparator.overdoses - programme.overdoses) * people,
-        "crimes_averted": (comparator.crimes - programme.crimes) * people,
-    }
-
-
 def people_in_programme(inputs: LocalInputs) -> float:
     eligible = inputs.eligible() or 0.0
     return min(float(inputs.capacity), eligible) * float(inputs.uptake)
@@ -132,19 +127,13 @@ def plan(inputs: LocalInputs, *, draws: int = 1000, seed: int = 0) -> PlanResult
     rng = np.random.default_rng(seed)
     sampled = model_values(parameters.sample(draws, rng), inputs, parameters) if draws else None
     values = _stack([*fixed, sampled] if sampled is not None else fixed)
-    people = np.array(
-        [people_in_programme(row.inputs) for row in rows] + [people_in_programme(inputs)] * draws
-    )
-    ramp_years = float(inputs.ramp_up_months) / 12 / 2  # people start on average halfway
-    horizon = max(0.25, float(inputs.horizon_years) - ramp_years)
+    row_inputs = [row.inputs for row in rows] + [inputs] * draws
+    years = int(inputs.horizon_years)
     comparator = Strategy.MMT if inputs.comparator == "oral_oat" else Strategy.NO_TREATMENT
-    programme_outcome = summarise(
-        run_cohort(values, Strategy.DAM, structure=structure, years=horizon), values, horizon
-    )
-    comparator_outcome = summarise(
-        run_cohort(values, comparator, structure=structure, years=horizon), values, horizon
-    )
-    totals = _totals(programme_outcome, comparator_outcome, people)
+    programme_trace = run_cohort(values, Strategy.DAM, structure=structure, years=years)
+    comparator_trace = run_cohort(values, comparator, structure=structure, years=years)
+    totals, treated = programme_totals(programme_trace, comparator_trace, values, row_inputs, years)
+    one_person = per_person(programme_trace, comparator_trace, values, years)
     n_fixed = len(rows)
     psa = {name: totals[name][n_fixed:] for name in OUTPUTS}
 
@@ -161,7 +150,9 @@ def plan(inputs: LocalInputs, *, draws: int = 1000, seed: int = 0) -> PlanResult
             table.append(
                 TornadoRow(
                     name=low_row.name,
-                    label=low_row.name if is_input else parameters[low_row.name].label,
+                    label=INPUT_LABELS[low_row.name]
+                    if is_input
+                    else parameters[low_row.name].label,
                     kind="your input" if is_input else "model parameter",
                     low_value=float(getattr(low_row.inputs, low_row.name))
                     if is_input
@@ -185,7 +176,9 @@ def plan(inputs: LocalInputs, *, draws: int = 1000, seed: int = 0) -> PlanResult
     budget = yearly_budget(inputs)
     return PlanResult(
         inputs=inputs,
-        people=float(people[0]),
+        people=people_in_programme(inputs),
+        people_treated=float(treated[0]),
+        per_person={name: float(value[0]) for name, value in one_person.items()},
         yearly_budget=budget,
         operating_budget_per_year=budget[-1].total,
         cost_per_patient_year=budget_per_patient_year(inputs),

@@ -67,7 +67,11 @@ class CeacPoint:
 @dataclass(frozen=True)
 class PlanResult:
     inputs: LocalInputs
-    people: float  # people in the programme once running (the modelled cohort)
+    people: float  # places filled once running (capacity x uptake, at most the eligible)
+    people_treated: float  # people who start treatment over the horizon (refilled places)
+    # One person starting in the first year against the comparator, over the horizon (base case):
+    # the same outputs as the totals, per person.
+    per_person: dict[str, float]
     yearly_budget: list[BudgetYear]
     operating_budget_per_year: float  # once running at full uptake
     cost_per_patient_year: float

@@ -56,6 +56,19 @@ INPUT_VARIANTS: dict[str, tuple[Callable[[LocalInputs], float], Callable[[LocalI
 
 YOUR_INPUT = "your input"
 
+INPUT_LABELS = {
+    "staff_cost_per_fte": "Cost of one full-time staff member a year",
+    "staff_per_window": "Staff per dosing window",
+    "drug_cost_per_patient": "Medicine cost per patient a year",
+    "premises_cost": "Premises a year",
+    "security_cost": "Security a year",
+    "comparator_cost_per_patient": "Oral OAT cost per patient a year",
+    "model_cost_factor": "Price factor from the model's Canadian costs",
+    "uptake": "Share of places filled",
+    "retention_multiplier": "Retention (hazard of leaving treatment)",
+    "discount_rate": "Discount rate",
+}
+
 OUTPUT_SOURCES = {
     "operating_budget_per_year": "your inputs: staff, windows, drug, premises, security, other costs",
     "net_cost": "the model (Nosyk et al., CMAJ 2012) with your programme and comparator costs",

@@ -49,6 +49,10 @@ def format_plan(result: PlanResult) -> str:
         f"Operating budget once running: {_money(result.operating_budget_per_year, currency)} a year "
         f"({_money(result.cost_per_patient_year, currency)} per patient-year)",
     ]
+    lines.append(
+        f"People starting treatment over the horizon (freed places refilled): "
+        f"{result.people_treated:,.0f}"
+    )
     for year in result.yearly_budget:
         lines.append(
             f"  year {year.year}: {year.patients:,.0f} patients, {_money(year.total, currency)}"
