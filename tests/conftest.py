@@ -8,6 +8,7 @@ from datetime import date, time
 from typing import Any
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.contrib.auth.models import User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -44,12 +45,38 @@ SERVER_RUN_FILES = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks the server run's files (SERVER_RUN_FILES) and the concurrency tests `server_run`."""
+    """Gives schemathesis's tests their own node ids, and marks the server run's files
+    (SERVER_RUN_FILES) and the concurrency tests `server_run`."""
+    _one_node_id_per_test(items)
     server_run = pytest.mark.server_run
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path in SERVER_RUN_FILES or item.get_closest_marker("concurrency") is not None:
             item.add_marker(server_run)
+
+
+def _one_node_id_per_test(items: list[pytest.Item]) -> None:
+    """Schemathesis names each operation's test `test_x[GET /api/...]`, but under pytest 9.2 the
+    node id keeps only `test_x`, so every operation shares one id. pytest-xdist schedules by node
+    id: it ran one operation per test function and reported a run of 22 requests as a pass. Each
+    test gets the id of its name, and a collection with two tests of one id stops the run."""
+    for item in items:
+        if (
+            isinstance(item, pytest.Function)
+            and item.parent is not None
+            and "[" in item.name
+            and "[" not in item.nodeid
+        ):
+            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+    seen: set[str] = set()
+    repeated = sorted(
+        {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+    )
+    if repeated:
+        raise pytest.UsageError(
+            f"{len(repeated)} node ids name more than one test (xdist would run one of each): "
+            + ", ".join(repeated[:5])
+        )
 
 
 # The test clinic ZRH doses round the clock, so a test may check a patient in at whatever hour it
