@@ -82,6 +82,15 @@ class AuditCode(IntEnum):
     DISCREPANCY_CLOSED = 6032
     LEDGER_VERIFIED = 6040
     # 7000-7999 care and referrals
+    # 7000-7099 care plans, partner services and referrals
+    CARE_PLAN_STARTED = 7001
+    CARE_GOAL_ADDED = 7002
+    CARE_GOAL_UPDATED = 7003
+    CARE_PLAN_REVIEWED = 7004
+    PARTNER_SERVICE_SAVED = 7010
+    REFERRAL_PLANNED = 7020
+    REFERRAL_STATUS_CHANGED = 7021
+    REFERRAL_FOLLOW_UP_SET = 7022
     # 7500-7599 urine drug screens, harm reduction and counselling notes
     URINE_SCREEN_RECORDED = 7501
     HARM_REDUCTION_RECORDED = 7510

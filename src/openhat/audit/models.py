@@ -128,6 +128,8 @@ class AccessedRecord(models.TextChoices):
     INTERVIEW = "interview", "Outcome interview"
     # Protected apart from the chart (docs/domain.md §12): every read of a note is logged.
     COUNSELLING_NOTE = "counselling_note", "Counselling note"
+    # A care plan (goals in the patient's own words) or a referral, on a page, the API or FHIR.
+    CARE_RECORD = "care_record", "Care plan or referral"
 
 
 class AccessLog(ChainedRow):

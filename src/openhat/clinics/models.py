@@ -63,6 +63,12 @@ DEFAULT_WINDOW_HOURS = {
 }
 
 
+# `local` (CLINIC.md §10): care plans are reviewed about every 3 months; a review interval
+# over a year would leave a plan unreviewed between two yearly outcome interviews.
+CARE_PLAN_REVIEW_MONTHS_DEFAULT = 3
+CARE_PLAN_REVIEW_MONTHS_MAX = 12
+
+
 def _windows_in_order() -> models.Q:
     """Each window opens before it closes, and closes no later than the next one opens."""
     condition = models.Q()
@@ -91,6 +97,12 @@ class Clinic(models.Model):
     midday_closes = models.TimeField(default=DEFAULT_WINDOW_HOURS["midday"][1])
     evening_opens = models.TimeField(default=DEFAULT_WINDOW_HOURS["evening"][0])
     evening_closes = models.TimeField(default=DEFAULT_WINDOW_HOURS["evening"][1])
+    # How often a care plan is reviewed, in months. `local`: CLINIC.md §10 says "about every
+    # 3 months" as a local default (England's Treatment Outcomes Profile reviews every 3 months);
+    # a clinic may choose 1 to 12.
+    care_plan_review_months = models.PositiveSmallIntegerField(
+        default=CARE_PLAN_REVIEW_MONTHS_DEFAULT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,6 +112,13 @@ class Clinic(models.Model):
                 condition=models.Q(code__regex=r"^[A-Z]{3,5}$"), name="clinic_code_format"
             ),
             models.CheckConstraint(condition=_windows_in_order(), name="clinic_windows_in_order"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    care_plan_review_months__gte=1,
+                    care_plan_review_months__lte=CARE_PLAN_REVIEW_MONTHS_MAX,
+                ),
+                name="clinic_care_plan_review_months_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,6 +51,9 @@ class Capability(StrEnum):
     # Counselling notes are protected apart from the chart (42 CFR Part 2, docs/domain.md §12):
     # counsellors write them and read the clinic's; a note's author may always read it.
     COUNSELLING_NOTES = "counselling_notes"
+    VIEW_CARE = "view_care"  # care plans and referrals (read)
+    WRITE_CARE = "write_care"  # start and review care plans, plan and track referrals
+    MANAGE_PARTNERS = "manage_partners"  # the clinic's directory of partner services
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -78,6 +81,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SIGN_OFF_ADVERSE_EVENT,
             Capability.MERGE_PATIENTS,
             Capability.RECORD_SCREENS,
+            Capability.VIEW_CARE,
         }
         | _STOCK_KEEPER
     ),
@@ -94,6 +98,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RUN_SESSIONS,
             Capability.RECORD_ADVERSE_EVENT,
             Capability.RECORD_SCREENS,
+            Capability.VIEW_CARE,
         }
     ),
     # The pharmacy works with client codes; it has no need for names.
@@ -110,6 +115,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_INTERVIEWS,
             Capability.RECORD_SCREENS,
             Capability.COUNSELLING_NOTES,
+            Capability.VIEW_CARE,
+            Capability.WRITE_CARE,
+            Capability.MANAGE_PARTNERS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -123,6 +131,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_STAFF,
             Capability.MERGE_PATIENTS,
             Capability.MANAGE_SETTINGS,
+            # The directory of partner services, not the patients' care plans.
+            Capability.MANAGE_PARTNERS,
         }
         | _STOCK_READER
     ),

@@ -30,4 +30,8 @@ class WorklistSection:
 
 SECTIONS: tuple[WorklistSection, ...] = (
     WorklistSection("interviews", "Interviews due", "openhat.interviews.worklist.items_due"),
+    WorklistSection("care_reviews", "Care-plan reviews due", "openhat.care.worklist.reviews_due"),
+    WorklistSection(
+        "referrals", "Referrals to follow up", "openhat.care.worklist.referrals_to_follow_up"
+    ),
 )
