@@ -163,12 +163,14 @@ class Referral(models.Model):
             ),
             # Open referrals are followed up; ended ones carry the day they ended.
             models.CheckConstraint(
-                condition=(
-                    Q(status__in=OPEN_STATUSES, follow_up_on__isnull=False, ended_on__isnull=True)
-                    | Q(status__in=TERMINAL_STATUSES, follow_up_on__isnull=True)
-                    & Q(ended_on__isnull=False)
-                ),
-                name="referral_open_followed_or_ended",
+                condition=~Q(status__in=OPEN_STATUSES)
+                | Q(follow_up_on__isnull=False, ended_on__isnull=True),
+                name="referral_open_is_followed_up",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=TERMINAL_STATUSES)
+                | Q(follow_up_on__isnull=True, ended_on__isnull=False),
+                name="referral_ended_has_date",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=_SENT_OR_LATER) | Q(sent_on__isnull=False),
