@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time
@@ -68,9 +69,8 @@ def _one_node_id_per_test(items: list[pytest.Item]) -> None:
             and "[" not in item.nodeid
         ):
             item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
-    seen: set[str] = set()
     repeated = sorted(
-        {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+        nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1
     )
     if repeated:
         raise pytest.UsageError(
