@@ -40,6 +40,7 @@ from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
 from tests.access.identifiers import check_answer, give_every_patient_distinct_identifiers
+from tests.access.interview_pages import INTERVIEW_PAGE_CASES, InterviewWorld, build_interviews
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -94,6 +95,7 @@ PAGE_CASES: list[RouteCase] = (
     + DOSING_BOARD_PAGE_CASES
     + DOSING_SESSION_PAGE_CASES
     + STAFF_PAGE_CASES
+    + INTERVIEW_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES
@@ -217,6 +219,8 @@ class World:
     dosing: DosingWorld
     # A membership to manage and an open invitation (tests/access/staff_pages.py).
     staff: StaffWorld
+    # A patient whose intake interview is due ({interview_code}; tests/access/interview_pages.py).
+    interviews: InterviewWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -237,6 +241,9 @@ class World:
         for placeholder, value in self.dosing.placeholders().items():
             text = text.replace(placeholder, value)
         for placeholder, value in self.staff.placeholders().items():
+            text = text.replace(placeholder, value)
+        other_code = self.other_patient.client_code
+        for placeholder, value in self.interviews.placeholders(record_of, other_code).items():
             text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
@@ -311,6 +318,7 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             ready = build_ready(personas)
             pharmacy = build_pharmacy(personas)
             dosing = build_dosing(personas, pharmacy)
+            interviews = build_interviews(personas)
             give_every_patient_distinct_identifiers(
                 {
                     personas.clinic.pk: personas["physician"],
@@ -318,7 +326,9 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
                 }
             )
             staff = build_staff(personas)
-            yield World(personas, patient, other_patient, ready, pharmacy, dosing, staff)
+            yield World(
+                personas, patient, other_patient, ready, pharmacy, dosing, staff, interviews
+            )
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -420,6 +430,7 @@ def _names_a_zrh_record(case: RouteCase) -> bool:
     return (
         "{code}" in case.path
         or "{ready_code}" in case.path
+        or "{interview_code}" in case.path
         or "{clinic}" in case.path
         or "{clinic}" in json.dumps(case.data, default=str)
     )

@@ -27,7 +27,7 @@ LANDS_ON = {
     "nurse": "/dosing/",
     "pharmacist": "/pharmacy/",
     "pharmacy_technician": "/pharmacy/",
-    "counsellor": "/casework/",
+    "counsellor": "/interviews/",
     "manager": "/staff/",
     "auditor": "/audit/",
     "researcher": "/research/",

@@ -15,7 +15,7 @@ START_PAGES = {
     Role.NURSE: "dosing:board",
     Role.PHARMACIST: "pharmacy:board",
     Role.PHARMACY_TECHNICIAN: "pharmacy:board",
-    Role.COUNSELLOR: "casework:start",
+    Role.COUNSELLOR: "interviews:worklist",  # the counsellor's day: what is due, who is here
     Role.MANAGER: "staff:overview",
     Role.AUDITOR: "audit:events",
     Role.RESEARCHER: "outcomes:start",

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from openhat.clinics.models import StaffMembership
+from openhat.clinics.models import Clinic, StaffMembership
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import domain_errors_as_pages, working_membership
 from openhat.core import clock
@@ -32,6 +32,7 @@ from openhat.dosing.services.board import (
 from openhat.dosing.services.stale import stale_sessions
 from openhat.dosing.views.board_rows import RowViews
 from openhat.dosing.windows import ORDER, current_window, window_label
+from openhat.interviews.worklist import due_now
 from openhat.rules.day import dosing_day
 
 
@@ -44,6 +45,13 @@ def parse_day(text: str | None, today: date) -> date:
     except ValueError:
         raise DomainError("invalid_day", "Give the day as YYYY-MM-DD.", "day") from None
     return board_day_in_range(day, today)
+
+
+def _interview_due(clinic: Clinic, is_today: bool, patient_ids: list[int]) -> frozenset[int]:
+    """Today's board marks who is due for an outcome interview (openhat.interviews)."""
+    if not is_today or not patient_ids:
+        return frozenset()
+    return frozenset(due_now(clinic, clock.clinic_today(clinic), patient_ids))
 
 
 def _query(**values: str) -> str:
@@ -74,7 +82,14 @@ def board_context(request: HttpRequest, membership: StaffMembership) -> tuple[di
     )
     can_run = role_can(membership.role, Capability.RUN_SESSIONS)
     show_photos = role_can(membership.role, Capability.VIEW_IDENTITY)
-    present = RowViews(board, can_run=can_run, show_photos=show_photos)
+    present = RowViews(
+        board,
+        can_run=can_run,
+        show_photos=show_photos,
+        interview_due=_interview_due(
+            clinic, board.is_today, [row.patient_id for row in board.rows]
+        ),
+    )
     rows_html = {row.patient_id: present(row) for row in board.rows}
     iso = day.isoformat()
     context = {

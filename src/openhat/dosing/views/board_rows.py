@@ -40,15 +40,31 @@ _ROW = (
     '<span class="row-next"><span class="label">Next</span>{next_text}</span>'
     '<span class="row-state">{state}</span>'
     '<kbd class="row-hint" aria-hidden="true">\u21b5 {hint}</kbd>'
-    "</a></li>"
+    "</a>{mark}</li>"
 )
+# A patient due for an outcome interview (openhat.interviews): a small mark over the row's corner,
+# outside the row's link, so a nurse can tell the counsellors while the patient is here.
+_MARK_LINK = (
+    '<a class="interview-mark" href="{href}" data-testid="interview-mark-{code}" '
+    'title="Interview due: tell the counsellors">Interview due</a>'
+)
+_MARK_TEXT = '<span class="interview-mark" data-testid="interview-mark-{code}">Interview due</span>'
 _PHOTO = '<img src="{}" alt="Photo of {}" width="56" height="70">'
 _PLACEHOLDER = '<span class="photo-placeholder" aria-hidden="true"></span>'
 
 
 class RowViews:
-    def __init__(self, board: Board, *, can_run: bool, show_photos: bool) -> None:
+    def __init__(
+        self,
+        board: Board,
+        *,
+        can_run: bool,
+        show_photos: bool,
+        interview_due: frozenset[int] = frozenset(),
+    ) -> None:
         self.board = board
+        self.interview_due = interview_due
+        self.call_url = _url("interviews:call", "__code__")
         self.can_run = can_run
         self.show_photos = show_photos
         self.session_url = _url("dosing:session")
@@ -75,7 +91,16 @@ class RowViews:
             next_text=escape(row.next_due.text or "\u2014"),
             state=_state(row),
             hint=escape(hint),
+            mark=self._mark(row, code),
         )
+
+    def _mark(self, row: BoardRow, code: str) -> str:
+        if row.patient_id not in self.interview_due:
+            return ""
+        if self.can_run and self.call_url:
+            href = self.call_url(row.client_code) + "?next=/dosing/"
+            return _MARK_LINK.format(href=escape(href), code=code)
+        return _MARK_TEXT.format(code=code)
 
     def _photo(self, row: BoardRow) -> bool:
         return self.show_photos and row.has_photo
