@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,21 @@ def test_discounted_totals_never_exceed_undiscounted(rate, horizon, strategy):
     assert outcome.cost[0] <= outcome.cost_undiscounted[0] + 1e-6
     for component, cost in outcome.costs.items():
         assert cost[0] <= outcome.costs_undiscounted[component][0] + 1e-6
+
+
+@settings(max_examples=10, deadline=None)
+@given(years=st.integers(min_value=1, max_value=40), strategy=st.sampled_from(list(Strategy)))
+def test_running_totals_agree_with_a_cut_at_the_horizon(years, strategy):
+    from openhat.planner.outcomes import cumulative
+
+    parameters = load_parameters()
+    values = {k: np.array([v]) for k, v in parameters.base_values().items()}
+    values["crimes_per_year_relapse"] = np.array([10.0])
+    trace = run_cohort(values, strategy, structure=parameters.model_structure(), years=40)
+    totals = cumulative(trace, values)
+    outcome = summarise(trace, values, float(years))
+    last = years * 4 - 1
+    assert totals["cost"][last, 0] == pytest.approx(outcome.cost[0])
+    assert totals["qalys"][last, 0] == pytest.approx(outcome.qalys[0])
+    assert totals["deaths"][last, 0] == pytest.approx(outcome.deaths[0])
+    assert totals["crimes"][last, 0] == pytest.approx(outcome.crimes[0])

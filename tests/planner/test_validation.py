@@ -65,6 +65,8 @@ CASES = [
         "missing_population",
     ),
     ("text for a number", {"premises_cost": "a lot"}, "premises_cost", "not_a_number"),
+    ("half a year", {"horizon_years": 2.5}, "horizon_years", "not_a_whole_number"),
+    ("half a place", {"capacity": 10.5}, "capacity", "not_a_whole_number"),
     ("unknown comparator", {"comparator": "prayer"}, "comparator", "unknown_comparator"),
 ]
 

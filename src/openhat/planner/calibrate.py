@@ -37,7 +37,7 @@ FITTED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 COMPONENT_INDEX = {"cost_treatment": 0, "cost_health": 1, "cost_crime": 2}
 UNIT_GRID = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
-MORTALITY_GRID = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+MORTALITY_GRID = (0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 GROWTH_GRID = (0.0, 0.02, 0.04, 0.05, 0.06, 0.07, 0.08)
 DECLINE_GRID = (0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04)
 QALY_SCALE = 1.0  # QALYs: absolute errors (a 0.1 QALY miss weighs like a 10% cost miss)
@@ -159,14 +159,14 @@ def write(fitted: dict[str, float], path: Path) -> None:
     text = path.read_text()
     for name, value in fitted.items():
         decimals = 2 if name.startswith("cost_") else 4
-        block = re.compile(rf"(\[parameters\.{name}\]\nvalue = )[-0-9.e]+")
+        block = re.compile(rf"(\[parameters\.{name}\]\n(?:[^\[\n][^\n]*\n)*?value = )[-0-9.e]+")
         if not block.search(text):
             raise SystemExit(f"{name}: no such parameter in {path.name}")
         text = block.sub(_replacement(repr(round(value, decimals))), text)
         quantity = name.rsplit("_", 1)[0]
         if quantity in COST_CV:
             sd = round(value * COST_CV[quantity], 2)
-            pattern = re.compile(rf"(\[parameters\.{name}\]\n(?:[^\[]*?\n)?sd = )[-0-9.e]+")
+            pattern = re.compile(rf"(\[parameters\.{name}\]\n(?:[^\[\n][^\n]*\n)*?sd = )[-0-9.e]+")
             text = pattern.sub(_replacement(repr(sd)), text)
     path.write_text(text)
 

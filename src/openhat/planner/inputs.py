@@ -31,6 +31,9 @@ NOT_A_NUMBER = "not_a_number"
 UNKNOWN_COMPARATOR = "unknown_comparator"
 UNKNOWN_FIELD = "unknown_field"
 NEGATIVE_NUMBER = "negative_number"
+NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+WHOLE_NUMBERS = ("eligible_population", "population", "capacity", "ramp_up_months",
+                 "windows_per_day", "horizon_years", "price_year")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,10 @@ def validate(inputs: LocalInputs) -> list[InputError]:
         numbers[name] = _number(raw)
         if numbers[name] is None:
             add(name, NOT_A_NUMBER, f"{name} must be a number, not {raw!r}.")
+    for name in WHOLE_NUMBERS:
+        value = numbers.get(name)
+        if value is not None and value != int(value):
+            add(name, NOT_A_WHOLE_NUMBER, f"{name} must be a whole number, not {value:g}.")
     for name in PROBABILITIES:
         value = numbers[name]
         if value is not None and not 0.0 <= value <= 1.0:

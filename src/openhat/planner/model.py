@@ -19,7 +19,7 @@ import numpy as np
 
 DAM, MMT, RELAPSE, ABSTINENCE = range(4)
 STATE_NAMES = ("dam", "mmt", "relapse", "abstinence")
-EPISODES = 4  # the cohort's current episode and the 4th, 5th and 6th-or-later ones
+EPISODES = 4  # episodes up to the 3rd, then the 4th, 5th and 6th-or-later (own multipliers)
 COMPONENTS = ("treatment", "health", "crime")
 
 
@@ -148,7 +148,8 @@ def run_cohort(
     cycles = max(1, round(total_years * 12 / s.cycle_months))
     occ = np.zeros((draws, 4, EPISODES, s.tunnel_cycles))
     start_state = {Strategy.DAM: DAM, Strategy.MMT: MMT, Strategy.NO_TREATMENT: RELAPSE}[strategy]
-    occ[:, start_state, 0, 0] = 1.0
+    first = min(EPISODES - 1, max(0, s.first_episode - 3))
+    occ[:, start_state, first, 0] = 1.0
     occupancy = np.empty((cycles + 1, draws, 4))
     deaths = np.empty((cycles, draws, 4))
     occupancy[0] = occ.sum(axis=(2, 3))

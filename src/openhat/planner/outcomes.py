@@ -89,3 +89,33 @@ def summarise(
         crimes=(plain_years * crime_rate).sum(axis=1),
         state_years=state_years,
     )
+
+
+def cumulative(trace: Trace, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Running totals per cycle (cycles, draws) of what `summarise` returns at one horizon:
+    discounted cost and QALYs, deaths, overdoses and crimes. Index c-1 is the horizon of c cycles.
+    """
+    years_per_cycle = trace.cycle_months / 12
+    occ = trace.occupancy
+    person_years = (occ[:-1] + occ[1:]) / 2 * years_per_cycle
+    midpoints = (np.arange(trace.cycles) + 0.5) * years_per_cycle
+    discount = np.power(1.0 + values["discount_rate"][None, :], -midpoints[:, None])
+    growth = np.power(1.0 + values["health_cost_growth"][None, :], midpoints[:, None])
+    decline = np.power(1.0 - values["utility_decline"][None, :], midpoints[:, None])
+    discounted = person_years * discount[:, :, None]
+    cost = np.zeros(discounted.shape[:2])
+    for component in COMPONENTS:
+        yearly = state_values(values, f"cost_{component}")[None, :, :] * 12
+        weight = growth[:, :, None] if component == "health" else 1.0
+        cost += (discounted * weight * yearly).sum(axis=2)
+    utilities = state_values(values, "utility")[None, :, :]
+    qalys = (discounted * decline[:, :, None] * utilities).sum(axis=2)
+    overdoses = (person_years * state_values(values, "overdoses_per_year")[None]).sum(axis=2)
+    crimes = (person_years * state_values(values, "crimes_per_year")[None]).sum(axis=2)
+    return {
+        "cost": np.cumsum(cost, axis=0),
+        "qalys": np.cumsum(qalys, axis=0),
+        "deaths": np.cumsum(trace.deaths.sum(axis=2), axis=0),
+        "overdoses": np.cumsum(overdoses, axis=0),
+        "crimes": np.cumsum(crimes, axis=0),
+    }

@@ -15,7 +15,7 @@ import numpy as np
 from openhat.planner.budget import filled_places
 from openhat.planner.inputs import LocalInputs
 from openhat.planner.model import DAM, Trace
-from openhat.planner.outcomes import Outcome, summarise
+from openhat.planner.outcomes import Outcome, cumulative, summarise
 
 
 def intakes(trace: Trace, inputs: Sequence[LocalInputs], years: int) -> np.ndarray:
@@ -74,16 +74,20 @@ def programme_totals(
             "crimes_averted",
         )
     }
+    ours, theirs = cumulative(programme, values), cumulative(comparator, values)
+    cycles_per_year = round(12 / programme.cycle_months)
     for start in range(years):
         if not intake[:, start].any():
             continue
-        remaining = float(years - start)
-        differences = _differences(
-            summarise(programme, values, remaining), summarise(comparator, values, remaining)
-        )
+        last = min(programme.cycles, (years - start) * cycles_per_year) - 1
         people = intake[:, start]
         discounted = np.power(1.0 + rate, -float(start)) * people
-        for name, difference in differences.items():
-            counted = discounted if name in ("net_cost", "qalys_gained") else people
-            totals[name] += difference * counted
+        totals["net_cost"] += (ours["cost"][last] - theirs["cost"][last]) * discounted
+        totals["qalys_gained"] += (ours["qalys"][last] - theirs["qalys"][last]) * discounted
+        for name, key in (
+            ("deaths_averted", "deaths"),
+            ("overdoses_averted", "overdoses"),
+            ("crimes_averted", "crimes"),
+        ):
+            totals[name] += (theirs[key][last] - ours[key][last]) * people
     return totals, intake.sum(axis=1)

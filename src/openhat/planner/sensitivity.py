@@ -107,6 +107,6 @@ def limits(parameters: ParameterSet) -> list[str]:
         "modelled separately.",
         "Only the people in the programme once it runs are followed; people who take freed "
         "places later would add to the benefits and the costs.",
-        "Overdose rates and the cost of one crime are planning assumptions: replace them with "
-        "local figures before quoting the counts.",
+        "Non-fatal overdose rates come from Vancouver cohorts and the cost of one crime is a "
+        "planning assumption: replace them with local figures before quoting those counts.",
     ]
