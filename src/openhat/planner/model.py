@@ -183,7 +183,10 @@ def run_cohort(
         )
         occ[:, MMT, :, 0] += from_dam * to_mmt_from_dam
         if strategy is Strategy.NO_TREATMENT:
-            occ[:, ABSTINENCE, :, 0] += next_episode
+            # No treatment to return to: a relapse goes on (a new episode), except for the share
+            # that methadone's exits send to abstinence (4.1%), taken as natural remission.
+            occ[:, ABSTINENCE, :, 0] += next_episode * (1.0 - to_relapse_from_mmt)
+            occ[:, RELAPSE, :, 0] += next_episode * to_relapse_from_mmt
         else:
             occ[:, start_state, :, 0] += next_episode
         occupancy[cycle + 1] = occ.sum(axis=(2, 3))
