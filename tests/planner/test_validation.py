@@ -120,3 +120,17 @@ def test_json_round_trip_and_unknown_keys():
         "code": "unknown_field",
         "message": errors[0].message,
     }
+
+
+def test_every_input_has_a_field_description():
+    from dataclasses import fields
+
+    from openhat.planner import INPUT_FIELDS
+
+    described = [f.name for f in INPUT_FIELDS]
+    assert sorted(described) == sorted(f.name for f in fields(LocalInputs) if f.name != "sources")
+    assert all(f.label and f.help and f.kind for f in INPUT_FIELDS)
+    assert next(f for f in INPUT_FIELDS if f.name == "comparator").choices == (
+        "oral_oat",
+        "no_treatment",
+    )

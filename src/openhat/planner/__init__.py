@@ -11,6 +11,7 @@ reproduction, its probabilistic sensitivity analysis and the planner on a city's
 
 from __future__ import annotations
 
+from openhat.planner.fields import INPUT_FIELDS, InputField
 from openhat.planner.inputs import InputError, LocalInputs, validate, validate_dict
 from openhat.planner.params import load_parameters
 from openhat.planner.plan import PlanInputError, plan
@@ -27,10 +28,12 @@ from openhat.planner.results import (
 PARAMETERS_VERSION = load_parameters().version
 
 __all__ = [
+    "INPUT_FIELDS",
     "PARAMETERS_VERSION",
     "BudgetYear",
     "CeacPoint",
     "InputError",
+    "InputField",
     "Interval",
     "LocalInputs",
     "PlanInputError",
