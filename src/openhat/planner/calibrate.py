@@ -27,8 +27,9 @@ from openhat.planner.params import PARAMETER_DIR, load_parameters
 from openhat.planner.published import TABLE_2
 
 # Each fitted value and the states it applies to. Abstinence is rare in the cohort, so its values
-# cannot be fitted on their own: its health-care cost is taken as methadone's, its utility as
-# diacetylmorphine's (the best treated state), and it carries no drug-related crime.
+# cannot be fitted on their own: its health-care cost is taken as methadone's and it carries no
+# drug-related crime. One utility serves both treatments and abstinence: NAOMI's two arms had
+# nearly the same first-year QALYs (0.86 and 0.85), and separate values fitted to nonsense.
 FITTED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "cost_treatment": (("dam", ("dam",)), ("mmt", ("mmt",))),
     "cost_health": (("dam", ("dam",)), ("mmt", ("mmt", "abstinence")), ("relapse", ("relapse",))),
