@@ -58,3 +58,14 @@ def test_a_changed_parameter_breaks_the_reproduction():
     changed["smr_relapse"] = replace(changed["smr_relapse"], value=5.0)
     rows = reproduce(replace(parameters, parameters=changed))
     assert not all(row.ok for row in rows)
+
+
+def test_the_documented_table_is_the_current_one(rows):
+    """docs/planner.md quotes the table; a recalibration must update it."""
+    from pathlib import Path
+
+    from openhat.planner import format_table
+
+    documented = (Path(__file__).parents[2] / "docs" / "planner.md").read_text()
+    stale = [line for line in format_table(rows).splitlines() if line not in documented]
+    assert stale == []
