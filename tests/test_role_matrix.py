@@ -40,7 +40,12 @@ from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
 from tests.access.identifiers import check_answer, give_every_patient_distinct_identifiers
-from tests.access.interview_pages import INTERVIEW_PAGE_CASES, InterviewWorld, build_interviews
+from tests.access.interview_pages import (
+    INTERVIEW_API_CASES,
+    INTERVIEW_PAGE_CASES,
+    InterviewWorld,
+    build_interviews,
+)
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -98,7 +103,11 @@ PAGE_CASES: list[RouteCase] = (
     + INTERVIEW_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
-    CORE_API_CASES + PHARMACY_API_CASES + PHARMACY_REPORT_API_CASES + DOSING_API_CASES
+    CORE_API_CASES
+    + PHARMACY_API_CASES
+    + PHARMACY_REPORT_API_CASES
+    + DOSING_API_CASES
+    + INTERVIEW_API_CASES
 )
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 

@@ -209,6 +209,7 @@ def _register_routers() -> None:
     from openhat.dosing.api import router as dosing_router
     from openhat.enrolment.api import router as enrolment_router
     from openhat.fhir.api import router as fhir_router
+    from openhat.interviews.api import router as interviews_router
     from openhat.patients.api import router as patients_router
     from openhat.pharmacy.api import router as pharmacy_router
     from openhat.pharmacy.api_counts import router as pharmacy_counts_router
@@ -226,6 +227,7 @@ def _register_routers() -> None:
     api.add_router("/", pharmacy_counts_router)
     api.add_router("/", pharmacy_reports_router)
     api.add_router("/", dosing_router)
+    api.add_router("/", interviews_router)
 
 
 _register_routers()

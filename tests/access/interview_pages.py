@@ -85,3 +85,55 @@ INTERVIEW_PAGE_CASES: list[RouteCase] = [
         data={"next": "/dosing/"},
     ),
 ]
+
+
+def _json_answers() -> dict[str, Any]:
+    return {
+        "time_point": "intake",
+        "interviewed_on": "{today}",
+        "answers": answers(),
+    }
+
+
+API_PATIENT = "/api/patients/{interview_code}/interviews"
+INTERVIEW_API_CASES: list[RouteCase] = [
+    RouteCase("api:GET /api/patients/{code}/interviews", "GET", API_PATIENT, READERS),
+    RouteCase(
+        "api:POST /api/patients/{code}/interviews",
+        "POST",
+        API_PATIENT,
+        COUNSELLORS,
+        frozenset({201}),
+        data=_json_answers(),
+        json=True,
+    ),
+    RouteCase(
+        "api:POST /api/patients/{code}/interviews/missed",
+        "POST",
+        f"{API_PATIENT}/missed",
+        COUNSELLORS,
+        frozenset({201}),
+        data={"time_point": "intake", "reason": "not_reachable"},
+        json=True,
+    ),
+    RouteCase(
+        "api:GET /api/patients/{code}/interviews/fhir", "GET", f"{API_PATIENT}/fhir", READERS
+    ),
+    # Instruments identify nobody: every member of a clinic reads them, the outsider too.
+    RouteCase(
+        "api:GET /api/interview-instruments",
+        "GET",
+        "/api/interview-instruments",
+        ALL_ROLES,
+        outsider_status=OK,
+        outsider_must_not_see=ZRH_PATIENTS,
+    ),
+    RouteCase(
+        "api:GET /api/interview-instruments/{key}/{version}/fhir",
+        "GET",
+        "/api/interview-instruments/openhat-core/1/fhir",
+        ALL_ROLES,
+        outsider_status=OK,
+        outsider_must_not_see=ZRH_PATIENTS,
+    ),
+]
