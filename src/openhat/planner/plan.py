@@ -102,7 +102,15 @@ def _verdict(net_cost: float, qalys: float) -> str:
     return "saves money, loses QALYs"
 
 
+MAX_DRAWS = 100_000
+
+
 def plan(inputs: LocalInputs, *, draws: int = 1000, seed: int = 0) -> PlanResult:
+    """The plan for `inputs`, with `draws` probabilistic draws from `seed` (0: base case only).
+
+    Raises PlanInputError (with every error) for invalid inputs."""
+    if not 0 <= draws <= MAX_DRAWS:
+        raise ValueError(f"draws must be 0 to {MAX_DRAWS}, not {draws}")
     errors = validate(inputs)
     if errors:
         raise PlanInputError(errors)

@@ -23,7 +23,11 @@ def intakes(trace: Trace, inputs: Sequence[LocalInputs], years: int) -> np.ndarr
     cycles_per_year = round(12 / trace.cycle_months)
     boundaries = [min(y * cycles_per_year, trace.cycles) for y in range(years + 1)]
     still_treated = trace.occupancy[boundaries, :, DAM].T  # (rows, years+1), per person
-    targets = np.array([[filled_places(row, year + 1) for year in range(years)] for row in inputs])
+    by_inputs: dict[int, list[float]] = {}  # the draws share one inputs object
+    for row in inputs:
+        if id(row) not in by_inputs:
+            by_inputs[id(row)] = [filled_places(row, year + 1) for year in range(years)]
+    targets = np.array([by_inputs[id(row)] for row in inputs])
     intake = np.zeros_like(targets)
     for year in range(years):
         in_places = sum(
