@@ -65,3 +65,11 @@ def test_refilled_places_treat_more_people_than_the_places():
     assert result.people == EXAMPLE.capacity * EXAMPLE.uptake
     assert result.people_treated > result.people
     assert result.per_person["qalys_gained"] > 0
+
+
+def test_a_draw_count_out_of_range_is_refused():
+    import pytest
+
+    for draws in (-1, 100_001):
+        with pytest.raises(ValueError, match="draws"):
+            plan(EXAMPLE, draws=draws)
