@@ -29,6 +29,8 @@ from openhat.planner import (
 from openhat.planner.reproduce import reproduce_intervals
 from openhat.planner.results import Interval
 
+COMPARATOR_WORDS = {"oral_oat": "oral OAT as usual", "no_treatment": "no treatment"}
+
 
 def _money(value: float, currency: str) -> str:
     sign = "-" if value < 0 else ""
@@ -43,7 +45,8 @@ def format_plan(result: PlanResult) -> str:
     currency = result.currency
     lines = [
         f"{result.inputs.place}: heroin-assisted treatment for {result.people:,.0f} people "
-        f"against {result.inputs.comparator.replace('_', ' ')}, over {result.horizon_years} years",
+        f"against {COMPARATOR_WORDS.get(result.inputs.comparator, result.inputs.comparator)}, "
+        f"over {result.horizon_years} years",
         f"(prices: {currency} {result.price_year}; {result.draws} draws, seed {result.seed}; "
         f"parameters {PARAMETERS_VERSION})",
         "",
