@@ -142,6 +142,7 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
             ),
             **_clinical_sections(patient, membership.role),
             **_dosing_section(patient, membership.role),
+            **_screens_section(patient, membership.role),
         },
     )
 
@@ -166,6 +167,13 @@ def _dosing_section(patient: Patient, role: str) -> dict[str, Any]:
     from openhat.dosing.views.chart import chart_sections as dosing_sections
 
     return dosing_sections(patient, role)
+
+
+def _screens_section(patient: Patient, role: str) -> dict[str, Any]:
+    """Urine screens' street-heroin trend and harm reduction (naloxone given), clinical roles."""
+    from openhat.screens.views import chart_sections as screens_sections
+
+    return screens_sections(patient, role)
 
 
 @login_required

@@ -28,7 +28,7 @@ def current_screens(patient: Patient) -> QuerySet[UrineDrugScreen]:
     """The patient's screens without the versions a correction replaced, newest first."""
     return (
         UrineDrugScreen.objects.filter(patient=patient, corrected_by__isnull=True)
-        .select_related("recorded_by", "corrects")
+        .select_related("recorded_by", "corrects", "clinic")
         .order_by("-sampled_at", "-pk")
     )
 
