@@ -49,6 +49,7 @@ from tests.access.interview_pages import (
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
+from tests.access.screens_notes import SCREENS_NOTES_PAGE_CASES, NotesWorld, build_notes
 from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
 from tests.conftest import (
     Personas,
@@ -101,6 +102,7 @@ PAGE_CASES: list[RouteCase] = (
     + DOSING_SESSION_PAGE_CASES
     + STAFF_PAGE_CASES
     + INTERVIEW_PAGE_CASES
+    + SCREENS_NOTES_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES
@@ -230,6 +232,8 @@ class World:
     staff: StaffWorld
     # A patient whose intake interview is due ({interview_code}; tests/access/interview_pages.py).
     interviews: InterviewWorld
+    # A counselling note of the ZRH patient ({note_id}, tests/access/screens_notes.py).
+    notes: NotesWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -253,6 +257,8 @@ class World:
             text = text.replace(placeholder, value)
         other_code = self.other_patient.client_code
         for placeholder, value in self.interviews.placeholders(record_of, other_code).items():
+            text = text.replace(placeholder, value)
+        for placeholder, value in self.notes.placeholders().items():
             text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
@@ -335,8 +341,9 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
                 }
             )
             staff = build_staff(personas)
+            notes = build_notes(personas, patient)
             yield World(
-                personas, patient, other_patient, ready, pharmacy, dosing, staff, interviews
+                personas, patient, other_patient, ready, pharmacy, dosing, staff, interviews, notes
             )
         finally:
             transaction.set_rollback(True)
