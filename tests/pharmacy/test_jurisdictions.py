@@ -26,8 +26,9 @@ def _move_clinic_to(personas, preset: str) -> None:
 
 
 def test_every_eligibility_preset_has_its_countrys_record_keeping() -> None:
+    # The US is reachable: a clinic of the us-pilot preset keeps the DEA's records.
     countries = {country_of_preset(preset) for preset in JurisdictionPreset.values}
-    assert countries == {"CH", "DE", "NL", "UK", "CA"}
+    assert countries == {"CH", "DE", "NL", "UK", "CA", "US"}
     assert set(JURISDICTIONS) == {"CH", "DE", "NL", "UK", "CA", "US"}
     for keeping in JURISDICTIONS.values():
         assert keeping.sources, keeping.country
@@ -69,6 +70,7 @@ def test_the_german_clinic_keeps_the_btm_book(personas, history, client_for):
         (JurisdictionPreset.NL, "IGJ", "DEA"),
         (JurisdictionPreset.UK_RIOTT, "Controlled Drugs Accountable Officer", "DEA"),
         (JurisdictionPreset.CA_NAOMI, "Loss or Theft Report Form", "DEA"),
+        (JurisdictionPreset.US_PILOT, "DEA Form 106", "Swissmedic"),
     ],
 )
 def test_a_loss_is_reported_to_the_jurisdictions_authority(

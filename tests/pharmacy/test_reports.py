@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 
+from openhat.clinics.models import Clinic
 from openhat.core import clock
 from openhat.patients.models import Patient
 from openhat.pharmacy import reports
@@ -588,7 +589,8 @@ def test_inventory_page_and_csv_name_the_date_and_the_person(personas, history, 
     body = page.content.decode()
     assert page.status_code == 200
     assert "2026-02-28" in body and "auditor_zrh" in body
-    assert "not an official DEA form" in body
+    # ZRH is a Swiss clinic: its stock-taking stands beside the Swiss register, not the DEA's.
+    assert "DEA" not in body and "Betäubungsmittelkontrolle" in body
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert {row["taken_by"] for row in rows} == {"auditor_zrh"}
     assert {row["inventory_as_of"][:10] for row in rows} == {"2026-03-01"}
@@ -598,6 +600,14 @@ def test_inventory_page_and_csv_name_the_date_and_the_person(personas, history, 
         "vial",
         "20000.000",
     )
+
+
+def test_inventory_page_of_a_us_research_pilot_speaks_of_the_dea(personas, history, client_for):
+    Clinic.objects.filter(pk=personas.clinic.pk).update(jurisdiction_preset="us-pilot")
+
+    body = client_for("auditor").get("/pharmacy/reports/inventory/?on=2026-02-28").content.decode()
+
+    assert "not an official DEA form" in body and "Schedule I" in body
 
 
 def test_inventory_api(personas, history, client_for):

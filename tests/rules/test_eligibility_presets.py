@@ -47,10 +47,11 @@ SOURCE_OF_PRESET = {
     "uk-riott": "S8",
     "ca-naomi": "S13",
     "ca-crism": "S12",
+    "us-pilot": "S13",
 }
 
 
-def test_the_seven_presets_of_clinic_md_are_listed_and_not_taken_for_dosing_presets() -> None:
+def test_the_presets_of_domain_md_are_listed_and_not_taken_for_dosing_presets() -> None:
     assert sorted(eligibility_preset_keys()) == sorted(SOURCE_OF_PRESET)
     assert not set(dosing_preset_keys()) & set(SOURCE_OF_PRESET)
 
@@ -211,6 +212,11 @@ SCENARIOS = [
     case("ca-naomi: a pregnant woman is excluded", "ca-naomi", "not_pregnant", NOT_MET, flags={"pregnant": True}),
     case("ca-naomi: pregnancy not asked leaves the exclusion open", "ca-naomi", "not_pregnant", UNKNOWN, flags={"pregnant": None}),
     case("ca-naomi: a person likely to be incarcerated is excluded", "ca-naomi", "no_likely_incarceration", NOT_MET, flags={"likely_incarceration": True}),
+    # --- us-pilot: a research pilot with NAOMI's criteria [S13] ---
+    case("us-pilot: a 24-year-old is too young", "us-pilot", "age", NOT_MET, date_of_birth=born_turning(24)),
+    case("us-pilot: injecting for 5 years is enough", "us-pilot", "injecting_years", MET, years_injecting=Decimal(5)),
+    case("us-pilot: two previous treatments without methadone are not enough", "us-pilot", "previous_treatments", NOT_MET, **treatments(ABANDONED_BUPRENORPHINE, treatment("residential", "2022-01-01", "2022-03-31", "completed"))),
+    case("us-pilot: a person likely to be incarcerated is excluded", "us-pilot", "no_likely_incarceration", NOT_MET, flags={"likely_incarceration": True}),
     # --- ca-crism [S12] ---
     case("ca-crism: opioid use disorder that is not severe is not eligible", "ca-crism", "severe_oud", NOT_MET, flags={"severe_oud": False}),
     case("ca-crism: no ongoing illicit injection is not eligible", "ca-crism", "ongoing_injection", NOT_MET, flags={"ongoing_illicit_injection": False}),

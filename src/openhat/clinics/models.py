@@ -23,6 +23,7 @@ class JurisdictionPreset(models.TextChoices):
     UK_RIOTT = "uk-riott", "United Kingdom (RIOTT)"
     CA_NAOMI = "ca-naomi", "Canada (NAOMI)"
     CA_CRISM = "ca-crism", "Canada (CRISM iOAT guideline)"
+    US_PILOT = "us-pilot", "United States (research pilot, NAOMI criteria)"
 
 
 DEFAULT_DOSING_PRESET = "ch-diaphin"
@@ -31,8 +32,10 @@ DOSING_PRESET_CHOICES = [(key, key) for key in dosing_preset_keys()]
 
 def default_dosing_preset(jurisdiction_preset: str) -> str:
     """The dosing preset a new clinic starts with: Canadian clinics dose by the iOAT guideline,
-    the European ones by the Swiss product label (the trials there used it)."""
-    return "ca-ioat" if jurisdiction_preset.startswith("ca-") else DEFAULT_DOSING_PRESET
+    the European ones by the Swiss product label (the trials there used it). A US pilot follows
+    the North American trials and guideline, so it starts with the iOAT guideline too."""
+    north_american = jurisdiction_preset.startswith(("ca-", "us-"))
+    return "ca-ioat" if north_american else DEFAULT_DOSING_PRESET
 
 
 def validate_time_zone(value: str) -> None:

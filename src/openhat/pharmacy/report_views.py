@@ -235,7 +235,7 @@ def consumption_csv(request: HttpRequest) -> HttpResponse:
     return _attachment(reports.consumption_csv(found), CSV_TYPE, name)
 
 
-# --- US research pilot: inventory and losses ----------------------------------------------------
+# --- Inventory and losses (the US research pilot's, and every clinic's) ----------------------------------------------------
 
 
 def _inventory(request: HttpRequest) -> reports.Inventory:
@@ -244,10 +244,17 @@ def _inventory(request: HttpRequest) -> reports.Inventory:
     return reports.inventory_on(clinic, day, generated_by=_who(request))
 
 
+def _inventory_form(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "on": request.GET.get("on", ""),
+        "keeping": record_keeping(_clinic(request).jurisdiction_preset),
+    }
+
+
 @report_page
 def inventory(request: HttpRequest) -> HttpResponse:
     template = "pharmacy/reports/inventory.html"
-    context = {"on": request.GET.get("on", "")}
+    context = _inventory_form(request)
     try:
         found = _inventory(request)
     except DomainError as error:
@@ -262,9 +269,7 @@ def inventory_csv(request: HttpRequest) -> HttpResponse:
     try:
         found = _inventory(request)
     except DomainError as error:
-        return _refused(
-            request, "pharmacy/reports/inventory.html", {"on": request.GET.get("on", "")}, error
-        )
+        return _refused(request, "pharmacy/reports/inventory.html", _inventory_form(request), error)
     name = f"inventory-{found.clinic.code}-{found.on:%Y-%m-%d}.csv"
     return _attachment(reports.inventory_csv(found), CSV_TYPE, name)
 
