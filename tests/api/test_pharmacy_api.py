@@ -214,6 +214,13 @@ def test_counts_show_the_reconciliation_and_discrepancies_open_and_closed(
     ]
     body = detail.json()
     assert body["occasion"] == "shift_change" and body["previous_count_id"] is None
+    # One number per ledger entry: the count names the last entry it saw by its ledger number.
+    count = StockCount.objects.get(pk=stock.count_id)
+    last_entry = LedgerEntry.objects.filter(
+        clinic_id=count.clinic_id, at__lte=count.counted_at
+    ).latest("pk")
+    assert body["last_ledger_entry"] == counts.json()[0]["last_ledger_entry"] == last_entry.pk
+    assert "ledger_position" not in body
     (row,) = body["rows"]
     assert {key: row[key] for key in row if key.endswith("_mg")} == {
         "start_mg": "0.000",

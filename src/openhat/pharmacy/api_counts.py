@@ -23,7 +23,7 @@ from openhat.pharmacy.api_common import (
     page,
     witness_of,
 )
-from openhat.pharmacy.models import CountLine, Discrepancy, StockCount
+from openhat.pharmacy.models import CountLine, Discrepancy, LedgerEntry, StockCount
 from openhat.pharmacy.schemas import (
     ClosureIn,
     CountDetailOut,
@@ -48,8 +48,18 @@ def _count_row(count: StockCount) -> dict[str, Any]:
         "counted_at": count.counted_at,
         "counted_by": count.counted_by_username,
         "note": count.note,
-        "ledger_position": count.ledger_position,
+        "last_ledger_entry": _last_entry_number(count),
     }
+
+
+def _last_entry_number(count: StockCount) -> int | None:
+    """The ledger number (the entry's id, as on every page) of the last entry the count saw;
+    the chain position it is stored by is internal to the chain."""
+    return (
+        LedgerEntry.objects.filter(chain_key=count.clinic_id, chain_seq=count.ledger_position)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _count_detail(count: StockCount) -> dict[str, Any]:

@@ -390,7 +390,8 @@ class CountOut(Schema):
     counted_at: datetime
     counted_by: str
     note: str
-    ledger_position: int
+    # The number of the last ledger entry the count saw (None before the first movement).
+    last_ledger_entry: int | None
     lots: int
     discrepancies: int
 
