@@ -35,6 +35,7 @@ from openhat.patients.services import clinic_today, upload_photo
 from openhat.prescribing.services import sign_order, suspend_order
 from tests.access.api import API_CASES as CORE_API_CASES
 from tests.access.api import NEEDS_PHOTO
+from tests.access.care_pages import CARE_PAGE_CASES, CareWorld, build_care
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
@@ -103,6 +104,7 @@ PAGE_CASES: list[RouteCase] = (
     + STAFF_PAGE_CASES
     + INTERVIEW_PAGE_CASES
     + SCREENS_NOTES_PAGE_CASES
+    + CARE_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES
@@ -234,6 +236,8 @@ class World:
     interviews: InterviewWorld
     # A counselling note of the ZRH patient ({note_id}, tests/access/screens_notes.py).
     notes: NotesWorld
+    # The ZRH patient's care plan, a goal, a planned referral and a partner (tests/access/care_pages.py).
+    care: CareWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -254,6 +258,8 @@ class World:
         for placeholder, value in self.dosing.placeholders().items():
             text = text.replace(placeholder, value)
         for placeholder, value in self.staff.placeholders().items():
+            text = text.replace(placeholder, value)
+        for placeholder, value in self.care.placeholders().items():
             text = text.replace(placeholder, value)
         other_code = self.other_patient.client_code
         for placeholder, value in self.interviews.placeholders(record_of, other_code).items():
@@ -342,8 +348,18 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             )
             staff = build_staff(personas)
             notes = build_notes(personas, patient)
+            care = build_care(personas, patient)
             yield World(
-                personas, patient, other_patient, ready, pharmacy, dosing, staff, interviews, notes
+                personas,
+                patient,
+                other_patient,
+                ready,
+                pharmacy,
+                dosing,
+                staff,
+                interviews,
+                notes,
+                care,
             )
         finally:
             transaction.set_rollback(True)

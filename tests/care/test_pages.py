@@ -175,9 +175,7 @@ def test_a_referral_of_another_patient_is_404(
     assert response.status_code == 404
 
 
-def test_partner_directory_by_counsellors_and_managers(
-    personas: Personas, client_for: Any
-) -> None:
+def test_partner_directory_by_counsellors_and_managers(personas: Personas, client_for: Any) -> None:
     data = {"name": "Legal aid desk", "kinds": ["legal_aid"], "is_active": "on"}
     assert client_for("manager").post("/care/partners/new/", data).status_code == 302
     assert client_for("nurse").post("/care/partners/new/", data).status_code == 403

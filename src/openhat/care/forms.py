@@ -88,8 +88,9 @@ class ReviewForm(OneTimeKeyForm):
         super().__init__(*args, **kwargs)
         self.goals = goals
         for goal in goals:
+            # Left out of a post: the goal keeps its status.
             self.fields[f"goal_{goal.pk}_status"] = forms.ChoiceField(
-                label="Status", choices=GoalStatus.choices, initial=goal.status
+                label="Status", choices=GoalStatus.choices, initial=goal.status, required=False
             )
             self.fields[f"goal_{goal.pk}_note"] = forms.CharField(
                 label="Review note", required=False, widget=_NOTE, initial=goal.review_note
@@ -105,10 +106,11 @@ class ReviewForm(OneTimeKeyForm):
         return [
             GoalReviewInput(
                 goal_id=goal.pk,
-                status=self.cleaned_data[f"goal_{goal.pk}_status"],
+                status=self.cleaned_data[f"goal_{goal.pk}_status"] or goal.status,
                 review_note=self.cleaned_data[f"goal_{goal.pk}_note"],
             )
             for goal in self.goals
+            if f"goal_{goal.pk}_status" in self.data
         ]
 
 

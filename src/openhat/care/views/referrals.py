@@ -54,7 +54,7 @@ def new_referral(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _status_form(referral: Referral, data: object = None) -> ReferralStatusForm:
-    return ReferralStatusForm(data, allowed=transitions.allowed_next(referral.status))  # type: ignore[arg-type]
+    return ReferralStatusForm(data, allowed=transitions.allowed_next(referral.status))
 
 
 def _referral_page(
