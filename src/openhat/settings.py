@@ -53,6 +53,9 @@ SECRET_KEY = _secret or _development_secret_key()
 # reach, append-only by convention (files are created once, read-only). In production put it on
 # other storage (a WORM bucket mount, a remote host) and copy it off the machine.
 CHECKPOINT_DIR = Path(env_str("OPENHAT_CHECKPOINT_DIR") or VAR_DIR / "checkpoints")
+# A second copy of every checkpoint, sent to a syslog the database host cannot rewrite:
+# "udp://host:514", "tcp://host:601" or a local socket path ("/dev/log"); empty: none.
+CHECKPOINT_SYSLOG = env_str("OPENHAT_CHECKPOINT_SYSLOG", "") or ""
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", () if PRODUCTION else ("localhost", "127.0.0.1", "[::1]", "testserver")

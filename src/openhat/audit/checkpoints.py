@@ -12,6 +12,7 @@ ledger database's digest, for a linear chain (docs/chains.md).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -25,9 +26,11 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
+from openhat.audit import checkpoint_syslog
 from openhat.audit.chain import canonical_json
 from openhat.audit.keys import public_key_hex, signing_key, trusted_public_keys
 
+logger = logging.getLogger(__name__)
 FORMAT = "openhat-checkpoint/1"
 # Every chained table, in the order a checkpoint lists them: (chain name, model label).
 CHAINS: tuple[tuple[str, str], ...] = (
@@ -57,6 +60,8 @@ class Checkpoint:
     reason: str
     heads: tuple[Head, ...]
     public_key: str
+    # The syslog copy (audit.checkpoint_syslog): "" when none is configured, "sent", or why not.
+    remote: str = ""
 
     def heads_of(self, chain_key: int) -> list[Head]:
         return [head for head in self.heads if head.chain_key == chain_key]
@@ -136,7 +141,18 @@ def make_checkpoint(reason: str) -> Checkpoint:
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{made_at:%Y%m%dT%H%M%S%fZ}-{_slug(reason)}-{secrets.token_hex(3)}.json"
     write_once(directory / name, json.dumps(document, indent=1, sort_keys=True) + "\n")
-    return Checkpoint(name, made_at_text, reason, tuple(heads), public_key)
+    return Checkpoint(
+        name, made_at_text, reason, tuple(heads), public_key, remote=_send_copy(name, document)
+    )
+
+
+def _send_copy(name: str, document: dict[str, Any]) -> str:
+    try:
+        return "sent" if checkpoint_syslog.send(document) else ""
+    except OSError as error:
+        # The file is written, so nothing is lost; the operator resends the copy from it.
+        logger.error("checkpoint %s was not sent to the syslog collector: %s", name, error)
+        return f"not sent: {error}"
 
 
 def write_once(path: Path, text: str) -> None:

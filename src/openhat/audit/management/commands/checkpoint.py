@@ -11,7 +11,8 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from openhat.audit.checkpoints import checkpoint_dir, make_checkpoint
 
@@ -31,3 +32,10 @@ class Command(BaseCommand):
                 f"hash {head.hash}, key {head.key_id}"
             )
         self.stdout.write(f"Signed by public key {checkpoint.public_key}.")
+        if checkpoint.remote == "sent":
+            self.stdout.write(f"A copy went to the syslog collector {settings.CHECKPOINT_SYSLOG}.")
+        elif checkpoint.remote:
+            raise CommandError(
+                f"The checkpoint's file is written, but its copy to {settings.CHECKPOINT_SYSLOG} "
+                f"was {checkpoint.remote}; resend it when the collector is back."
+            )
