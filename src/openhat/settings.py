@@ -253,6 +253,10 @@ OPENHAT_CONSENT_EXPIRY_WARNING_DAYS = env_int(
 # suppression policy (no cell from 1 to 10 may be shown or derived from other cells).
 OPENHAT_SMALL_CELL_MINIMUM = env_int("OPENHAT_SMALL_CELL_MINIMUM", 11, minimum=2, maximum=1000)
 
+# The pilot planner (/planner/) holds no patient data and needs no clinical role: by default any
+# signed-in user may use it; an installation serving advocates and councils may open it to everyone.
+OPENHAT_PLANNER_PUBLIC = env_bool("OPENHAT_PLANNER_PUBLIC", False)
+
 # How long a staff invitation link works (staff.services.invite).
 OPENHAT_INVITATION_DAYS = env_int("OPENHAT_INVITATION_DAYS", 7, minimum=1, maximum=60)
 # A dosing session with no step for this long is listed on the board as left open (stale).

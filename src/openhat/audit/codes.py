@@ -104,6 +104,8 @@ class AuditCode(IntEnum):
     EQ5D_VALUE_SET_LOADED = 8104
     COUNSELLOR_CALLED_FOR_INTERVIEW = 8105
     INTERVIEW_SETTINGS_CHANGED = 8106
+    # 8500-8599 the pilot planner (no patient data: scenarios of a city's programme)
+    PLANNER_SCENARIO_SAVED = 8501
     # 9000-9999 audit and system
     DEMO_CLINIC_LOADED = 9001
     AUDIT_CHAIN_VERIFIED = 9002

@@ -1,0 +1,100 @@
+"""The only writer of the pilot planner's tables: saving a scenario.
+
+A scenario is checked by the model's own `validate` first (a scenario that cannot be planned is not
+worth a link), written once with an unguessable share key, and audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from openhat import planner
+from openhat.audit.codes import AuditCode
+from openhat.audit.services import record_event
+from openhat.core.errors import DomainError, NotFound
+from openhat.pilot.models import TITLE_MAX_LENGTH, Scenario, ScenarioOrigin
+
+
+class InvalidInputs(DomainError):
+    """The model refused the inputs: the first problem as code/message/field, and all of them."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        first = problems[0]
+        super().__init__(first.code, first.message, first.field)
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "errors": [
+                {"code": p.code, "message": p.message, "field": p.field} for p in self.problems
+            ],
+        }
+
+
+def checked_inputs(inputs: planner.LocalInputs) -> planner.LocalInputs:
+    problems = planner.validate(inputs)
+    if problems:
+        raise InvalidInputs(list(problems))
+    return inputs
+
+
+def clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(
+            "scenario_title_required", "Give the scenario a title, e.g. the city.", "title"
+        )
+    if len(title) > TITLE_MAX_LENGTH:
+        raise DomainError(
+            "scenario_title_too_long",
+            f"A title has at most {TITLE_MAX_LENGTH} characters.",
+            "title",
+        )
+    return title
+
+
+def save_scenario(
+    *,
+    actor: User | None,
+    title: str,
+    inputs: planner.LocalInputs,
+    origin: ScenarioOrigin,
+) -> Scenario:
+    title = clean_title(title)
+    checked_inputs(inputs)
+    with transaction.atomic():
+        scenario = Scenario.objects.create(
+            share_key=secrets.token_urlsafe(32),
+            title=title,
+            inputs=inputs.to_dict(),
+            parameters_version=planner.PARAMETERS_VERSION,
+            origin=origin,
+            created_by=actor,
+        )
+        record_event(
+            AuditCode.PLANNER_SCENARIO_SAVED,
+            actor=actor,
+            target=scenario,
+            data={
+                "title": title,
+                "origin": str(origin),
+                "parameters_version": scenario.parameters_version,
+            },
+        )
+    return scenario
+
+
+def scenario_by_key(share_key: str) -> Scenario:
+    scenario = Scenario.objects.filter(share_key=share_key).first()
+    if scenario is None:
+        raise NotFound("scenario_not_found", "No scenario has this link.")
+    return scenario
+
+
+def scenario_inputs(scenario: Scenario) -> planner.LocalInputs:
+    return planner.LocalInputs.from_dict(scenario.inputs)
