@@ -1,10 +1,10 @@
 """The brief: the model's result for one scenario, put in words a council member reads.
 
-`build_brief` turns the model's PlanResult into plain rows (a label, the central number, its
-range, and where it comes from), the three plots as SVG, and the limits. The page, the PDF and
-the API all read this one object, so a number cannot say one thing on the page and another in
-the PDF. Every number names its origin: "your input" for what the user typed, else the model's
-source for the parameter, or the model itself for what it computed.
+`build_brief` turns the model's PlanResult (brief_result.py reads it) into plain rows (a label,
+the central number, its range, and where it comes from), the three plots, and the limits. The page,
+the PDF and the API all read this one object, so a number cannot say one thing on the page and
+another in the PDF. Every number names its origin: "your input" (with the citation the inputs
+carry, if any), or the model's source for it, numbered in the list of sources.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openhat import planner
-from openhat.pilot.forms import InputField, input_fields
 
 # The probabilistic analysis the page and the PDF show: the issue asks for at least 1,000 draws,
 # and a fixed seed, so that the same scenario gives the same numbers on the page, in the PDF and
@@ -26,10 +25,11 @@ SEED = 0
 
 @dataclass(frozen=True)
 class InputRow:
+    name: str
     label: str
     value: str
     unit: str
-    origin: str = "your input"
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,15 @@ class NumberRow:
     value: str
     low: str
     high: str
-    unit: str
-    drivers: tuple[str, ...]
     origin: str
+    drivers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    year: int
+    patients: str
+    total: str
 
 
 @dataclass(frozen=True)
@@ -53,81 +59,91 @@ class CurvePoint:
 @dataclass(frozen=True)
 class TornadoRow:
     label: str
-    low: str
-    high: str
-    swing: str
+    kind: str
+    origin: str
+    low_value: str
+    high_value: str
+    output_low: str
+    output_high: str
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    name: str
+    source: str
+
+
+@dataclass
+class SourceList:
+    """Numbered, deduplicated sources: a row cites "[3]" instead of repeating a long reference."""
+
+    texts: list[str] = field(default_factory=list)
+
+    def cite(self, text: str) -> int:
+        if text not in self.texts:
+            self.texts.append(text)
+        return self.texts.index(text) + 1
 
 
 @dataclass(frozen=True)
 class Brief:
     title: str
     place: str
-    summary: str
-    plane_reading: str
     currency: str
+    summary: str
     parameters_version: str
     draws: int
     seed: int
-    inputs: list[InputRow]
+    horizon_years: int
     numbers: list[NumberRow]
-    plane_svg: str
+    budget: list[BudgetRow]
+    plane_image: str
+    plane_reading: str
     plane_summary: list[tuple[str, str]]
-    ceac_svg: str
+    ceac_image: str
     ceac_rows: list[CurvePoint]
-    tornado_svg: str
+    tornado_image: str
     tornado_outcome: str
     tornado_rows: list[TornadoRow]
-    sources: list[tuple[str, str]]
+    inputs: list[InputRow]
+    sources: list[str]
+    parameters: list[ParameterRow]
     limits: list[str]
     transparency: list[tuple[str, str]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def input_columns(self) -> tuple[list[InputRow], list[InputRow]]:
+        """The inputs in two halves, side by side on the PDF's second page."""
+        middle = (len(self.inputs) + 1) // 2
+        return self.inputs[:middle], self.inputs[middle:]
 
 
-def shown_number(value: float | int | None, unit: str = "") -> str:
+def plain_number(value: float | int | None) -> str:
+    """A number as a council member reads it: 1,960; 2.37 million; 24.9; 0.85."""
     if value is None:
         return "—"
     size = abs(value)
     if size >= 1e6:
-        text = f"{value / 1e6:,.2f} million"
-    elif size >= 100 or float(value).is_integer():
-        text = f"{value:,.0f}"
-    elif size >= 1:
-        text = f"{value:,.1f}"
-    else:
-        text = f"{value:.2f}"
-    return text
+        return f"{value / 1e6:,.1f} million"
+    if size >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    if size >= 1:
+        return f"{value:,.1f}"
+    return f"{value:.2f}"
 
 
-def _input_value(spec: InputField, value: Any) -> str:
-    if value is None:
-        return "—"
-    if spec.choices:
-        labels = dict(spec.choices)
-        raw = getattr(value, "value", value)
-        return labels.get(str(raw), str(raw))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return f"{value:,}" if isinstance(value, int) else format(value, ",.6g")
-    return str(value)
+def money(value: float, currency: str) -> str:
+    return f"{currency} {plain_number(value)}".strip()
 
 
-def _input_rows(inputs: planner.LocalInputs) -> list[InputRow]:
-    flat = _flat(inputs.to_dict())
-    return [
-        InputRow(label=spec.label, value=_input_value(spec, flat.get(spec.path)), unit=spec.unit)
-        for spec in input_fields()
-    ]
+def saving_or_cost(value: float, currency: str) -> str:
+    """A net cost in words: a negative net cost is money saved."""
+    if value < 0:
+        return f"saves {money(-value, currency)}"
+    return f"costs {money(value, currency)}"
 
 
-def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+def percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
 
 
 @functools.lru_cache(maxsize=16)
@@ -141,20 +157,16 @@ def planned(inputs: planner.LocalInputs) -> Any:
     return _planned(json.dumps(inputs.to_dict(), sort_keys=True, default=str))
 
 
-TRANSPARENCY_NONE = None  # filled by the outcomes issue's published transparency reports
-
-
 def published_transparency_figures() -> list[tuple[str, str]] | None:
-    """A clinic's published transparency report, quoted beside the model's numbers.
+    """A clinic's published transparency report, to quote beside the model's numbers.
 
-    No clinic publishes one through OpenHAT yet (the outcomes issue builds those reports); until
-    then the brief says so instead of showing figures.
+    The place is kept for the outcomes issue's public reports: no clinic publishes one through
+    OpenHAT yet, so this returns None and the brief says so instead of showing figures.
     """
-    return TRANSPARENCY_NONE
+    return None
 
 
 def build_brief(title: str, inputs: planner.LocalInputs) -> Brief:
     from openhat.pilot.brief_result import read_result
 
-    result = planned(inputs)
-    return read_result(title, inputs, result, _input_rows(inputs), published_transparency_figures())
+    return read_result(title, inputs, planned(inputs), published_transparency_figures())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django import forms
 
 from openhat import planner
 from openhat.core.bounds_forms import DecimalTextField
+from openhat.pilot.input_labels import COMPARATOR_CHOICES, OTHER_GROUP, WORDS
 from openhat.pilot.models import TITLE_MAX_LENGTH
 
 NAME_SEPARATOR = "__"
@@ -85,32 +87,39 @@ def _kind(annotation: Any, choices: tuple[tuple[str, str], ...]) -> tuple[str, t
     return "text", str
 
 
-def input_fields(
-    cls: type = planner.LocalInputs, prefix: str = "", group: str = ""
-) -> list[InputField]:
+def _skipped(annotation: Any) -> bool:
+    """Mappings (the inputs' own citations) are carried along, not typed into the form."""
+    return typing.get_origin(annotation) is dict or annotation is dict
+
+
+def input_fields(cls: type = planner.LocalInputs, prefix: str = "") -> list[InputField]:
     hints = typing.get_type_hints(cls)
     found: list[InputField] = []
     for field in dataclasses.fields(cls):
         annotation, optional = _unwrap_optional(hints[field.name])
         path = f"{prefix}{field.name}"
-        metadata: typing.Mapping[str, Any] = field.metadata or {}
-        if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-            label = str(metadata.get("label") or _humane(field.name))
-            found.extend(input_fields(annotation, prefix=f"{path}.", group=label))
+        if _skipped(annotation):
             continue
+        if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+            found.extend(input_fields(annotation, prefix=f"{path}."))
+            continue
+        metadata: typing.Mapping[str, Any] = field.metadata or {}
+        words = WORDS.get(path)
         choices = _choices(annotation, metadata)
+        if path == "comparator":
+            choices = tuple(COMPARATOR_CHOICES.items())
         kind, python_type = _kind(annotation, choices)
         found.append(
             InputField(
                 path=path,
                 kind=kind,
                 python_type=python_type,
-                label=str(metadata.get("label") or _humane(field.name)),
-                help=str(metadata.get("help") or ""),
-                unit=str(metadata.get("unit") or ""),
+                label=words.label if words else str(metadata.get("label") or _humane(field.name)),
+                help=words.help if words else str(metadata.get("help") or ""),
+                unit=words.unit if words else str(metadata.get("unit") or ""),
                 choices=choices,
                 optional=optional,
-                group=str(metadata.get("group") or group),
+                group=words.group if words else OTHER_GROUP,
             )
         )
     return found
@@ -119,6 +128,8 @@ def input_fields(
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "sources":  # the inputs' citations, not an input
+            continue
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         else:
@@ -145,11 +156,48 @@ def _shown(value: Any) -> Any:
     return value
 
 
+# The inputs' citations ride along in a hidden field as {input: [value, source]}: an input keeps
+# its citation only while its value is the one cited, so a changed number becomes "your input".
+CITED_FIELD = "cited"
+CITED_MAX_CHARACTERS = 20_000
+
+
+def _citations(inputs: planner.LocalInputs) -> str:
+    flat = _flatten(inputs.to_dict())
+    cited = {
+        name: [flat[name], source]
+        for name, source in (getattr(inputs, "sources", None) or {}).items()
+        if name in flat and isinstance(source, str)
+    }
+    return json.dumps(cited, sort_keys=True)
+
+
+def _kept_citations(text: str, values: dict[str, Any]) -> dict[str, str]:
+    if not text or len(text) > CITED_MAX_CHARACTERS:
+        return {}
+    try:
+        cited = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(cited, dict):
+        return {}
+    kept: dict[str, str] = {}
+    for name, pair in cited.items():
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str)):
+            continue
+        if name in values and values[name] is not None and values[name] == pair[0]:
+            kept[name] = pair[1][:500]
+    return kept
+
+
 def initial_values(inputs: planner.LocalInputs) -> dict[str, Any]:
-    return {
+    values = {
         path.replace(".", NAME_SEPARATOR): _shown(value)
         for path, value in _flatten(inputs.to_dict()).items()
+        if not isinstance(value, dict)
     }
+    values[CITED_FIELD] = _citations(inputs)
+    return values
 
 
 def _form_field(spec: InputField) -> forms.Field:
@@ -175,6 +223,7 @@ class PlannerForm(forms.Form):
         required=False,
         help_text="For example the city and the programme's size; shown on the brief.",
     )
+    cited = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -225,8 +274,10 @@ class PlannerForm(forms.Form):
         values = {spec.path: self._typed(spec, cleaned.get(spec.form_name)) for spec in self.specs}
         if self.errors:
             return cleaned
+        data = _nest(values)
+        data["sources"] = _kept_citations(cleaned.get(CITED_FIELD) or "", values)
         try:
-            inputs = planner.LocalInputs.from_dict(_nest(values))
+            inputs = planner.LocalInputs.from_dict(data)
         except (TypeError, ValueError, KeyError) as error:
             self.note_problem("", "inputs_unreadable", str(error) or type(error).__name__)
             return cleaned

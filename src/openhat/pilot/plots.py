@@ -131,7 +131,7 @@ def tornado(bars: Sequence[TornadoBar], base: float, *, outcome_label: str) -> s
     """One-way sensitivity: how far the outcome moves when each input goes to its low and high."""
     with rc_context(_RC):
         height = 0.9 + 0.32 * max(len(bars), 1)
-        figure = Figure(figsize=(6.2, height))
+        figure = Figure(figsize=(6.2, height * 0.9))
         axes = figure.add_subplot()
         ordered = list(reversed(bars))  # the widest bar at the top
         positions = range(len(ordered))
