@@ -50,6 +50,7 @@ from tests.access.interview_pages import (
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
+from tests.access.pilot_pages import PILOT_PAGE_CASES
 from tests.access.screens_notes import SCREENS_NOTES_PAGE_CASES, NotesWorld, build_notes
 from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
 from tests.conftest import (
@@ -105,6 +106,7 @@ PAGE_CASES: list[RouteCase] = (
     + INTERVIEW_PAGE_CASES
     + SCREENS_NOTES_PAGE_CASES
     + CARE_PAGE_CASES
+    + PILOT_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES

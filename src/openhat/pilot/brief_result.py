@@ -105,7 +105,7 @@ def _numbers(result: Any, sources: SourceList, specs: dict[str, InputField]) -> 
         row("operating_budget_per_year", "Running the clinic, a year once full", (budget, "", "")),
         row(
             "net_cost",
-            f"Net cost to the public purse {in_years}, with health care and crime",
+            f"Net cost to society {in_years}, with health care and crime",
             _range(result.net_cost, lambda value: saving_or_cost(value, currency)),
         ),
         row(
@@ -188,16 +188,22 @@ def _summary(result: Any) -> str:
     currency, years = result.currency, result.horizon_years
     inputs = result.inputs
     deaths = result.deaths_averted.estimate
+    span = f"{years} year{'s' if years != 1 else ''}"
+    verb = "save" if result.net_cost.estimate < 0 else "cost"
+    amount = money(abs(result.net_cost.estimate), currency)
     return (
-        f"With {inputs.capacity:,} treatment places, about {plain_number(result.people)} people "
-        f"would be in heroin-assisted treatment once the clinic runs. Running it would cost "
-        f"about {money(result.operating_budget_per_year, currency)} a year. Over {years} "
-        f"year{'s' if years != 1 else ''}, counting health care and crime as well, the model "
-        f"expects it to {saving_or_cost(result.net_cost.estimate, currency).replace('saves', 'save').replace('costs', 'cost')} "
-        f"in total compared with {_comparator(inputs)}, and to avert about "
-        f"{plain_number(deaths)} death{'s' if round(deaths) != 1 else ''}. "
-        f"It saved money in {percent(result.probability_cost_saving)} of {result.draws:,} runs "
-        f"with the model's uncertain numbers."
+        f"Heroin-assisted treatment gives people for whom other treatment has failed "
+        f"pharmaceutical heroin (diacetylmorphine) under supervision in a clinic. With "
+        f"{inputs.capacity:,} places, about {plain_number(result.people)} people would be in "
+        f"treatment at any time once the clinic runs, and about "
+        f"{plain_number(result.people_treated)} would start it over {span} as places are "
+        f"refilled. Running the clinic would cost about "
+        f"{money(result.operating_budget_per_year, currency)} a year. Counting health care and "
+        f"crime as well, the model expects it to {verb} {amount} in total over {span} compared "
+        f"with {_comparator(inputs)}, and to avert about {plain_number(deaths)} "
+        f"death{'s' if round(deaths) != 1 else ''}. It saved money in "
+        f"{percent(result.probability_cost_saving)} of {result.draws:,} runs with the model's "
+        f"uncertain numbers."
     )
 
 

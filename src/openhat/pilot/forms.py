@@ -149,6 +149,8 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shown(value: Any) -> Any:
+    if value is None:
+        return ""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, float):

@@ -76,7 +76,7 @@ def cost_effectiveness_plane(
 ) -> str:
     """Each draw of the probabilistic analysis: QALYs gained (x) against extra cost (y)."""
     with rc_context(_RC):
-        figure = Figure(figsize=(6.2, 3.4))
+        figure = Figure(figsize=(6.2, 3.0))
         axes = figure.add_subplot()
         effects = [effect for effect, _ in draws]
         costs = [cost for _, cost in draws]
@@ -115,7 +115,7 @@ def cost_effectiveness_plane(
 def acceptability_curve(points: Sequence[tuple[float, float]], *, currency: str) -> str:
     """The share of draws in which the programme is worth its cost, by willingness to pay."""
     with rc_context(_RC):
-        figure = Figure(figsize=(6.2, 2.8))
+        figure = Figure(figsize=(6.2, 2.5))
         axes = figure.add_subplot()
         axes.plot([t for t, _ in points], [p for _, p in points], color=BLUE, linewidth=2)
         axes.set_ylim(0, 1.02)
