@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, models, transaction
 
-from openhat.pharmacy.models import CountLine, EntryKind, LedgerEntry, Product, StockBalance
+from openhat.pharmacy.models import (
+    CountLine,
+    EntryKind,
+    LedgerEntry,
+    Location,
+    Lot,
+    Product,
+    StockBalance,
+)
 from openhat.pharmacy.services import CountedLot, record_count, record_waste
 from tests.pharmacy.conftest import receive
 
@@ -63,6 +71,8 @@ def rows(personas: Any, formulary: Any) -> dict[str, models.Model]:
         "balance": StockBalance.objects.get(lot=lot, location=formulary.dosing_room),
         "count_line": CountLine.objects.get(count=count, lot=lot),
         "product": formulary.methadone,
+        "location": formulary.dosing_room,
+        "lot": lot,
     }
 
 
@@ -93,6 +103,8 @@ CASES: dict[str, tuple[str, Any]] = {
         "product",
         lambda rows: {"reorder_level_mg": Decimal("-1")},
     ),
+    "location_code_per_clinic": ("location", lambda rows: {}),
+    "lot_number_per_product": ("lot", lambda rows: {}),
 }
 
 # The unchanged copy, accepted once its unique keys are moved (the control for every case).
@@ -101,6 +113,8 @@ MOVED_KEYS: dict[str, Any] = {
     "balance": lambda rows: {"location_id": rows["receipt"].location_id + 10_000},
     "count_line": lambda rows: {"lot_id": rows["count_line"].lot_id + 10_000},
     "product": lambda rows: {"code": "backstop-control"},
+    "location": lambda rows: {"code": "backstop-control"},
+    "lot": lambda rows: {"lot_number": "backstop-control"},
 }
 
 
@@ -134,7 +148,7 @@ def test_the_unchanged_copy_is_accepted(rows: dict[str, Any], name: str) -> None
 def test_every_constraint_has_a_case() -> None:
     declared = {
         constraint.name
-        for model in (LedgerEntry, StockBalance, CountLine, Product)
+        for model in (LedgerEntry, StockBalance, CountLine, Product, Location, Lot)
         for constraint in model._meta.constraints
     }
     assert declared == set(CASES)
