@@ -74,9 +74,16 @@ class AdverseEvent(SelfChainedRow):
         ordering = ["-onset_at"]
         triggers = [_APPEND_ONLY]
         constraints = [
+            # `isnull=False` spelt out: an empty dose makes `dose > 0` NULL, not false, and a
+            # CHECK that is NULL passes, so without it a given naloxone could have no dose.
             models.CheckConstraint(
                 condition=Q(naloxone_given=False, naloxone_dose_mg__isnull=True, naloxone_route="")
-                | Q(naloxone_given=True, naloxone_dose_mg__gt=0, naloxone_route__gt=""),
+                | Q(
+                    naloxone_given=True,
+                    naloxone_dose_mg__isnull=False,
+                    naloxone_dose_mg__gt=0,
+                    naloxone_route__gt="",
+                ),
                 name="naloxone_dose_and_route_when_given",
             ),
             models.UniqueConstraint(
