@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from typing import Any
 
 from openhat.core.clock import clinic_today
 from openhat.enrolment import services as enrolment
 from openhat.patients.models import Patient
-from openhat.patients.services import change_status
+from openhat.patients.services import change_status, register_patient
+from openhat.patients.validation import IdentityInput
 from tests.conftest import Personas
-from tests.enrolment.helpers import assess, patient_referred_days_ago, to_assessing
+from tests.enrolment.helpers import assess, to_assessing
+
+_serial = itertools.count(1)
 
 
 def enrolled_since(personas: Personas, days_ago: int) -> Patient:
@@ -19,7 +23,16 @@ def enrolled_since(personas: Personas, days_ago: int) -> Patient:
     today = clinic_today(personas.clinic)
     start = today - timedelta(days=days_ago)
     assessed = start - timedelta(days=7)
-    patient = patient_referred_days_ago(personas.clinic, nurse, days_ago + 20)
+    # A new person each time (the same name and birthday twice would be a possible duplicate).
+    number = next(_serial)
+    patient = register_patient(
+        actor=nurse,
+        clinic=personas.clinic,
+        identity=IdentityInput(
+            f"Interview Person {number}", date(1970, 1, 1) + timedelta(days=number), "male", ""
+        ),
+        referred_on=today - timedelta(days=days_ago + 20),
+    )
     patient = to_assessing(patient, physician, assessed)
     assess(patient, physician, assessed_on=assessed)
     enrolment.record_consent(actor=nurse, patient=patient, kind="treatment", given_on=assessed)

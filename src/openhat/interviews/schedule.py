@@ -97,7 +97,7 @@ def point_label(code: str) -> str:
         return "Intake"
     if code == EXIT:
         return "Exit"
-    return f"{months_of(code)} months"
+    return f"{months_of(code)}-month"
 
 
 def months_of(code: str) -> int:
