@@ -35,6 +35,7 @@ from openhat.patients.services import clinic_today, upload_photo
 from openhat.prescribing.services import sign_order, suspend_order
 from tests.access.api import API_CASES as CORE_API_CASES
 from tests.access.api import NEEDS_PHOTO
+from tests.access.care_api import CARE_API_CASES
 from tests.access.care_pages import CARE_PAGE_CASES, CareWorld, build_care
 from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
@@ -114,6 +115,7 @@ API_CASES: list[RouteCase] = (
     + PHARMACY_REPORT_API_CASES
     + DOSING_API_CASES
     + INTERVIEW_API_CASES
+    + CARE_API_CASES
 )
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 

@@ -205,6 +205,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from openhat.care.api import router as care_router
     from openhat.clinics.api import router as clinics_router
     from openhat.dosing.api import router as dosing_router
     from openhat.enrolment.api import router as enrolment_router
@@ -227,6 +228,7 @@ def _register_routers() -> None:
     api.add_router("/", pharmacy_counts_router)
     api.add_router("/", pharmacy_reports_router)
     api.add_router("/", dosing_router)
+    api.add_router("/", care_router)
     api.add_router("/", interviews_router)
 
 

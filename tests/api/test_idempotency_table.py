@@ -104,6 +104,15 @@ CHANGED: dict[str, tuple[str, Any]] = {
     "POST /api/clinics/{clinic}/dosing/sessions/{session_id}/override": ("reason", "+ again"),
     "POST /api/clinics/{clinic}/dosing/adverse-events": ("description", "+ again"),
     "POST /api/clinics/{clinic}/dosing/adverse-events/{event_id}/sign-off": ("note", "+ again"),
+    "POST /api/patients/{code}/care-plan": ("started_on", "{today}"),
+    "POST /api/patients/{code}/care-plan/goals": ("goal", "+ again"),
+    "PUT /api/patients/{code}/care-plan/goals/{goal_id}": ("goal", "+ again"),
+    "POST /api/patients/{code}/care-plan/reviews": ("note", "+ again"),
+    "POST /api/patients/{code}/referrals": ("reason", "+ again"),
+    "POST /api/patients/{code}/referrals/{referral_id}/status": ("note", "a second request"),
+    "POST /api/patients/{code}/referrals/{referral_id}/follow-up": ("note", "a second request"),
+    "POST /api/clinics/{clinic}/partner-services": ("name", "+ second"),
+    "PUT /api/clinics/{clinic}/partner-services/{partner_id}": ("note", "a second request"),
 }
 
 

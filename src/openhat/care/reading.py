@@ -31,7 +31,7 @@ def care_plan_of(patient: Patient) -> CarePlan | None:
 def referrals_of(patient: Patient) -> list[Referral]:
     return list(
         Referral.objects.filter(patient=patient)
-        .select_related("partner")
+        .select_related("partner", "patient")
         .prefetch_related("sent_under")
         .order_by("-planned_on", "-pk")
     )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db import transaction
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
@@ -24,6 +23,7 @@ from openhat.patients.records import refuse_merged
 
 START_OPERATION = "care.start_plan"
 GOAL_OPERATION = "care.add_goal"
+UPDATE_GOAL_OPERATION = "care.update_goal"
 REVIEW_OPERATION = "care.review_plan"
 
 
@@ -119,11 +119,14 @@ def add_goal(
     return idempotency.once(actor, idempotency_key, GOAL_OPERATION, CareGoal, work)
 
 
-def update_goal(*, actor: User, goal: CareGoal, changes: GoalInput) -> CareGoal:
+def update_goal(
+    *, actor: User, goal: CareGoal, changes: GoalInput, idempotency_key: str | None = None
+) -> CareGoal:
     """Change a goal in place; pghistory keeps the version it replaces."""
     require(actor, goal.clinic_id, Capability.WRITE_CARE)
     cleaned = clean_goal(changes)
-    with transaction.atomic():
+
+    def work() -> CareGoal:
         current = CareGoal.objects.select_for_update().select_related("clinic").get(pk=goal.pk)
         before = {"status": current.status, "target_on": current.target_on.isoformat()}
         for name in (
@@ -149,6 +152,8 @@ def update_goal(*, actor: User, goal: CareGoal, changes: GoalInput) -> CareGoal:
             },
         )
         return current
+
+    return idempotency.once(actor, idempotency_key, UPDATE_GOAL_OPERATION, CareGoal, work)
 
 
 def review_care_plan(

@@ -45,6 +45,7 @@ from openhat.patients.records import refuse_merged
 PARTNER_OPERATION = "care.save_partner"
 PLAN_OPERATION = "care.plan_referral"
 STATUS_OPERATION = "care.referral_status"
+FOLLOW_UP_OPERATION = "care.referral_follow_up"
 
 # A reason is asked for when a referral ends without the service being used.
 _NEEDS_A_NOTE = (ReferralStatus.DECLINED, ReferralStatus.LOST_TO_FOLLOW_UP)
@@ -258,12 +259,18 @@ def change_referral_status(
 
 
 def set_follow_up(
-    *, actor: User, referral: Referral, follow_up_on: date, note_text: str = ""
+    *,
+    actor: User,
+    referral: Referral,
+    follow_up_on: date,
+    note_text: str = "",
+    idempotency_key: str | None = None,
 ) -> Referral:
     """Move an open referral's follow-up to another day (e.g. after a call that changed nothing)."""
     require(actor, referral.clinic_id, Capability.WRITE_CARE)
     text = note(note_text, "note")
-    with transaction.atomic():
+
+    def work() -> Referral:
         current = (
             Referral.objects.select_for_update(of=("self",))
             .select_related("clinic", "patient")
@@ -286,3 +293,5 @@ def set_follow_up(
             data={"patient": current.patient.client_code, "follow_up_on": follow_up_on.isoformat()},
         )
         return current
+
+    return idempotency.once(actor, idempotency_key, FOLLOW_UP_OPERATION, Referral, work)
