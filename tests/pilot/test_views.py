@@ -288,3 +288,17 @@ def test_a_loaded_file_with_values_the_model_refuses_shows_them_beside_their_fie
     assert response.status_code == 200
     block = page[page.index('data-field="horizon_years"') :]
     assert 'data-code="horizon_out_of_range"' in block[: block.index("</ul>")]
+
+
+def test_a_long_title_and_place_still_fit_the_brief_on_two_pages(member: Client) -> None:
+    long = "A city with a rather long official name, and a region beside it, " * 2
+    response = member.post(START, form(action="pdf", scenario_title=long[:120], place=long[:200]))
+
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 2
+
+
+def test_the_error_summary_links_to_each_refused_field_by_its_label(member: Client) -> None:
+    page = member.post(START, form(uptake="1.5")).content.decode()
+
+    assert '<a href="#id_uptake">Places filled</a>' in page
+    assert "“Places filled” is a share" in page

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -266,6 +267,9 @@ class PlannerForm(forms.Form):
         name = path.replace(".", NAME_SEPARATOR) if path else ""
         self.problem_codes.setdefault(name, []).append(code)
         if name in self.fields:
+            # The model words its messages with its own names ("uptake is a share ..."); the
+            # form shows the label the reader sees beside the field.
+            message = re.sub(rf"\b{re.escape(path)}\b", f"“{self.fields[name].label}”", message)
             self.add_error(name, forms.ValidationError(message, code=code))
         else:
             where = f"{path}: " if path else ""
@@ -288,6 +292,14 @@ class PlannerForm(forms.Form):
         if not self.errors:
             self.local_inputs = inputs
         return cleaned
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(input id, label) of each field with a refusal: the summary links to them."""
+        return [
+            (self[name].id_for_label, str(self.fields[name].label))
+            for name in self.errors
+            if name in self.fields
+        ]
 
     def error_codes(self) -> dict[str, list[str]]:
         """Every refusal's stable code by field name, for tests and the API."""

@@ -69,7 +69,7 @@ WORDS: dict[str, InputWords] = {
         "Cost of that treatment", "a year per patient", "", COMPARATOR
     ),
     "horizon_years": InputWords(
-        "Years to look ahead", "years", "1 to 60; the longer, the more uncertain.", MODEL
+        "Years to look ahead", "years", "1 to 60; the longer, the more uncertain.", PROGRAMME
     ),
     "model_cost_factor": InputWords(
         "Price factor",

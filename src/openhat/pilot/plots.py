@@ -88,26 +88,6 @@ def cost_effectiveness_plane(
         axes.set_ylabel(f"Extra cost ({currency})")
         axes.yaxis.set_major_formatter(money_axis(currency))
         axes.grid(color=GRID, linewidth=0.5)
-        axes.text(
-            0.99,
-            0.02,
-            "saves money, gains health",
-            transform=axes.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color=INK,
-        )
-        axes.text(
-            0.01,
-            0.98,
-            "costs more, loses health",
-            transform=axes.transAxes,
-            ha="left",
-            va="top",
-            fontsize=8,
-            color=INK,
-        )
         axes.legend(loc="upper right", fontsize=8, frameon=False)
         return _svg(figure)
 

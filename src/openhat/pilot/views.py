@@ -148,6 +148,7 @@ def scenario(request: HttpRequest, scenario: Scenario) -> HttpResponse:
             "pdf": pdf_available(),
             "outdated": scenario.parameters_version != planner.PARAMETERS_VERSION,
             "share_url": request.build_absolute_uri(),
+            "public": planner_is_public(),
         },
     )
 
