@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, ProgrammingError, models, transaction
 
+from openhat.screens.models import HarmReductionContact, UrineDrugScreen
 from tests.pharmacy.test_backstops import copy_of, insert
 from tests.screens.helpers import contact, screen
 
@@ -88,3 +89,45 @@ def test_rows_are_append_only(rows: dict[str, models.Model], kind: str) -> None:
     ):
         with pytest.raises(ProgrammingError, match="pgtrigger"), transaction.atomic():
             change()
+
+
+# Every other result, offer and bound, one case each (tests/core/test_every_constraint_is_tested.py
+# wants a case per constraint). The markers of street heroin stay tested, so the derived flag
+# still matches and only the unknown result is refused.
+MORE_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "screen_morphine_opiates_result_known": ("screen", {"morphine_opiates": "maybe"}),
+    "screen_monoacetylmorphine_result_known": ("screen", {"monoacetylmorphine": "maybe"}),
+    "screen_acetylcodeine_result_known": ("screen", {"acetylcodeine": "maybe"}),
+    "screen_papaverine_result_known": ("screen", {"papaverine": "maybe"}),
+    "screen_noscapine_result_known": ("screen", {"noscapine": "maybe"}),
+    "screen_methadone_eddp_result_known": ("screen", {"methadone_eddp": "maybe"}),
+    "screen_buprenorphine_result_known": ("screen", {"buprenorphine": "maybe"}),
+    "screen_fentanyl_result_known": ("screen", {"fentanyl": "maybe"}),
+    "screen_amphetamines_result_known": ("screen", {"amphetamines": "maybe"}),
+    "screen_benzodiazepines_result_known": ("screen", {"benzodiazepines": "maybe"}),
+    "screen_cannabis_result_known": ("screen", {"cannabis": "maybe"}),
+    "screen_alcohol_etg_result_known": ("screen", {"alcohol_etg": "maybe"}),
+    "screen_does_not_correct_itself": ("screen", {"id": 987_654_321, "corrects_id": 987_654_321}),
+    "harm_red_inhalation_kits_within_bounds": ("contact", {"inhalation_kits": 201}),
+    "harm_red_hcv_test_known": ("contact", {"hcv_test": "maybe"}),
+    "harm_red_hbv_test_known": ("contact", {"hbv_test": "maybe"}),
+    "harm_red_hbv_vaccination_known": ("contact", {"hbv_vaccination": "maybe"}),
+}
+
+
+@pytest.mark.parametrize("constraint", sorted(MORE_CASES))
+def test_the_database_refuses_each_other_unknown_or_out_of_bounds_value(
+    rows: dict[str, models.Model], constraint: str
+) -> None:
+    kind, changes = MORE_CASES[constraint]
+    with pytest.raises(IntegrityError, match=rf"\b{constraint}\b"):
+        insert(copy_of(rows[kind], **changes))
+
+
+def test_every_constraint_of_these_models_has_a_case() -> None:
+    declared = {
+        constraint.name
+        for model in (UrineDrugScreen, HarmReductionContact)
+        for constraint in model._meta.constraints
+    }
+    assert declared == set(CASES) | set(MORE_CASES)
