@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from openhat.dosing.models import SessionDecision, SessionOverride
+from openhat.dosing.services.exceptions import end_without_dose
 from tests.conftest import PASSWORD, Personas
 from tests.dosing.factories import counts, decided, open_session
 from tests.dosing.test_pages_helpers import field_error, key_on, session_url, step_url, text
@@ -175,3 +176,31 @@ def test_a_wrong_code_on_the_remote_form_is_shown_beside_the_code(
 @pytest.mark.parametrize("role", ["nurse", "pharmacist", "counsellor"])
 def test_only_physicians_use_the_remote_list(client_for: Any, station: Any, role: str) -> None:
     assert client_for(role).get("/dosing/sessions/overrides/").status_code == 403
+
+
+def test_a_hold_no_override_can_lift_offers_no_override_first(
+    client_for: Any, personas: Personas, station: Any
+) -> None:
+    """After an alcohol hold, a blank reading is a hold only a new reading clears: the decision
+    page ends the session as its first action and offers no override (which could not help)."""
+    held, _ = decided(personas, station.patient, breath_alcohol="0.80")
+    end_without_dose(
+        actor=personas["nurse"], session_id=held.pk, kind="held", notes="breath alcohol 0.80"
+    )
+    session, decision = decided(personas, station.patient, breath_alcohol="")
+    assert {item["rule_id"] for item in decision.findings if item["severity"] == "hold"} == {
+        "breath_alcohol_reading_missing"
+    }
+
+    page = text(client_for("nurse").get(session_url(session)))
+
+    assert 'data-testid="to-override"' not in page and "Physician override" not in page
+    assert 'data-testid="to-held"' in page and "End: no dose" in page
+
+
+def test_a_liftable_hold_still_offers_the_override_first(
+    client_for: Any, personas: Personas, station: Any
+) -> None:
+    session, _ = decided(personas, station.patient, sedation_score=4)
+    page = text(client_for("nurse").get(session_url(session)))
+    assert page.index('data-testid="to-override"') < page.index('data-testid="to-held"')

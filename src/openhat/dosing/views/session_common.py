@@ -32,7 +32,13 @@ from openhat.dosing.models import (
 from openhat.dosing.services.administer import FORMS_BY_ROUTE
 from openhat.dosing.services.board_orders import drug_short
 from openhat.dosing.services.observation import observation_of
-from openhat.dosing.services.steps import current_preparation, latest_decision, session_for
+from openhat.dosing.services.overrides import liftable_findings
+from openhat.dosing.services.steps import (
+    STOPPING,
+    current_preparation,
+    latest_decision,
+    session_for,
+)
 from openhat.dosing.sites import site_label
 from openhat.dosing.windows import window_label
 from openhat.patients.models import Patient
@@ -208,6 +214,20 @@ class DecisionView:
     requested: str
 
 
+def override_can_help(decision: SessionDecision) -> bool:
+    """An override lifts only findings the protocol marks liftable; while a finding that stops
+    the dose is not one of them (a blank reading after a hold, a hold that stands), lifting the
+    others would still give no dose, so the station offers no override first."""
+    stuck = [
+        finding
+        for finding in decision.findings
+        if finding.get("severity") in STOPPING
+        and not finding.get("overridable")
+        and not finding.get("overridden")
+    ]
+    return not stuck and bool(liftable_findings(decision))
+
+
 def decision_view(decision: SessionDecision | None) -> DecisionView | None:
     if decision is None:
         return None
@@ -222,7 +242,7 @@ def decision_view(decision: SessionDecision | None) -> DecisionView | None:
         words=VERDICT_WORDS.get(verdict, verdict),
         tone="stop" if verdict in STOP_VERDICTS else "limit" if verdict != "dose" else "go",
         allows_dose=verdict in ("dose", "dose_reduced"),
-        may_override=verdict in OVERRIDABLE_VERDICTS,
+        may_override=verdict in OVERRIDABLE_VERDICTS and override_can_help(decision),
         therapy=therapy_label(decision.drug, decision.route),
         findings=findings_of(decision, overrides),
         max_dose=mg_text(decision.max_dose_mg),
