@@ -170,3 +170,17 @@ CARE_PAGE_CASES: list[RouteCase] = [
         data={"name": PARTNER_NAME, "kinds": ["housing", "income"], "is_active": "on"},
     ),
 ]
+
+MANAGERS = frozenset({"manager"})
+CARE_PAGE_CASES += [
+    RouteCase("care:settings", "GET", "/care/settings/", MANAGERS, outsider_status=OK),
+    RouteCase(
+        "care:settings",
+        "POST",
+        "/care/settings/",
+        MANAGERS,
+        ok_status=SAVED,
+        outsider_status=SAVED,
+        data={"care_plan_review_months": "4"},
+    ),
+]

@@ -235,3 +235,33 @@ def _days_ago(days: int) -> Any:
     from django.utils import timezone
 
     return timezone.now() - timedelta(days=days)
+
+
+def test_managers_set_the_review_interval_and_later_reviews_use_it(
+    personas: Personas, patient: Patient, today: date
+) -> None:
+    plan = start_plan(personas, patient)
+
+    services.set_review_interval(actor=personas["manager"], clinic=personas.clinic, months=6)
+    plan.refresh_from_db()
+    assert plan.next_review_on == add_months(today, 3)  # fixed when it was set
+    review = services.review_care_plan(actor=personas["counsellor"], plan=plan, note_text="ok")
+
+    assert review.next_review_on == add_months(today, 6)
+    assert AuditEvent.objects.filter(code=2002, data__care_plan_review_months__after=6).exists()
+
+
+@pytest.mark.parametrize("months", [0, 13, -1])
+def test_a_review_interval_out_of_range_is_refused(personas: Personas, months: int) -> None:
+    with pytest.raises(DomainError) as refused:
+        services.set_review_interval(
+            actor=personas["manager"], clinic=personas.clinic, months=months
+        )
+    assert refused.value.code == "number_out_of_range"
+    personas.clinic.refresh_from_db()
+    assert personas.clinic.care_plan_review_months == 3
+
+
+def test_only_managers_set_the_review_interval(personas: Personas) -> None:
+    with pytest.raises(PermissionDenied):
+        services.set_review_interval(actor=personas["counsellor"], clinic=personas.clinic, months=6)

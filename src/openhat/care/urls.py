@@ -23,4 +23,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("partners/", partners.partner_list, name="partners"),
     path("partners/new/", partners.new_partner, name="new_partner"),
     path("partners/<int:partner_id>/", partners.edit_partner, name="edit_partner"),
+    path("settings/", partners.care_settings, name="settings"),
 ]

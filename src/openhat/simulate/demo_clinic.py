@@ -42,6 +42,7 @@ from openhat.patients.models import Patient, Sex
 from openhat.patients.services import change_status, register_patient, upload_photo
 from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
+from openhat.simulate.demo_care import care_missing, load_demo_care
 from openhat.simulate.demo_dosing import load_demo_dosing
 from openhat.simulate.demo_orders import (
     DemoPrescriber,
@@ -125,6 +126,7 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         zurich is not None
         and canada is not None
         and not (pharmacy_missing(zurich) or pharmacy_missing(canada))
+        and not (care_missing(zurich) or care_missing(canada))
     ):
         return _describe(zurich, canada, created=False)
 
@@ -144,6 +146,9 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
             load_demo_dosing(
                 clinic, staff, report(DEMO_PATIENT_TOTAL + number * (HISTORY_DAYS + 1))
             )
+        # Care plans, partner services and referrals in every state (demo_care).
+        for clinic, seed in ((zurich, DEMO_SEED + 7), (canada, CANADA_SEED + 7)):
+            load_demo_care(clinic, staff, seed)
     return _describe(zurich, canada, created=True)
 
 

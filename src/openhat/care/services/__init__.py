@@ -19,6 +19,7 @@ from openhat.care.services.referrals import (
     save_partner_service,
     set_follow_up,
 )
+from openhat.care.services.settings import set_review_interval
 
 __all__ = [
     "add_goal",
@@ -28,6 +29,7 @@ __all__ = [
     "review_care_plan",
     "save_partner_service",
     "set_follow_up",
+    "set_review_interval",
     "start_care_plan",
     "update_goal",
 ]

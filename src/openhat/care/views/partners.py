@@ -1,7 +1,9 @@
-"""The clinic's directory of partner services: counsellors and managers keep it."""
+"""The clinic's directory of partner services (counsellors and managers keep it), and the
+manager's care setting."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from openhat.care import services
 from openhat.care.forms import PartnerForm
 from openhat.care.models import PartnerService
 from openhat.care.views.plans import show_on_form
+from openhat.clinics.models import CARE_PLAN_REVIEW_MONTHS_MAX
 from openhat.clinics.roles import Capability, role_can
 from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, working_membership
 from openhat.core.errors import DomainError, NotFound
@@ -37,6 +40,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
             "partners": partners,
             "clinic": membership.clinic,
             "can_manage": role_can(membership.role, Capability.MANAGE_PARTNERS),
+            "can_set_interval": role_can(membership.role, Capability.MANAGE_SETTINGS),
         },
     )
 
@@ -95,3 +99,43 @@ def edit_partner(request: HttpRequest, partner_id: int) -> HttpResponse:
     if service is None:
         raise NotFound("partner_not_found", "No such partner service in your clinic.")
     return _partner_form_page(request, service)
+
+
+class ReviewIntervalForm(forms.Form):
+    care_plan_review_months = forms.IntegerField(
+        label="Review care plans every (months)",
+        min_value=1,
+        max_value=CARE_PLAN_REVIEW_MONTHS_MAX,
+        help_text="Usually 3. A plan's next review keeps its date; the new interval counts "
+        "from then on.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_pages
+def care_settings(request: HttpRequest) -> HttpResponse:
+    """The manager's care setting: how often care plans are reviewed."""
+    clinic = working_membership(request, Capability.MANAGE_SETTINGS).clinic
+    form = ReviewIntervalForm(
+        request.POST if request.method == "POST" else None,
+        initial={"care_plan_review_months": clinic.care_plan_review_months},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_review_interval(
+                actor=acting_user(request),
+                clinic=clinic,
+                months=form.cleaned_data["care_plan_review_months"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, "The care-plan review interval is saved.")
+            return redirect("care:settings")
+    return render(
+        request,
+        "care/settings.html",
+        {"form": form, "clinic": clinic},
+        status=400 if form.is_bound else 200,
+    )
