@@ -203,6 +203,9 @@ def test_the_database_refuses_a_station_record_that_breaks_the_constraint(
     assert_refused(station_records, STATION_MOVED, STATION_CASES, constraint)
 
 
+NALOXONE = "naloxone_dose_and_route_when_given"
+
+
 @pytest.mark.parametrize(
     ("name", "changes", "constraint"),
     [
@@ -210,23 +213,20 @@ def test_the_database_refuses_a_station_record_that_breaks_the_constraint(
         ("spill", {"waste_entry_id": None}, "spill_is_witnessed_waste"),
         # a refusal holds no drawn dose, so calling it a spill is refused
         ("refusal", {"kind": "spilled"}, "spill_is_witnessed_waste"),
-        ("sign_off", {"second_factor_verified_at": "2026-01-02T08:00Z"}, None),
-        ("adverse_event", {"naloxone_route": ""}, None),
-        ("adverse_event", {"naloxone_dose_mg": Decimal("0")}, None),
-        ("adverse_event", {"naloxone_given": False}, None),
-        ("decision", {}, None),
+        # a second factor checked with no physician named
+        (
+            "sign_off",
+            lambda row: {"second_factor_verified_at": row.at},
+            "sign_off_physician_with_second_factor",
+        ),
+        ("adverse_event", {"naloxone_route": ""}, NALOXONE),
+        ("adverse_event", {"naloxone_dose_mg": Decimal("0")}, NALOXONE),
+        ("adverse_event", {"naloxone_given": False}, NALOXONE),
     ],
 )
 def test_each_other_half_is_refused_too(
-    station_records: dict[str, models.Model],
-    name: str,
-    changes: dict[str, Any],
-    constraint: str | None,
+    station_records: dict[str, models.Model], name: str, changes: Any, constraint: str
 ) -> None:
-    if constraint is None:
-        constraint = next(key for key, (row, _) in STATION_CASES.items() if row == name)
-        if name == "decision":  # the decision's only backstop is its chain position
-            changes = same("chain_seq")(station_records[name])
     assert_refused(station_records, STATION_MOVED, {constraint: (name, changes)}, constraint)
 
 
