@@ -51,6 +51,7 @@ from tests.access.interview_pages import (
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
+from tests.access.pilot_api import PILOT_API_CASES
 from tests.access.pilot_pages import PILOT_PAGE_CASES
 from tests.access.screens_notes import SCREENS_NOTES_PAGE_CASES, NotesWorld, build_notes
 from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
@@ -116,6 +117,7 @@ API_CASES: list[RouteCase] = (
     + DOSING_API_CASES
     + INTERVIEW_API_CASES
     + CARE_API_CASES
+    + PILOT_API_CASES
 )
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 

@@ -216,6 +216,7 @@ def _register_routers() -> None:
     from openhat.pharmacy.api_counts import router as pharmacy_counts_router
     from openhat.pharmacy.api_movements import router as pharmacy_movements_router
     from openhat.pharmacy.api_reports import router as pharmacy_reports_router
+    from openhat.pilot.api import router as pilot_router
     from openhat.prescribing.api import router as prescribing_router
 
     api.add_router("/", clinics_router)
@@ -230,6 +231,7 @@ def _register_routers() -> None:
     api.add_router("/", dosing_router)
     api.add_router("/", care_router)
     api.add_router("/", interviews_router)
+    api.add_router("/planner", pilot_router)
 
 
 _register_routers()

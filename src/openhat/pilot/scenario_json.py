@@ -15,6 +15,7 @@ from typing import Any
 
 from openhat import planner
 from openhat.core.errors import DomainError
+from openhat.pilot.inputs_data import local_inputs_from
 from openhat.pilot.models import TITLE_MAX_LENGTH
 
 FORMAT = "openhat-pilot-scenario"
@@ -102,11 +103,11 @@ def load(raw: str | bytes) -> LoadedScenario:
     if not isinstance(inputs, dict):
         raise _refuse("scenario_json_inputs_missing", 'The file has no "inputs" object.')
     try:
-        local_inputs = planner.LocalInputs.from_dict(inputs)
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        local_inputs = local_inputs_from(inputs)
+    except DomainError as error:
         raise _refuse(
             "scenario_json_inputs_unreadable",
-            f"The scenario's inputs cannot be read: {_reason(error)}",
+            f"The scenario's inputs cannot be read: {error.message}",
         ) from None
     parameters_version = data.get("parameters_version")
     return LoadedScenario(
@@ -114,10 +115,3 @@ def load(raw: str | bytes) -> LoadedScenario:
         inputs=local_inputs,
         parameters_version=parameters_version if isinstance(parameters_version, str) else "",
     )
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, KeyError):
-        return f"{error.args[0]!s} is missing."
-    text = str(error).strip()
-    return text if text else type(error).__name__

@@ -16,11 +16,14 @@ from openhat import planner
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
 from openhat.core.errors import DomainError, NotFound
+from openhat.core.idempotency import once
 from openhat.pilot.models import TITLE_MAX_LENGTH, Scenario, ScenarioOrigin
 
 
 class InvalidInputs(DomainError):
     """The model refused the inputs: the first problem as code/message/field, and all of them."""
+
+    status_code = 422
 
     def __init__(self, problems: list[Any]) -> None:
         first = problems[0]
@@ -58,16 +61,23 @@ def clean_title(title: str) -> str:
     return title
 
 
+SAVE_OPERATION = "pilot.save_scenario"
+
+
 def save_scenario(
     *,
     actor: User | None,
     title: str,
     inputs: planner.LocalInputs,
     origin: ScenarioOrigin,
+    idempotency_key: str | None = None,
 ) -> Scenario:
+    """Save a scenario under a new share key. A signed-in caller may send an idempotency key (the
+    API does): a retry with it returns the first scenario instead of a second link."""
     title = clean_title(title)
     checked_inputs(inputs)
-    with transaction.atomic():
+
+    def write() -> Scenario:
         scenario = Scenario.objects.create(
             share_key=secrets.token_urlsafe(32),
             title=title,
@@ -86,7 +96,12 @@ def save_scenario(
                 "parameters_version": scenario.parameters_version,
             },
         )
-    return scenario
+        return scenario
+
+    if actor is not None:
+        return once(actor, idempotency_key, SAVE_OPERATION, Scenario, write)
+    with transaction.atomic():
+        return write()
 
 
 def scenario_by_key(share_key: str) -> Scenario:
