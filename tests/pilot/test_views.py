@@ -302,3 +302,13 @@ def test_the_error_summary_links_to_each_refused_field_by_its_label(member: Clie
 
     assert '<a href="#id_uptake">Places filled</a>' in page
     assert "“Places filled” is a share" in page
+
+
+def test_changing_a_saved_scenario_starts_from_its_inputs(member: Client) -> None:
+    location = member.post(START, form(action="save", capacity="120"))["Location"]
+    key = location.split("/")[-2]
+
+    page = member.get(f"{START}?from={key}").content.decode()
+
+    assert 'value="120"' in page and 'value="San Francisco pilot"' in page
+    assert member.get(f"{START}?from=nonsense").status_code == 404

@@ -57,7 +57,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         source = request.GET.get("from")
         if source:
-            scenario = _scenario(source)
+            try:
+                scenario = _scenario(source)
+            except NotFound as error:
+                return _not_found(request, error)
             inputs = services.scenario_inputs(scenario)
             initial = {**initial_values(inputs), "scenario_title": scenario.title}
         else:
@@ -105,6 +108,10 @@ def _scenario(share_key: str) -> Scenario:
     return services.scenario_by_key(share_key)
 
 
+def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 404, "message": error.message}, status=404)
+
+
 def _pdf_response(request: HttpRequest, brief: Any, title: str) -> HttpResponse:
     if not pdf_available():
         return render(
@@ -125,9 +132,7 @@ def _shared(view: Any) -> Any:
         try:
             scenario = _scenario(share_key)
         except NotFound as error:
-            return render(
-                request, "core/error.html", {"status": 404, "message": error.message}, status=404
-            )
+            return _not_found(request, error)
         return view(request, scenario)
 
     wrapper.__name__ = view.__name__
