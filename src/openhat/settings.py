@@ -256,6 +256,11 @@ OPENHAT_SMALL_CELL_MINIMUM = env_int("OPENHAT_SMALL_CELL_MINIMUM", 11, minimum=2
 # The pilot planner (/planner/) holds no patient data and needs no clinical role: by default any
 # signed-in user may use it; an installation serving advocates and councils may open it to everyone.
 OPENHAT_PLANNER_PUBLIC = env_bool("OPENHAT_PLANNER_PUBLIC", False)
+# Scenarios a visitor without an account may save per hour from one address (local: a person
+# saves a few variants of their city; more from one address is a script filling the table).
+OPENHAT_PLANNER_VISITOR_SAVES_PER_HOUR = env_int(
+    "OPENHAT_PLANNER_VISITOR_SAVES_PER_HOUR", 30, minimum=0, maximum=10_000
+)
 
 # How long a staff invitation link works (staff.services.invite).
 OPENHAT_INVITATION_DAYS = env_int("OPENHAT_INVITATION_DAYS", 7, minimum=1, maximum=60)

@@ -312,3 +312,16 @@ def test_changing_a_saved_scenario_starts_from_its_inputs(member: Client) -> Non
 
     assert 'value="120"' in page and 'value="San Francisco pilot"' in page
     assert member.get(f"{START}?from=nonsense").status_code == 404
+
+
+def test_a_visitor_of_a_public_planner_may_save_only_so_many_an_hour(settings: Any) -> None:
+    settings.OPENHAT_PLANNER_PUBLIC = True
+    settings.OPENHAT_PLANNER_VISITOR_SAVES_PER_HOUR = 2
+    visitor = Client()
+
+    answers = [visitor.post(START, form(action="save")).status_code for _ in range(3)]
+
+    assert answers == [302, 302, 429]
+    assert Scenario.objects.count() == 2
+    refused = visitor.post(START, form(action="save")).content.decode()
+    assert "Too many scenarios were saved from this address" in refused

@@ -9,12 +9,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from openhat import planner
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
+from openhat.core import ratelimit
 from openhat.core.errors import DomainError, NotFound
 from openhat.core.idempotency import once
 from openhat.pilot.models import TITLE_MAX_LENGTH, Scenario, ScenarioOrigin
@@ -62,6 +64,25 @@ def clean_title(title: str) -> str:
 
 
 SAVE_OPERATION = "pilot.save_scenario"
+
+
+VISITOR_SAVES_WINDOW_SECONDS = 3600
+
+
+def check_visitor_may_save(address: str | None) -> None:
+    """A public planner's visitors save without an account: at most so many an hour from one
+    address (counted in PostgreSQL, core.ratelimit), so a script cannot fill the table."""
+    limit = settings.OPENHAT_PLANNER_VISITOR_SAVES_PER_HOUR
+    key = f"planner-visitor-save:{address or 'unknown'}"
+    counted = ratelimit.count([key], VISITOR_SAVES_WINDOW_SECONDS)[key]
+    if counted.count > limit:
+        minutes = max(1, counted.retry_after_seconds() // 60)
+        raise DomainError(
+            "scenario_saves_paused",
+            f"Too many scenarios were saved from this address this hour; try again in about "
+            f"{minutes} minutes, or sign in.",
+            None,
+        )
 
 
 def save_scenario(

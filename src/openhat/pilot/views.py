@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from openhat import planner
+from openhat.audit.context import current_origin
 from openhat.core.errors import DomainError, NotFound
 from openhat.pilot import scenario_json, services
 from openhat.pilot.access import acting_user, planner_is_public, planner_page
@@ -79,12 +80,15 @@ def start(request: HttpRequest) -> HttpResponse:
     title = " ".join(form.cleaned_data.get("scenario_title", "").split()) or _default_title(inputs)
     if action == "save":
         try:
+            if acting_user(request) is None:
+                services.check_visitor_may_save(current_origin().ip)
             scenario = services.save_scenario(
                 actor=acting_user(request), title=title, inputs=inputs, origin=_origin(request)
             )
         except DomainError as error:
             form.note_problem(error.field or "", error.code, error.message)
-            return _form_page(request, form, status=400)
+            status = 429 if error.code == "scenario_saves_paused" else 400
+            return _form_page(request, form, status=status)
         return redirect("pilot:scenario", share_key=scenario.share_key)
     if action == "json":
         text = scenario_json.dumps(title, inputs, planner.PARAMETERS_VERSION)
