@@ -125,6 +125,23 @@ def test_replay_differences_notices_a_tampered_finding() -> None:
     assert replay_differences(snapshot, stored) == ["findings"]
 
 
+def test_a_newer_engine_that_decides_the_same_is_no_difference() -> None:
+    """After an upgrade, the stored decision names the older engine and its wording; a replay
+    that decides the same (verdict, doses, findings' rules, severities and caps) reports nothing,
+    while a changed cap in a finding still shows."""
+    decision, snapshot = snapshot_of(**CASES["override"])
+    stored = copy.deepcopy(decision.as_dict())
+    stored["engine_version"] = "0.9.0"
+    for item in stored["findings"]:
+        item["message"] = "worded by an older engine"
+    assert replay_differences(snapshot, stored) == []
+    stored["findings"] = "not a list"
+    assert replay_differences(snapshot, stored) == ["findings"]
+    stored = copy.deepcopy(decision.as_dict())
+    stored["findings"] = [*stored["findings"], "not a finding"]
+    assert replay_differences(snapshot, stored) == ["findings"]
+
+
 def test_replay_differences_notices_a_tampered_snapshot() -> None:
     decision, snapshot = snapshot_of(**CASES["stable patient"])
     tampered = copy.deepcopy(snapshot)

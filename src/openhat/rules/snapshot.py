@@ -254,10 +254,31 @@ def replay(data: dict[str, Any]) -> Decision:
     return decide(context_from_data(data))
 
 
+# What a replay compares is the decision, not the engine that phrased it: a newer engine (its
+# version, a finding's reworded message) that decides the same for the stored inputs is no
+# difference. A restore after an upgrade would otherwise report every decision ever made.
+_WORDING_ONLY = frozenset({"engine_version"})
+_FINDING_WORDING = frozenset({"message"})
+
+
+def _decided(decision: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in decision.items() if key not in _WORDING_ONLY}
+    findings = decision.get("findings")
+    if isinstance(findings, list):
+        kept["findings"] = [
+            {key: value for key, value in item.items() if key not in _FINDING_WORDING}
+            if isinstance(item, dict)
+            else item
+            for item in findings
+        ]
+    return kept
+
+
 def replay_differences(data: dict[str, Any], stored: dict[str, Any]) -> list[str]:
-    """The fields of a stored decision (Decision.as_dict()) that a replay no longer reproduces."""
-    fresh = replay(data).as_dict()
-    return sorted(key for key in fresh if fresh[key] != stored.get(key))
+    """The fields of a stored decision (Decision.as_dict()) that a replay no longer reproduces;
+    the engine's version and the findings' wording are not compared."""
+    fresh, kept = _decided(replay(data).as_dict()), _decided(stored)
+    return sorted(key for key in fresh if fresh[key] != kept.get(key))
 
 
 __all__ = ["context_from_data", "context_to_data", "replay", "replay_differences"]
