@@ -32,7 +32,7 @@ def reviews_due(clinic: Clinic, today: date) -> list[WorklistItem]:
         WorklistItem(
             patient_id=plan.patient_id,
             kind="care_plan_review_due",
-            label=f"Care-plan review of {plan.patient.client_code}",
+            label="Care-plan review",
             due_on=plan.next_review_on,
             overdue=plan.next_review_on < today,
             url=reverse("care:review", args=[plan.patient.client_code]),
@@ -56,8 +56,7 @@ def referrals_to_follow_up(clinic: Clinic, today: date) -> list[WorklistItem]:
             WorklistItem(
                 patient_id=referral.patient_id,
                 kind="referral_follow_up",
-                label=f"Follow up the {status} referral of {referral.patient.client_code} "
-                f"to {referral.partner.name}",
+                label=f"Follow up the {status} referral to {referral.partner.name}",
                 due_on=due,
                 overdue=due < today,
                 url=reverse("care:referral", args=[referral.patient.client_code, referral.pk]),

@@ -102,8 +102,17 @@ GOALS: list[tuple[str, str, str, str]] = [
 
 REVIEW_NOTES = [
     "Went through each goal together; the patient is more settled.",
-    "Some progress; the housing application is still open.",
+    "Some progress; the applications are still open.",
     "Difficult month; agreed to keep the goals and meet more often.",
+    "Good steps since the last review; new target dates agreed.",
+    "Missed two appointments; reviewed at the observation after the morning dose.",
+]
+GOAL_REVIEW_NOTES = [
+    "Getting there.",
+    "First step done.",
+    "Stalled; to try again with support.",
+    "Patient proud of this one.",
+    "Waiting on the partner service.",
 ]
 
 # The referral journeys the demo shows, in the order they are given to patients.
@@ -222,7 +231,7 @@ def _care_plan(
                     GoalReviewInput(
                         goal.pk,
                         rng.choice(["in_progress", "in_progress", "achieved", "partly_achieved"]),
-                        "Discussed at the review.",
+                        rng.choice(GOAL_REVIEW_NOTES),
                     )
                     for goal in goals
                     if goal.is_open
