@@ -24,6 +24,7 @@ from openhat.patients.merging import merge_patients
 from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity, PatientMerge
 from openhat.patients.schemas import (
     ErrorOut,
+    IdentityCorrectionIn,
     IdentityIn,
     IdentityOut,
     MergeIn,
@@ -94,17 +95,14 @@ def register_patient(
     user = caller(request)
     key = _one_idempotency_key(idempotency_header, payload.idempotency_key)
     clinic, _ = clinic_for_request(user, payload.clinic, Capability.EDIT_PATIENTS)
-    confirmation = (
-        DuplicateConfirmation(payload.duplicate_confirmation, payload.duplicate_reason)
-        if payload.duplicate_confirmation
-        else None
-    )
     patient = services.register_patient(
         actor=user,
         clinic=clinic,
         identity=_identity_input(payload),
         idempotency_key=key,
-        duplicate_confirmation=confirmation,
+        duplicate_confirmation=_duplicate_confirmation(
+            payload.duplicate_confirmation, payload.duplicate_reason
+        ),
     )
     return Status(201, patient)
 
@@ -142,29 +140,39 @@ def read_identity(request: HttpRequest, code: str) -> PatientIdentity:
 
 @router.put(
     "/{slug:code}/identity",
-    response={200: IdentityOut, **ERRORS, 409: ErrorOut},
+    response={200: IdentityOut, **ERRORS, 409: PossibleDuplicateOut},
     summary="Correct identifying data (the answer is logged as an access to the record)",
-    description=IDEMPOTENCY_HELP,
+    description=(
+        IDEMPOTENCY_HELP
+        + "\n\nA correction whose name and date of birth, or health number, newly match another "
+        "patient in any clinic is 409 `possible_duplicate` and saves nothing (the `matches` are "
+        "shown as at registration). To save anyway, send the same body with "
+        "`duplicate_confirmation` set to the answer's `confirmation` and a `duplicate_reason`."
+    ),
 )
 def update_identity(
     request: HttpRequest,
     code: str,
-    payload: IdentityIn,
+    payload: IdentityCorrectionIn,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> PatientIdentity:
     user = caller(request)
     patient, _ = patient_for(user, code, Capability.EDIT_PATIENTS)
-    once(
-        user,
-        key_from_header(idempotency_key),
-        f"patients.update_identity:{patient.pk}",
-        PatientIdentity,
-        lambda: services.update_identity(
-            actor=user, patient=patient, identity=_identity_input(payload)
+    services.update_identity(
+        actor=user,
+        patient=patient,
+        identity=_identity_input(payload),
+        idempotency_key=key_from_header(idempotency_key),
+        duplicate_confirmation=_duplicate_confirmation(
+            payload.duplicate_confirmation, payload.duplicate_reason
         ),
     )
     # The answer shows the identity as stored: a read, logged like GET (a retry's answer too).
     return services.read_identity(actor=user, patient=patient)
+
+
+def _duplicate_confirmation(token: str | None, reason: str) -> DuplicateConfirmation | None:
+    return DuplicateConfirmation(token, reason) if token else None
 
 
 @router.post(

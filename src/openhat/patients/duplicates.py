@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from openhat.clinics.access import AnyUser, membership_for
 from openhat.clinics.roles import Capability, role_can
-from openhat.core.errors import Conflict
+from openhat.core.errors import Conflict, DomainError
 from openhat.patients.identity_keys import health_number_key, name_key
 from openhat.patients.models import Patient, PatientIdentity
 
@@ -80,6 +80,19 @@ def matched_on(identity: PatientIdentity, keys: IdentityKeys) -> list[str]:
     if keys.health_number and identity.health_number_key == keys.health_number:
         reasons.append("health_number")
     return reasons
+
+
+def newly_matching(
+    matches: list[PatientIdentity], before: IdentityKeys, after: IdentityKeys
+) -> list[PatientIdentity]:
+    """The matches a correction from `before` to `after` brings. A record that already matched the
+    old keys on the same grounds (a twin confirmed at registration, say) is no news: correcting
+    another key must not ask about it again."""
+    return [
+        identity
+        for identity in matches
+        if set(matched_on(identity, after)) - set(matched_on(identity, before))
+    ]
 
 
 def fingerprint(matches: list[PatientIdentity]) -> str:
@@ -149,9 +162,17 @@ def shown_match(actor: AnyUser, identity: PatientIdentity, keys: IdentityKeys) -
 
 
 class PossibleDuplicate(Conflict):
-    """409 `possible_duplicate`: nothing was registered; confirm with the token and a reason."""
+    """409 `possible_duplicate`: nothing was registered (or, for a correction of identifying data,
+    nothing was saved); confirm with the token and a reason."""
 
-    def __init__(self, matches: tuple[ShownMatch, ...], confirmation: str, stale: bool) -> None:
+    def __init__(
+        self,
+        matches: tuple[ShownMatch, ...],
+        confirmation: str,
+        stale: bool,
+        *,
+        correcting: bool = False,
+    ) -> None:
         hidden = sum(1 for match in matches if not match.visible)
         shown = len(matches) - hidden
         parts = []
@@ -161,15 +182,20 @@ class PossibleDuplicate(Conflict):
             parts.append(
                 f"{hidden} record(s) you may not see; ask a colleague who may, before going on"
             )
-        lead = (
-            "The possible matches changed since you confirmed. "
-            if stale
-            else "This person may already be registered: "
+        if stale:
+            lead = "The possible matches changed since you confirmed. "
+        elif correcting:
+            lead = "With this correction the record may be a second one of another patient: "
+        else:
+            lead = "This person may already be registered: "
+        outcome = (
+            "Nothing was saved. If this is a different person, save the correction again"
+            if correcting
+            else "Nothing was registered. If this is a different person, register again"
         )
         super().__init__(
             "possible_duplicate",
-            f"{lead}{'; '.join(parts)}. Nothing was registered. If this is a different person, "
-            "register again with the confirmation and a written reason.",
+            f"{lead}{'; '.join(parts)}. {outcome} with the confirmation and a written reason.",
             "duplicate_confirmation",
         )
         self.matches = matches
@@ -190,3 +216,21 @@ class DuplicateConfirmation:
 
     token: str
     reason: str
+
+    def checked_reason(self) -> str:
+        """The reason on one line, refused when too short to say anything or too long."""
+        reason = " ".join((self.reason or "").split())
+        if len(reason) < MIN_REASON_LENGTH:
+            raise DomainError(
+                "duplicate_reason_required",
+                f"Write why this is a different person or why a second record is needed "
+                f"(at least {MIN_REASON_LENGTH} characters).",
+                "duplicate_reason",
+            )
+        if len(reason) > MAX_REASON_LENGTH:
+            raise DomainError(
+                "duplicate_reason_too_long",
+                f"The reason has at most {MAX_REASON_LENGTH} characters.",
+                "duplicate_reason",
+            )
+        return reason

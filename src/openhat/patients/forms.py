@@ -34,10 +34,9 @@ class IdentityForm(forms.Form):
         )
 
 
-class NewPatientForm(IdentityForm):
-    # One key per rendered form: submitting the same form twice registers the patient once.
-    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
-    # Filled from a possible-duplicate warning: its token, and the staff member's reason.
+class DuplicateConfirmationForm(forms.Form):
+    """Filled from a possible-duplicate warning: its token, and the staff member's reason."""
+
     duplicate_confirmation = forms.CharField(
         max_length=64, required=False, widget=forms.HiddenInput
     )
@@ -55,10 +54,20 @@ class NewPatientForm(IdentityForm):
             return None
         return DuplicateConfirmation(token, self.cleaned_data.get("duplicate_reason") or "")
 
+
+class NewPatientForm(IdentityForm, DuplicateConfirmationForm):
+    # One key per rendered form: submitting the same form twice registers the patient once.
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not self.is_bound:
             self.initial["idempotency_key"] = f"new-patient-{uuid.uuid4()}"
+
+
+class IdentityCorrectionForm(IdentityForm, DuplicateConfirmationForm):
+    """A correction of identifying data, confirmed like a registration when it makes the record
+    match another patient."""
 
 
 class StatusChangeForm(forms.Form):

@@ -63,6 +63,22 @@ class RegisterPatientIn(IdentityIn):
     )
 
 
+class IdentityCorrectionIn(IdentityIn):
+    duplicate_confirmation: OneLineText | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "The `confirmation` of a 409 `possible_duplicate` answer: save the correction although "
+            "it makes this record match another patient's. Needs `duplicate_reason`."
+        ),
+    )
+    duplicate_reason: MultiLineText = Field(
+        default="",
+        max_length=1000,
+        description="Why this is a different person, or why a second record is needed (audited).",
+    )
+
+
 class StatusChangeIn(StrictInput):
     to_status: PatientStatus
     effective_date: IsoDate

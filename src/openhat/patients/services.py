@@ -18,16 +18,18 @@ from openhat.clinics.roles import Capability
 from openhat.core import idempotency
 from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError
+from openhat.patients.duplicate_warnings import (
+    correction_matches,
+    keys_of,
+    refusal,
+    stored_keys,
+)
 from openhat.patients.duplicates import (
-    MAX_REASON_LENGTH,
-    MIN_REASON_LENGTH,
     DuplicateConfirmation,
     IdentityKeys,
-    PossibleDuplicate,
     find_matches,
     fingerprint,
     lock_identity,
-    shown_match,
 )
 from openhat.patients.lifecycle import (
     ALLOWED_TRANSITIONS,
@@ -40,6 +42,7 @@ from openhat.patients.models import IdentityPhoto, Patient, PatientIdentity, Sta
 from openhat.patients.validation import IdentityInput, check_photo, clean_identity
 
 REGISTER_OPERATION = "patients.register"
+UPDATE_IDENTITY_OPERATION = "patients.update_identity"
 MAX_NOTE_LENGTH = 2000
 
 
@@ -67,7 +70,7 @@ def register_patient(
         raise DomainError(
             "referral_date_in_future", "The referral date cannot be in the future.", "referred_on"
         )
-    keys = IdentityKeys.of(cleaned.legal_name, cleaned.date_of_birth, cleaned.health_number)
+    keys = keys_of(cleaned)
     with transaction.atomic():
         if idempotency_key:
             earlier = idempotency.previous_result(actor, idempotency_key, REGISTER_OPERATION)
@@ -79,58 +82,15 @@ def register_patient(
         token = fingerprint(matches) if matches else ""
         confirmed = duplicate_confirmation is not None and duplicate_confirmation.token == token
         if not matches or confirmed:
-            reason = _confirmation_reason(duplicate_confirmation) if matches else ""
+            reason = (
+                duplicate_confirmation.checked_reason()
+                if matches and duplicate_confirmation
+                else ""
+            )
             return _register_locked(
                 actor, clinic, cleaned, referred_on, idempotency_key, matches, reason
             )
-    raise _possible_duplicate(actor, matches, keys, token, stale=duplicate_confirmation is not None)
-
-
-def possible_duplicate(
-    *, actor: User, clinic: Clinic, identity: IdentityInput
-) -> PossibleDuplicate | None:
-    """The warning a registration of this identity would answer now (its named matches logged as
-    read), or None; registers nothing. For a page that must show the warning again."""
-    require(actor, clinic, Capability.EDIT_PATIENTS)
-    cleaned = clean_identity(identity, clinic_today(clinic))
-    keys = IdentityKeys.of(cleaned.legal_name, cleaned.date_of_birth, cleaned.health_number)
-    matches = find_matches(keys)
-    if not matches:
-        return None
-    return _possible_duplicate(actor, matches, keys, fingerprint(matches), stale=False)
-
-
-def _confirmation_reason(confirmation: DuplicateConfirmation | None) -> str:
-    if confirmation is None:
-        return ""
-    reason = " ".join((confirmation.reason or "").split())
-    if len(reason) < MIN_REASON_LENGTH:
-        raise DomainError(
-            "duplicate_reason_required",
-            f"Write why this is a different person or why a second record is needed "
-            f"(at least {MIN_REASON_LENGTH} characters).",
-            "duplicate_reason",
-        )
-    if len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(
-            "duplicate_reason_too_long",
-            f"The reason has at most {MAX_REASON_LENGTH} characters.",
-            "duplicate_reason",
-        )
-    return reason
-
-
-def _possible_duplicate(
-    actor: User, matches: list[PatientIdentity], keys: IdentityKeys, token: str, *, stale: bool
-) -> PossibleDuplicate:
-    """The refusal, with every named match logged as a read of its identity (its own transaction:
-    the registration's was left without writing anything)."""
-    with transaction.atomic():
-        shown = tuple(shown_match(actor, identity, keys) for identity in matches)
-        for identity, match in zip(matches, shown, strict=True):
-            if match.visible:
-                record_access(actor=actor, patient=identity.patient, record=AccessedRecord.IDENTITY)
-    return PossibleDuplicate(shown, token, stale)
+    raise refusal(actor, matches, keys, token, stale=duplicate_confirmation is not None)
 
 
 def _register_locked(
@@ -185,28 +145,102 @@ def _register_locked(
     return patient
 
 
-def update_identity(*, actor: User, patient: Patient, identity: IdentityInput) -> PatientIdentity:
+class _Unconfirmed(Exception):
+    """A correction that newly matches another patient, without a confirmation of these matches:
+    raised inside the transaction so that it writes nothing, answered outside it."""
+
+    def __init__(self, matches: list[PatientIdentity], token: str) -> None:
+        super().__init__("possible duplicate")
+        self.matches = matches
+        self.token = token
+
+
+def update_identity(
+    *,
+    actor: User,
+    patient: Patient,
+    identity: IdentityInput,
+    idempotency_key: str | None = None,
+    duplicate_confirmation: DuplicateConfirmation | None = None,
+) -> PatientIdentity:
+    """Correct the identifying data (a repeat with the same `idempotency_key` writes nothing more).
+
+    A correction that changes the identity keys so that they newly match another patient, in any
+    clinic, would make this record a second chart of that person: it is refused with
+    PossibleDuplicate (409, nothing saved, named matches logged as read) unless
+    `duplicate_confirmation` carries that refusal's token and a reason, as at registration.
+    """
     require(actor, patient.clinic_id, Capability.EDIT_PATIENTS)
     cleaned = clean_identity(identity, clinic_today(patient.clinic))
-    with transaction.atomic():
-        current = PatientIdentity.objects.select_for_update(no_key=True).get(patient=patient)
-        changed = sorted(
-            name for name, value in asdict(cleaned).items() if getattr(current, name) != value
+    keys = keys_of(cleaned)
+    try:
+        return idempotency.once(
+            actor,
+            idempotency_key,
+            f"{UPDATE_IDENTITY_OPERATION}:{patient.pk}",
+            PatientIdentity,
+            lambda: _correct_identity(actor, patient, cleaned, keys, duplicate_confirmation),
         )
-        if not changed:
-            return current
-        for name, value in asdict(cleaned).items():
-            setattr(current, name, value)
-        current.save()
-        # Which fields changed, never their values: the audit trail must not become a copy of identities.
+    except _Unconfirmed as unconfirmed:
+        raise refusal(
+            actor,
+            unconfirmed.matches,
+            keys,
+            unconfirmed.token,
+            stale=duplicate_confirmation is not None,
+            correcting=True,
+        ) from None
+
+
+def _correct_identity(
+    actor: User,
+    patient: Patient,
+    cleaned: IdentityInput,
+    keys: IdentityKeys,
+    confirmation: DuplicateConfirmation | None,
+) -> PatientIdentity:
+    # Corrections and registrations of the same person wait for each other here (as registration
+    # does, before any row lock), so two of them cannot both pass the search.
+    lock_identity(keys)
+    current = PatientIdentity.objects.select_for_update(no_key=True).get(patient=patient)
+    changed = sorted(
+        name for name, value in asdict(cleaned).items() if getattr(current, name) != value
+    )
+    if not changed:
+        return current
+    matches = correction_matches(patient, stored_keys(current), keys)
+    reason = ""
+    if matches:
+        token = fingerprint(matches)
+        if confirmation is None or confirmation.token != token:
+            raise _Unconfirmed(matches, token)
+        reason = confirmation.checked_reason()
+    for name, value in asdict(cleaned).items():
+        setattr(current, name, value)
+    current.save()
+    # Which fields changed, never their values: the audit trail must not become a copy of identities.
+    record_event(
+        AuditCode.PATIENT_IDENTITY_UPDATED,
+        actor=actor,
+        clinic=patient.clinic,
+        target=patient,
+        data={"fields": changed},
+    )
+    if matches:
+        # Client codes only, as at registration.
         record_event(
-            AuditCode.PATIENT_IDENTITY_UPDATED,
+            AuditCode.PATIENT_DUPLICATE_CONFIRMED,
             actor=actor,
             clinic=patient.clinic,
             target=patient,
-            data={"fields": changed},
+            data={
+                "client_code": patient.client_code,
+                "possible_matches": [identity.patient.client_code for identity in matches],
+                "reason": reason,
+                "on": "identity_correction",
+            },
         )
-        return current
+    return current
 
 
 def change_status(

@@ -22,9 +22,13 @@ from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages, wo
 from openhat.core.errors import DomainError
 from openhat.patients import services
 from openhat.patients.access import patient_for, search_patients
+from openhat.patients.duplicate_warnings import (
+    possible_duplicate,
+    possible_duplicate_on_correction,
+)
 from openhat.patients.duplicates import PossibleDuplicate
 from openhat.patients.forms import (
-    IdentityForm,
+    IdentityCorrectionForm,
     NewPatientForm,
     PatientSearchForm,
     PhotoForm,
@@ -94,7 +98,7 @@ def new_patient(request: HttpRequest) -> HttpResponse:
             _show_on_form(form, error)
             if error.field == "duplicate_reason":
                 # The reason was missing: show the matches again with the question.
-                duplicate = services.possible_duplicate(
+                duplicate = possible_duplicate(
                     actor=acting_user(request), clinic=clinic, identity=form.identity_input()
                 )
         else:
@@ -203,22 +207,40 @@ def photo(request: HttpRequest, code: str) -> HttpResponse:
 def edit_identity(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(request.user, code, Capability.EDIT_PATIENTS)
     if request.method == "POST":
-        form = IdentityForm(request.POST)
+        form = IdentityCorrectionForm(request.POST)
+        duplicate: PossibleDuplicate | None = None
         if form.is_valid():
             try:
                 services.update_identity(
-                    actor=acting_user(request), patient=patient, identity=form.identity_input()
+                    actor=acting_user(request),
+                    patient=patient,
+                    identity=form.identity_input(),
+                    duplicate_confirmation=form.duplicate_confirmation_input(),
                 )
+            except PossibleDuplicate as warning:
+                # Nothing saved: show the matches and ask for the confirmation and a reason.
+                duplicate = warning
+                form = IdentityCorrectionForm(
+                    {**request.POST.dict(), "duplicate_confirmation": warning.confirmation}
+                )
+                form.is_valid()
             except DomainError as error:
                 _show_on_form(form, error)
+                if error.field == "duplicate_reason":
+                    duplicate = possible_duplicate_on_correction(
+                        actor=acting_user(request), patient=patient, identity=form.identity_input()
+                    )
             else:
                 messages.success(request, "Identifying data saved.")
                 return redirect("patients:chart", code=patient.client_code)
         return render(
-            request, "patients/edit_identity.html", {"form": form, "patient": patient}, status=400
+            request,
+            "patients/edit_identity.html",
+            {"form": form, "patient": patient, "duplicate": duplicate},
+            status=409 if duplicate and not form.errors else 400,
         )
     current = services.read_identity(actor=acting_user(request), patient=patient)
-    form = IdentityForm(
+    form = IdentityCorrectionForm(
         initial={
             "legal_name": current.legal_name,
             "date_of_birth": current.date_of_birth,
