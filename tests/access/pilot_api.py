@@ -34,13 +34,21 @@ def _everyone(method: str, path: str, **extra: object) -> RouteCase:
 
 PILOT_API_CASES = [
     _everyone("GET", "/api/planner/example"),
-    _everyone("POST", "/api/planner/run", data={"inputs": _INPUTS}, json=True),
     _everyone(
         "POST",
         "/api/planner/scenarios",
         data={"title": "Matrix scenario", "inputs": _INPUTS},
         json=True,
         ok_status=CREATED,
+    ),
+    RouteCase(
+        route="api:GET /api/planner/scenarios/{share_key}/plan",
+        method="GET",
+        path=f"/api/planner/scenarios/{UNKNOWN_KEY}/plan",
+        allowed=ALL_ROLES,
+        ok_status=NOT_FOUND,
+        outsider_status=NOT_FOUND,
+        outsider_must_not_see=(),
     ),
     RouteCase(
         route="api:GET /api/planner/scenarios/{share_key}",

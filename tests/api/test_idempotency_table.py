@@ -51,6 +51,7 @@ KEY = "retry-table-0001"
 # image, "query" adds a query string.
 CHANGED: dict[str, tuple[str, Any]] = {
     "POST /api/tokens": ("name", "+ second"),
+    "POST /api/planner/scenarios": ("title", "+ second"),
     "DELETE /api/tokens/{token_id}": ("path", None),
     "POST /api/patients": ("legal_name", "+ Second"),
     "PUT /api/patients/{code}/identity": ("legal_name", "+ Second"),

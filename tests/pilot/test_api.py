@@ -1,6 +1,6 @@
-"""The planner's JSON API: a run answers what the page shows, a save is idempotent and gives the
-scenario's links, a saved scenario reads back as its file, and refused inputs answer 422 with the
-model's codes and nothing saved. The responses are checked against their OpenAPI schemas."""
+"""The planner's JSON API: a save is idempotent and gives the scenario's links, a saved scenario
+reads back as its file and as the model's result, and refused inputs answer 422 with the model's
+codes and nothing saved. The responses are checked against their OpenAPI schemas."""
 
 from __future__ import annotations
 
@@ -30,8 +30,19 @@ def post(client: Client, path: str, body: Any, **headers: str) -> Any:
     return client.post(path, json.dumps(body), content_type="application/json", **headers)
 
 
-def test_a_run_gives_the_numbers_with_intervals_sources_and_limits(caller: Client) -> None:
-    response = post(caller, "/api/planner/run", {"inputs": EXAMPLE})
+def saved_key(client: Client, **changes: Any) -> str:
+    body = {"title": "San Francisco", "inputs": {**EXAMPLE, **changes}}
+    response = post(client, "/api/planner/scenarios", body)
+    assert response.status_code == 201, response.content
+    return str(response.json()["share_key"])
+
+
+def test_the_plan_of_a_saved_scenario_gives_numbers_with_intervals_sources_and_limits(
+    caller: Client,
+) -> None:
+    key = saved_key(caller)
+
+    response = caller.get(f"/api/planner/scenarios/{key}/plan")
 
     assert response.status_code == 200
     body = PlanOut.model_validate(response.json())
@@ -39,14 +50,7 @@ def test_a_run_gives_the_numbers_with_intervals_sources_and_limits(caller: Clien
     assert body.net_cost.low <= body.net_cost.estimate <= body.net_cost.high
     assert body.tornado and body.limits
     assert body.sources["net_cost"]
-    assert not Scenario.objects.exists()
-
-
-def test_the_same_inputs_run_twice_give_the_same_numbers(caller: Client) -> None:
-    first = post(caller, "/api/planner/run", {"inputs": EXAMPLE}).json()
-    second = post(caller, "/api/planner/run", {"inputs": {**EXAMPLE}}).json()
-
-    assert first == second
+    assert caller.get(f"/api/planner/scenarios/{key}/plan").json() == response.json()
 
 
 @pytest.mark.parametrize(
@@ -65,13 +69,14 @@ def test_the_same_inputs_run_twice_give_the_same_numbers(caller: Client) -> None
 def test_refused_inputs_answer_422_with_the_field_and_nothing_is_saved(
     caller: Client, changes: dict[str, Any], field: str, code: str
 ) -> None:
-    for path, extra in (("/api/planner/run", {}), ("/api/planner/scenarios", {"title": "t"})):
-        response = post(caller, path, {"inputs": {**EXAMPLE, **changes}, **extra})
+    response = post(
+        caller, "/api/planner/scenarios", {"inputs": {**EXAMPLE, **changes}, "title": "t"}
+    )
 
-        assert response.status_code == 422, (path, response.content)
-        body = PlannerErrorOut.model_validate(response.json())
-        assert (body.field, body.code) == (field, code)
-        assert {(e.field, e.code) for e in body.errors} >= {(field, code)}
+    assert response.status_code == 422, response.content
+    body = PlannerErrorOut.model_validate(response.json())
+    assert (body.field, body.code) == (field, code)
+    assert {(e.field, e.code) for e in body.errors} >= {(field, code)}
     assert not Scenario.objects.exists()
 
 
@@ -87,6 +92,7 @@ def test_a_save_with_an_idempotency_key_is_made_once_and_reads_back_as_its_file(
     assert again.json()["share_key"] == saved.share_key
     assert Scenario.objects.count() == 1
     assert caller.get(saved.page).status_code == 200
+    assert caller.get(saved.plan).status_code == 200
     document = caller.get(f"/api/planner/scenarios/{saved.share_key}")
     assert document.status_code == 200
     file = ScenarioDocumentOut.model_validate(document.json())
@@ -104,13 +110,19 @@ def test_an_unknown_scenario_is_not_found(caller: Client) -> None:
 
 
 def test_the_api_needs_a_signed_in_caller(db: Any) -> None:
-    response = post(Client(), "/api/planner/run", {"inputs": EXAMPLE})
+    response = post(Client(), "/api/planner/scenarios", {"title": "t", "inputs": EXAMPLE})
 
     assert response.status_code == 401
+    assert not Scenario.objects.exists()
 
 
 def test_the_openapi_schema_describes_the_planner() -> None:
     paths = api.get_openapi_schema()["paths"]
 
-    assert {"/api/planner/run", "/api/planner/scenarios", "/api/planner/example"} <= set(paths)
-    assert 422 in paths["/api/planner/run"]["post"]["responses"]
+    assert {
+        "/api/planner/example",
+        "/api/planner/scenarios",
+        "/api/planner/scenarios/{share_key}",
+        "/api/planner/scenarios/{share_key}/plan",
+    } <= set(paths)
+    assert 422 in paths["/api/planner/scenarios"]["post"]["responses"]

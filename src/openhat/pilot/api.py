@@ -1,5 +1,5 @@
-"""The pilot planner over JSON: run the model on a city's inputs, save a scenario under a link,
-and read a saved scenario back as the same document a scenario file holds.
+"""The pilot planner over JSON: save a scenario under a link, read it back as the document a
+scenario file holds, and read the model's result for it.
 
 Registered in openhat/api.py under /api/planner. Like the pages it asks for no clinical role: any
 signed-in user or API token may call it (OPENHAT_PLANNER_PUBLIC opens the pages, not the API).
@@ -52,13 +52,15 @@ def example(request: HttpRequest) -> dict[str, Any]:
     return planner.LocalInputs.example_us_city().to_dict()
 
 
-@router.post(
-    "/run",
+@router.get(
+    f"{SHARE_KEY}/plan",
     response={200: PlanOut, **ERRORS},
-    summary=f"Run the model on local inputs ({DRAWS} draws, seed {SEED}); nothing is saved",
+    summary=f"The model's result for a saved scenario ({DRAWS} draws, seed {SEED}: the same "
+    "numbers as its page and PDF)",
 )
-def run(request: HttpRequest, payload: InputsIn) -> Any:
-    result = planned(_inputs(payload))
+def pilot_plan(request: HttpRequest, share_key: str) -> Any:
+    scenario = services.scenario_by_key(share_key)
+    result = planned(services.scenario_inputs(scenario))
     return {
         **{name: getattr(result, name) for name in PlanOut.model_fields if name != "tornado"},
         "tornado": result.tornado,
@@ -75,6 +77,7 @@ def _scenario_out(scenario: Scenario) -> dict[str, Any]:
         "page": reverse("pilot:scenario", kwargs=key),
         "pdf": reverse("pilot:scenario_pdf", kwargs=key),
         "json_file": reverse("pilot:scenario_export", kwargs=key),
+        "plan": reverse("api:pilot_plan", kwargs=key),
     }
 
 

@@ -90,6 +90,7 @@ class ScenarioOut(Schema):
     page: str
     pdf: str
     json_file: str
+    plan: str
 
 
 class ScenarioDocumentOut(Schema):
