@@ -44,6 +44,7 @@ from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
 from openhat.simulate.demo_care import care_missing, load_demo_care
 from openhat.simulate.demo_dosing import load_demo_dosing
+from openhat.simulate.demo_interviews import interviews_missing, load_demo_interviews
 from openhat.simulate.demo_orders import (
     DemoPrescriber,
     Plan,
@@ -127,6 +128,7 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         and canada is not None
         and not (pharmacy_missing(zurich) or pharmacy_missing(canada))
         and not (care_missing(zurich) or care_missing(canada))
+        and not (interviews_missing(zurich) or interviews_missing(canada))
     ):
         return _describe(zurich, canada, created=False)
 
@@ -146,6 +148,8 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
             load_demo_dosing(
                 clinic, staff, report(DEMO_PATIENT_TOTAL + number * (HISTORY_DAYS + 1))
             )
+            # Outcome interviews at intake, 3, 6 and 12 months, with the trials' trajectories.
+            load_demo_interviews(clinic, staff, DEMO_SEED + 14 + number)
         # Care plans, partner services and referrals in every state (demo_care).
         for clinic, seed in ((zurich, DEMO_SEED + 7), (canada, CANADA_SEED + 7)):
             load_demo_care(clinic, staff, seed)
