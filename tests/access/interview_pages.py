@@ -136,4 +136,26 @@ INTERVIEW_API_CASES: list[RouteCase] = [
         outsider_status=OK,
         outsider_must_not_see=ZRH_PATIENTS,
     ),
+    RouteCase(
+        "api:GET /api/clinics/{clinic}/interview-settings",
+        "GET",
+        "/api/clinics/{clinic}/interview-settings",
+        READERS,
+    ),
+    RouteCase(
+        "api:PUT /api/clinics/{clinic}/interview-settings",
+        "PUT",
+        "/api/clinics/{clinic}/interview-settings",
+        frozenset({"manager"}),
+        data={
+            "instrument_key": "openhat-core",
+            "intake_opens_before": 30,
+            "intake_closes_after": 14,
+            "follow_up_opens_before": 10,
+            "follow_up_closes_after": 21,
+            "exit_opens_before": 14,
+            "exit_closes_after": 30,
+        },
+        json=True,
+    ),
 ]

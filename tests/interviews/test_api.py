@@ -121,3 +121,23 @@ def test_the_fhir_questionnaire_and_responses_validate(
     assert answered["shared_needles"].valueBoolean is False
     assert answered["housing_status"].valueCoding.code == "shelter"
     assert "eq5d_vas" not in answered  # not answered: left out, never sent as empty
+
+
+def test_a_manager_sets_the_windows_over_the_api(personas: Personas) -> None:
+    manager = sign_in(Client(), personas["manager"])
+    path = "/api/clinics/ZRH/interview-settings"
+    assert manager.get(path).json()["follow_up_closes_after"] == 30  # the default
+    body = {
+        "instrument_key": "openhat-core",
+        "intake_opens_before": 30,
+        "intake_closes_after": 14,
+        "follow_up_opens_before": 10,
+        "follow_up_closes_after": 46,
+        "exit_opens_before": 14,
+        "exit_closes_after": 30,
+    }
+    refused = manager.put(path, data=json.dumps(body), content_type="application/json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "window_out_of_range")
+    body["follow_up_closes_after"] = 21
+    saved = manager.put(path, data=json.dumps(body), content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["follow_up_closes_after"] == 21

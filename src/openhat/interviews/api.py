@@ -13,8 +13,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Status
 
-from openhat.clinics.access import active_memberships
+from openhat.clinics.access import active_memberships, clinic_by_code
 from openhat.clinics.api import caller
+from openhat.clinics.models import Clinic
 from openhat.clinics.roles import Capability
 from openhat.core import idempotency
 from openhat.core.clock import clinic_today
@@ -24,11 +25,19 @@ from openhat.fhir.questionnaire import questionnaire, questionnaire_response
 from openhat.interviews import services
 from openhat.interviews.loader import definition_of
 from openhat.interviews.models import Instrument, Interview
-from openhat.interviews.reading import interviews_of, schedule_of
+from openhat.interviews.reading import (
+    DEFAULT_INSTRUMENT_KEY,
+    interviews_of,
+    schedule_of,
+    settings_of,
+)
+from openhat.interviews.schedule import Windows
 from openhat.interviews.schemas import (
     InstrumentOut,
     InterviewIn,
     InterviewOut,
+    InterviewSettingsIn,
+    InterviewSettingsOut,
     MissedIn,
     ScheduleOut,
 )
@@ -242,3 +251,50 @@ def fhir_questionnaire(request: HttpRequest, key: str, version: int) -> HttpResp
     if instrument is None:
         raise NotFound("instrument_not_found", "No such instrument version.", "version")
     return _fhir(as_json(questionnaire(instrument)))
+
+
+# --- the clinic's settings ----------------------------------------------------------------------
+
+
+def _settings_out(clinic: Clinic) -> dict[str, Any]:
+    found = settings_of(clinic)
+    windows = found.windows() if found is not None else Windows()
+    return {
+        "clinic": clinic.code,
+        "instrument_key": found.instrument_key if found is not None else DEFAULT_INSTRUMENT_KEY,
+        **{name: getattr(windows, name) for name in services.WINDOW_FIELDS},
+    }
+
+
+@router.get(
+    "/clinics/{clinic}/interview-settings",
+    response={200: InterviewSettingsOut, **ERRORS},
+    summary="The clinic's interview instrument and windows (days before and after each point)",
+)
+def read_settings(request: HttpRequest, clinic: str) -> dict[str, Any]:
+    found, _ = clinic_by_code(caller(request), clinic, Capability.VIEW_CLINICAL)
+    return _settings_out(found)
+
+
+@router.put(
+    "/clinics/{clinic}/interview-settings",
+    response={200: InterviewSettingsOut, **ERRORS},
+    summary="Set the clinic's interview instrument and windows (managers)",
+    description=(
+        "Window limits: intake opens up to 180 days before the start and closes up to 30 after; "
+        "a follow-up up to 45 days either side (so 3 and 6 months never overlap); exit up to 90 "
+        "(`window_out_of_range`). An instrument key that is not loaded is `instrument_unknown`."
+    ),
+)
+def write_settings(
+    request: HttpRequest, clinic: str, payload: InterviewSettingsIn
+) -> dict[str, Any]:
+    user = caller(request)
+    found, _ = clinic_by_code(user, clinic, Capability.MANAGE_SETTINGS)
+    services.update_settings(
+        actor=user,
+        clinic=found,
+        instrument_key=payload.instrument_key,
+        windows=Windows(**{name: getattr(payload, name) for name in services.WINDOW_FIELDS}),
+    )
+    return _settings_out(found)

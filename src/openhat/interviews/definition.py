@@ -22,7 +22,7 @@ ITEM_TYPES = ("days", "count", "scale", "choice", "yes_no")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _KEY = re.compile(r"^[a-z][a-z0-9-]{1,47}$")
 # Recall periods the published instruments use: TOP 28 days, EuropASI and MAP 30 days
-# (docs/domain.md §10); anything else is refused as a likely typo in an instrument file.
+# (docs/domain.md §13); anything else is refused as a likely typo in an instrument file.
 RECALL_DAYS_ALLOWED = (28, 30)
 
 Answer = int | bool | str | None

@@ -26,7 +26,7 @@ class Instrument(models.Model):
     key = models.CharField(max_length=48)
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    # The instrument's recall period: TOP 28 days, EuropASI and MAP 30 (docs/domain.md §10).
+    # The instrument's recall period: TOP 28 days, EuropASI and MAP 30 (docs/domain.md §13).
     recall_days = models.PositiveSmallIntegerField()
     definition = models.JSONField()  # the file's content, as checked by interviews.definition
     sha256 = models.CharField(max_length=64)

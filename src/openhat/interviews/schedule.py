@@ -1,6 +1,6 @@
 """When a patient's outcome interviews fall due: a pure function of dates, tested by a table.
 
-The time points (docs/domain.md §10; issue 14, item 5): intake, 3, 6 and 12 months after the start
+The time points (docs/domain.md §13; issue 14, item 5): intake, 3, 6 and 12 months after the start
 of treatment, then every 12 months, and at exit. England's TOP is taken at the start of treatment
 and every 3 months while in treatment; the trials (NAOMI [S13], SALOME [S14]) interviewed at
 baseline and 3, 6 and 12 months. Each point has a window around its target day, a clinic setting

@@ -97,3 +97,27 @@ class InstrumentOut(Schema):
     recall_days: int
     recall_source: str
     items: list[ItemOut]
+
+
+WindowDays = Annotated[int, Field(ge=0, le=180)]
+
+
+class InterviewSettingsIn(StrictInput):
+    instrument_key: Annotated[str, StringConstraints(min_length=1, max_length=48)] = "openhat-core"
+    intake_opens_before: WindowDays
+    intake_closes_after: WindowDays
+    follow_up_opens_before: WindowDays
+    follow_up_closes_after: WindowDays
+    exit_opens_before: WindowDays
+    exit_closes_after: WindowDays
+
+
+class InterviewSettingsOut(Schema):
+    clinic: str
+    instrument_key: str
+    intake_opens_before: int
+    intake_closes_after: int
+    follow_up_opens_before: int
+    follow_up_closes_after: int
+    exit_opens_before: int
+    exit_closes_after: int

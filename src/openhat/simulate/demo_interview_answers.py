@@ -1,6 +1,6 @@
 """Synthetic interview answers whose means follow the published trajectories (pure: no Django).
 
-Targets, per time point, of the two outcomes the trials report (docs/domain.md §9):
+Targets, per time point, of the two outcomes the trials report (docs/domain.md §13.7):
 - street-heroin days in the last 30: 26.6 at intake -> 5.3 at 12 months (NAOMI [S13]); the 3- and
   6-month means are local interpolations, the 6-month one inside SALOME's 3-5 days [S14];
 - illegal-activity days in the last 30: 14.1 at intake -> under 4 (SALOME [S14]); 3.5 at 12
