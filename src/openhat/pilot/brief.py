@@ -111,6 +111,10 @@ class Brief:
     limits: list[str]
     transparency: list[tuple[str, str]] | None = None
 
+    @property
+    def draws_text(self) -> str:
+        return f"{self.draws:,}"
+
     def input_columns(self) -> tuple[list[InputRow], list[InputRow]]:
         """The inputs in two halves, side by side on the PDF's second page."""
         middle = (len(self.inputs) + 1) // 2

@@ -88,7 +88,7 @@ def cost_effectiveness_plane(
         axes.set_ylabel(f"Extra cost ({currency})")
         axes.yaxis.set_major_formatter(money_axis(currency))
         axes.grid(color=GRID, linewidth=0.5)
-        axes.legend(loc="upper right", fontsize=8, frameon=False)
+        axes.legend(loc="best", fontsize=8, framealpha=0.9)
         return _svg(figure)
 
 
