@@ -114,6 +114,9 @@ CHANGED: dict[str, tuple[str, Any]] = {
     "POST /api/patients/{code}/referrals/{referral_id}/follow-up": ("note", "a second request"),
     "POST /api/clinics/{clinic}/partner-services": ("name", "+ second"),
     "PUT /api/clinics/{clinic}/partner-services/{partner_id}": ("note", "a second request"),
+    "POST /api/patients/{code}/interviews": ("note", "a second request"),
+    "POST /api/patients/{code}/interviews/missed": ("note", "a second request"),
+    "PUT /api/clinics/{clinic}/interview-settings": ("exit_closes_after", 31),
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,11 +42,10 @@ def _visible_codes(page: Any) -> set[str]:
     )
 
 
-def minutes_ago_within_today(now: datetime, zone: Any) -> Callable[[float], datetime]:
-    """`minutes` before `now`, the scene's minutes squeezed so that all of it stays on today's
-    board when the test runs less than an hour after midnight (the board shows one day)."""
-    midnight = datetime.combine(timezone.localdate(now, zone), time(0), tzinfo=zone)
-    room = (now - midnight - timedelta(seconds=30)) / timedelta(minutes=50)
+def minutes_ago_within_window(now: datetime, opened: datetime) -> Callable[[float], datetime]:
+    """`minutes` before `now`, the scene's minutes squeezed so that all of it stays in the window
+    open now (and so on today's board) when the test runs less than an hour after it opened."""
+    room = (now - opened - timedelta(seconds=30)) / timedelta(minutes=50)
     scale = min(1.0, max(room, 0.0))
     return lambda minutes: now - timedelta(minutes=minutes) * scale
 
@@ -59,12 +58,13 @@ def test_a_nurse_works_the_board_by_keyboard(open_page: Any, personas: Any, stat
     clinic = personas.clinic
     now = timezone.now()
     window = str(current_window(clinic, now))
-    window_over = now >= window_bounds(clinic, timezone.localdate(now, clinic.zone), window)[1]
+    opened, closes = window_bounds(clinic, timezone.localdate(now, clinic.zone), window)
+    window_over = now >= closes
     since = now - timedelta(days=3)
     due, waiting, watched, stopped, done = (patient_on_dam(personas, since=since) for _ in range(5))
     for patient in (due, watched, done):
         upload_photo(actor=personas["nurse"], patient=patient, content=small_png())
-    ago = minutes_ago_within_today(now, clinic.zone)
+    ago = minutes_ago_within_window(now, opened)
     checked_in(personas, waiting, ago(4), window)
     live = dosed(personas, station, watched, ago(3), window=window, signed_off=False)
     held(personas, stopped, ago(30), window)

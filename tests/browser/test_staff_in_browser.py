@@ -21,7 +21,7 @@ HEADINGS = {
     "nurse": "Dosing",
     "pharmacist": "Pharmacy",
     "pharmacy_technician": "Pharmacy",
-    "counsellor": "Casework in ZRH",
+    "counsellor": "Today's worklist",
     "manager": "Staff of ZRH",
     "auditor": "Audit",
     "researcher": "Figures for ZRH",

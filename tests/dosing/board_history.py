@@ -72,7 +72,7 @@ def patient_on_dam(personas: Any, *, since: datetime, **order: Any) -> Patient:
 
 
 def checked_in(
-    personas: Any, patient: Patient, at: datetime, window: str = "morning", **assessment: Any
+    personas: Any, patient: Patient, at: datetime, window: str | None = None, **assessment: Any
 ) -> DosingSession:
     nurse = personas["nurse"]
     with clock.backdated(at):
@@ -92,7 +92,7 @@ def dosed(
     patient: Patient,
     at: datetime,
     *,
-    window: str = "morning",
+    window: str | None = None,
     dose_mg: str = "15",
     signed_off: bool = True,
 ) -> Administration:
@@ -118,7 +118,7 @@ def dosed(
     return given
 
 
-def held(personas: Any, patient: Patient, at: datetime, window: str = "morning") -> DosingSession:
+def held(personas: Any, patient: Patient, at: datetime, window: str | None = None) -> DosingSession:
     session = checked_in(personas, patient, at, window)
     with clock.backdated(at + timedelta(minutes=3)):
         end_without_dose(
@@ -137,7 +137,7 @@ def partial_dose(
     patient: Patient,
     at: datetime,
     *,
-    window: str = "morning",
+    window: str | None = None,
     remainder: str = "waste",
     drawn: str = "15",
     given: str = "10",

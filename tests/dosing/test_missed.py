@@ -12,6 +12,7 @@ from django.utils import timezone
 from openhat.dosing.services.board import build_board
 from openhat.dosing.services.missed import attendance_by_patient
 from openhat.dosing.services.sessions import decide_session
+from openhat.dosing.windows import current_window
 from openhat.prescribing.models import OrderLine
 from openhat.prescribing.services import resume_order, suspend_order
 from tests.dosing.board_history import Day, checked_in, dosed, held, patient_on_dam, the_day
@@ -125,7 +126,9 @@ def test_three_missed_days_reach_the_engine_at_the_next_decision(personas, stati
 
     now = timezone.now()
     seen = attendance_by_patient(personas.clinic, now=now, patient_ids=[away.pk])[away.pk]
-    board = build_board(personas.clinic, day=today.day, window="morning", now=now)
+    board = build_board(
+        personas.clinic, day=today.day, window=current_window(personas.clinic, now), now=now
+    )
     badge = {row.client_code: row.missed for row in board.rows}
     assert seen.current_break == 3
     assert badge[away.client_code].text == "missed 3 days"

@@ -91,7 +91,9 @@ def ordered_patient(personas: Personas) -> Patient:
     return patient
 
 
-def decided_session(personas: Personas, patient: Patient, window: str) -> SessionDecision:
+def decided_session(
+    personas: Personas, patient: Patient, window: str | None = None
+) -> SessionDecision:
     nurse = personas["nurse"]
     session = check_in(actor=nurse, patient=patient, window=window, identity_confirmed=True)
     # Sedation 3 reduces the dose: a finding a physician may lift, with a dose still allowed.
@@ -107,8 +109,9 @@ def build_dosing(personas: Personas, pharmacy: PharmacyWorld) -> DosingWorld:
 
     # The observing patient was dosed OBSERVED_FOR ago (same day, unless built just past midnight).
     observing = ordered_patient(personas)
+    # Checked in by the clock's window then: OBSERVED_FOR ago may be an earlier window.
     with clock.backdated(now - OBSERVED_FOR):
-        earlier = decided_session(personas, observing, window)
+        earlier = decided_session(personas, observing)
         given = administer(
             actor=nurse,
             session_id=earlier.session_id,

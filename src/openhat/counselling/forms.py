@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from openhat.core.bounds_forms import IntegerTextField
 from openhat.counselling.models import MAX_NOTE_LENGTH
 
 
@@ -23,7 +24,9 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Write the note."},
     )
-    corrects = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    corrects = IntegerTextField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

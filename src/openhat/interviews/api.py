@@ -283,11 +283,15 @@ def read_settings(request: HttpRequest, clinic: str) -> dict[str, Any]:
     description=(
         "Window limits: intake opens up to 180 days before the start and closes up to 30 after; "
         "a follow-up up to 45 days either side (so 3 and 6 months never overlap); exit up to 90 "
-        "(`window_out_of_range`). An instrument key that is not loaded is `instrument_unknown`."
+        "(`window_out_of_range`). An instrument key that is not loaded is `instrument_unknown`. "
+        + idempotency.IDEMPOTENCY_HELP
     ),
 )
 def write_settings(
-    request: HttpRequest, clinic: str, payload: InterviewSettingsIn
+    request: HttpRequest,
+    clinic: str,
+    payload: InterviewSettingsIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
 ) -> dict[str, Any]:
     user = caller(request)
     found, _ = clinic_by_code(user, clinic, Capability.MANAGE_SETTINGS)
@@ -296,5 +300,6 @@ def write_settings(
         clinic=found,
         instrument_key=payload.instrument_key,
         windows=Windows(**{name: getattr(payload, name) for name in services.WINDOW_FIELDS}),
+        idempotency_key=idempotency.key_from_header(idempotency_key),
     )
     return _settings_out(found)

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
@@ -40,6 +39,7 @@ from openhat.patients.models import Patient
 RECORD_OPERATION = "interviews.record"
 MISSED_OPERATION = "interviews.missed"
 CALL_OPERATION = "interviews.call"
+SETTINGS_OPERATION = "interviews.settings"
 NOTE_MAX_LENGTH = 2000
 
 
@@ -268,7 +268,12 @@ WINDOW_LIMITS = {
 
 
 def update_settings(
-    *, actor: User, clinic: Clinic, instrument_key: str, windows: Windows
+    *,
+    actor: User,
+    clinic: Clinic,
+    instrument_key: str,
+    windows: Windows,
+    idempotency_key: str | None = None,
 ) -> InterviewSettings:
     """The clinic's instrument and windows (Capability.MANAGE_SETTINGS)."""
     require(actor, clinic, Capability.MANAGE_SETTINGS)
@@ -284,7 +289,8 @@ def update_settings(
         raise DomainError(
             "instrument_unknown", f"No instrument {instrument_key!r} is loaded.", "instrument_key"
         )
-    with transaction.atomic():
+
+    def work() -> InterviewSettings:
         found, _ = InterviewSettings.objects.select_for_update().get_or_create(
             clinic=clinic, defaults={"updated_by": actor}
         )
@@ -304,3 +310,5 @@ def update_settings(
             },
         )
         return found
+
+    return idempotency.once(actor, idempotency_key, SETTINGS_OPERATION, InterviewSettings, work)
