@@ -2,9 +2,9 @@
 
 Prints, for the busiest product of the demo's Zurich clinic over a period (default: the last 31
 days up to today), the median time of the register page and of its PDF over --repeat requests
-through Django's request stack, and the queries each sends. `--auto-layout` renders the PDF with
-the automatic table layout the register used before (docs: bench/README.md), for a before/after
-figure on the same data and the same machine.
+through Django's request stack, and the queries each sends. The PDF is timed twice in one run: as
+drawn now (openhat.pharmacy.register_pdf, fpdf2) and as it was before, the page's table laid out
+by WeasyPrint with the print stylesheet (`--no-before` skips that slow part).
 
 Run against the demo database (`openhat load_demo` first): python bench/pharmacy_register.py
 """
@@ -34,7 +34,24 @@ from openhat.clinics.models import Clinic, StaffMembership  # noqa: E402
 from openhat.pharmacy import report_views  # noqa: E402
 from openhat.pharmacy.models import LedgerEntry  # noqa: E402
 
-AUTO_LAYOUT = "@media print { .register-table { table-layout: auto !important; } }"
+STYLESHEET = "pharmacy/reports.css"
+DOCUMENT = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+    '{% include "pharmacy/reports/_register.html" %}</body></html>'
+)
+
+
+def weasyprint_register(register: object) -> bytes:
+    """The register's PDF as it was made before: the page's table, laid out by WeasyPrint."""
+    from django.contrib.staticfiles import finders
+    from django.template import engines
+    from weasyprint import CSS, HTML
+
+    html = engines["django"].from_string(DOCUMENT).render({"register": register})
+    stylesheet = finders.find(STYLESHEET)
+    assert isinstance(stylesheet, str)
+    with open(stylesheet, encoding="utf-8") as css:
+        return HTML(string=html).write_pdf(stylesheets=[CSS(string=css.read())])
 
 
 def measure(client: Client, url: str, repeat: int) -> tuple[float, int, int]:
@@ -57,7 +74,7 @@ def main() -> None:
     parser.add_argument("--clinic", default="ZRH")
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--auto-layout", action="store_true")
+    parser.add_argument("--no-before", action="store_true", help="skip the WeasyPrint timing")
     args = parser.parse_args()
 
     clinic = Clinic.objects.get(code=args.clinic)
@@ -90,24 +107,26 @@ def main() -> None:
     lines = LedgerEntry.objects.filter(
         clinic=clinic, product_id=busiest["product_id"], at__date__gte=since
     ).count()
-    if args.auto_layout:
-        original = report_views.render_pdf
-
-        def render_auto(html: str) -> bytes:
-            return original(html.replace("</head>", f"<style>{AUTO_LAYOUT}</style></head>"))
-
-        report_views.render_pdf = render_auto
     print(
         f"clinic {clinic.code}, product {busiest['product_id']}, {since} to {until}: ~{lines} lines"
     )
     client.get(f"/pharmacy/reports/register/{query}")  # warm up templates and fonts
     page = measure(client, f"/pharmacy/reports/register/{query}", args.repeat)
-    pdf = measure(client, f"/pharmacy/reports/register/pdf/{query}", max(1, args.repeat // 2))
-    layout = "automatic (before)" if args.auto_layout else "fixed"
+    pdf_url = f"/pharmacy/reports/register/pdf/{query}"
+    pdf = measure(client, pdf_url, args.repeat)
     print(f"register page: {page[0]:.3f} s median, {page[1]} queries, {page[2]:,} bytes")
-    print(
-        f"register PDF ({layout} table layout): {pdf[0]:.3f} s median, {pdf[1]} queries, {pdf[2]:,} bytes"
-    )
+    print(f"register PDF (fpdf2): {pdf[0]:.3f} s median, {pdf[1]} queries, {pdf[2]:,} bytes")
+    if not args.no_before:
+        drawn = report_views.render_register_pdf
+        report_views.render_register_pdf = weasyprint_register  # type: ignore[assignment]
+        try:
+            before = measure(client, pdf_url, 1)
+        finally:
+            report_views.render_register_pdf = drawn
+        print(
+            f"register PDF as before (WeasyPrint): {before[0]:.3f} s, {before[2]:,} bytes; "
+            f"now {before[0] / pdf[0]:.1f}x faster"
+        )
     print(f"load average: {os.getloadavg()[0]:.2f} (the machine is shared)")
 
 
