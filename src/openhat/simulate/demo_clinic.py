@@ -9,10 +9,15 @@ VAN (Canada, CRISM eligibility, ca-ioat dosing): 8 synthetic patients, most on H
 near NAOMI's mean, one on DAM, a couple referred or being assessed; no patient licence (the
 CRISM preset requires none).
 
+Around the patients: four weeks of pharmacy and dosing history (demo_dosing), outcome interviews
+(demo_interviews), care plans and referrals (demo_care), urine screens and harm-reduction contacts
+(demo_screens) and counselling notes (demo_notes).
+
 The same demo staff are members of both clinics with the same role; the clinic switcher moves
 between them. Everything goes through the services, so the demo has the same audit trail real use
 would have. Loading is idempotent: each clinic is loaded once, and a run that finds both changes
-nothing (a database loaded before VAN existed gets VAN on the next run).
+nothing (a database loaded before VAN, or before one of the PARTS, existed gets it on the next
+run).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from openhat.prescribing.models import OrderLine
 from openhat.simulate.demo_care import care_missing, load_demo_care
 from openhat.simulate.demo_dosing import load_demo_dosing
 from openhat.simulate.demo_interviews import interviews_missing, load_demo_interviews
+from openhat.simulate.demo_notes import load_demo_notes, notes_missing
 from openhat.simulate.demo_orders import (
     DemoPrescriber,
     Plan,
@@ -52,6 +58,7 @@ from openhat.simulate.demo_orders import (
     plan_for_enrolled,
 )
 from openhat.simulate.demo_pharmacy import HISTORY_DAYS, pharmacy_missing
+from openhat.simulate.demo_screens import load_demo_screens, screens_missing
 
 DEMO_CLINIC_CODE = "ZRH"
 DEMO_PASSWORD = "openhat-demo-2026"  # noqa: S105 (printed by `make demo`; development mode only)
@@ -78,6 +85,14 @@ CANADA_STATE_PLAN: list[tuple[str, int]] = [
     (PatientStatus.ENROLLED, 6),
 ]
 DEMO_PATIENT_TOTAL = PATIENT_COUNT + CANADA_PATIENT_COUNT
+# A part of the demo a clinic may lack (loaded before the part existed): the next run adds it.
+PARTS: tuple[Callable[[Clinic], bool], ...] = (
+    pharmacy_missing,
+    care_missing,
+    interviews_missing,
+    screens_missing,
+    notes_missing,
+)
 # The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
 DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
 
@@ -126,9 +141,7 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
     if (
         zurich is not None
         and canada is not None
-        and not (pharmacy_missing(zurich) or pharmacy_missing(canada))
-        and not (care_missing(zurich) or care_missing(canada))
-        and not (interviews_missing(zurich) or interviews_missing(canada))
+        and not any(missing(clinic) for missing in PARTS for clinic in (zurich, canada))
     ):
         return _describe(zurich, canada, created=False)
 
@@ -153,6 +166,10 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         # Care plans, partner services and referrals in every state (demo_care).
         for clinic, seed in ((zurich, DEMO_SEED + 7), (canada, CANADA_SEED + 7)):
             load_demo_care(clinic, staff, seed)
+            # Urine screens, harm-reduction contacts and counselling notes (demo_screens,
+            # demo_notes), after the interviews whose street-heroin days the screens follow.
+            load_demo_screens(clinic, staff, seed + 5)
+            load_demo_notes(clinic, staff, seed + 6)
     return _describe(zurich, canada, created=True)
 
 
