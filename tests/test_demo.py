@@ -34,8 +34,10 @@ def short_pharmacy_history(monkeypatch):
 
 
 def test_loading_the_demo_twice_adds_nothing(capsys):
+    from openhat.counselling.models import CounsellingNote
     from openhat.pharmacy.models import LedgerEntry, StockCount
     from openhat.prescribing.models import OrderEvent, OrderVersion
+    from openhat.screens.models import HarmReductionContact, UrineDrugScreen
 
     def counts() -> tuple[int, ...]:
         return (
@@ -45,11 +47,14 @@ def test_loading_the_demo_twice_adds_nothing(capsys):
             OrderEvent.objects.count(),
             LedgerEntry.objects.count(),
             StockCount.objects.count(),
+            UrineDrugScreen.objects.count(),
+            HarmReductionContact.objects.count(),
+            CounsellingNote.objects.count(),
         )
 
     call_command("load_demo")
     loaded = counts()
-    assert loaded[2] > 0 and loaded[4] > 0
+    assert all(loaded[2:]), loaded
     audit_events = AuditEvent.objects.count()
     call_command("load_demo")
     assert counts() == loaded
@@ -95,21 +100,26 @@ def test_a_run_that_finds_a_clinic_missing_loads_it_and_keeps_the_printed_authen
     assert verify_chain(AuditEvent, "audit_event")[1] is None
 
 
-def test_a_demo_loaded_before_the_pharmacy_existed_gets_its_pharmacy_on_the_next_run(
+def test_a_demo_loaded_before_the_pharmacy_and_screens_existed_gets_them_on_the_next_run(
     monkeypatch,
 ):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from openhat.counselling.models import CounsellingNote
     from openhat.pharmacy.models import LedgerEntry
     from openhat.pharmacy.verify import verify_ledger
+    from openhat.screens.models import HarmReductionContact, UrineDrugScreen
     from openhat.simulate import demo_clinic
 
     with monkeypatch.context() as before_the_pharmacy:
         before_the_pharmacy.setattr(
             demo_clinic, "load_demo_dosing", lambda clinic, staff, progress=None: False
         )
+        before_the_pharmacy.setattr(demo_clinic, "load_demo_screens", lambda *_: 0)
+        before_the_pharmacy.setattr(demo_clinic, "load_demo_notes", lambda *_: 0)
         load_demo_clinic()
     assert not LedgerEntry.objects.exists()
+    assert not UrineDrugScreen.objects.exists() and not CounsellingNote.objects.exists()
     patients, device = (
         Patient.objects.count(),
         TOTPDevice.objects.get(user__username="demo-physician"),
@@ -118,12 +128,14 @@ def test_a_demo_loaded_before_the_pharmacy_existed_gets_its_pharmacy_on_the_next
     assert result.created
     for code in (DEMO_CLINIC_CODE, CANADA_CLINIC_CODE):
         assert LedgerEntry.objects.filter(clinic__code=code, kind="dose_issued").exists(), code
+        for model in (UrineDrugScreen, HarmReductionContact, CounsellingNote):
+            assert model.objects.filter(clinic__code=code).exists(), (code, model.__name__)
     assert Patient.objects.count() == patients
     assert TOTPDevice.objects.get(user__username="demo-physician").key == device.key
     assert verify_ledger().intact
-    entries = LedgerEntry.objects.count()
+    entries = LedgerEntry.objects.count(), UrineDrugScreen.objects.count()
     assert not load_demo_clinic().created
-    assert LedgerEntry.objects.count() == entries
+    assert (LedgerEntry.objects.count(), UrineDrugScreen.objects.count()) == entries
 
 
 def test_loaded_outside_the_dosing_hours_today_has_no_session_outside_a_window(monkeypatch):
