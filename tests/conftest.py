@@ -300,3 +300,35 @@ def _next_person(identity: IdentityInput) -> IdentityInput:
     return IdentityInput(
         f"{identity.legal_name} {taken + 1}", identity.date_of_birth, identity.sex, ""
     )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-at",
+        default=None,
+        metavar="HH:MM",
+        help="start the run at this local time in Zurich (the test clinic's zone): the "
+        "application's clock runs on from there, so tests can be tried at a window's edge",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With `--clock-at HH:MM`, django.utils.timezone.now() reads that local time (today, in
+    Europe/Zurich) when the run starts and runs on in real time from there, for every fixture and
+    test. The database's own now() is not moved: a check of the suite at an hour of the day (the
+    windows' edges, midnight), not a way to run it."""
+    wanted = config.getoption("--clock-at")
+    if not wanted:
+        return
+    from datetime import datetime as real_datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone as django_timezone
+
+    real_now = django_timezone.now
+    zone = ZoneInfo("Europe/Zurich")
+    hour, minute = (int(part) for part in wanted.split(":"))
+    started = real_now()
+    target = real_datetime.combine(started.astimezone(zone).date(), time(hour, minute), zone)
+    shift = target - started
+    django_timezone.now = lambda: real_now() + shift  # type: ignore[assignment]

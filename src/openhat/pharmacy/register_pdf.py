@@ -5,7 +5,8 @@ laid out by WeasyPrint took about 20 ms of CPU per line (a minute under load); t
 the same cells itself with fpdf2's primitives: each cell's text is measured once and wrapped at
 word boundaries (a username only after its separators), a line that does not fit starts a new
 page under the repeated column headings, and "Page n of N" is filled in when the document closes.
-The columns and their widths are those of the printed page (pharmacy/reports.css).
+The columns are those of the printed page (pharmacy/reports.css), a little wider where a date,
+a lot number or a username would otherwise take two lines.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ FONT = "DejaVu"
 MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 10.0, 12.0, 10.0, 14.0
 PAGE_BOTTOM = 210.0 - MARGIN_BOTTOM
 TABLE_POINTS = 7.0
+HEADING_POINTS = 6.2
 LINE_MM = 3.0  # line height at 7 pt
 PAD_MM = 0.8
 NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}  # after a paragraph: the next line
@@ -51,12 +53,12 @@ def fonts_available() -> bool:
 
 def _columns(register: Register) -> list[Column]:
     keeping, liquid = register.keeping, register.is_liquid
-    quantity = 15.0 if liquid else 18.0
+    quantity = 14.0 if liquid else 18.0
     columns = [
         Column("#", 11, numeric=True),
-        Column("Date and time", 17),
+        Column("Date and time", 22),
         Column("Movement", 18),
-        Column("Lot", 17),
+        Column("Lot", 19),
         Column("Location", 16),
     ]
     for heading in (keeping.received, keeping.issued, keeping.balance):
@@ -66,8 +68,8 @@ def _columns(register: Register) -> list[Column]:
     columns += [
         Column("Supplier / document", 18),
         Column("Patient", 15),
-        Column("By", 23),
-        Column("Witness", 23),
+        Column("By", 22),
+        Column("Witness", 22),
     ]
     used = sum(column.width_mm for column in columns)
     columns.append(Column("Reason / note", 297 - MARGIN_LEFT - MARGIN_RIGHT - used))
@@ -187,7 +189,8 @@ def _row(
     merged: bool = False,
     heading: bool = False,
 ) -> None:
-    pdf.set_font(FONT, style, TABLE_POINTS)
+    # Headings a little smaller, so that a word such as "(received)" fits a quantity's column.
+    pdf.set_font(FONT, style, HEADING_POINTS if heading else TABLE_POINTS)
     spans = _spans(columns, merged)
     if merged:
         first, end = LABEL_SPAN
