@@ -42,6 +42,11 @@ SERVER_RUN_FILES = (
     "tests/security/test_no_500.py",
     "tests/security/test_database_roles.py",
     "tests/security/test_tamper_suite.py",
+    "tests/care/test_referrals.py",
+    "tests/counselling/test_notes.py",
+    "tests/interviews/test_services.py",
+    "tests/screens/test_services.py",
+    "tests/pilot/test_services.py",
 )
 
 
