@@ -4,6 +4,7 @@ answers with the one session the first wrote; nothing is written twice."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from openhat.audit.codes import AuditCode
 from openhat.audit.models import AuditEvent
 from openhat.core import clock
 from openhat.dosing.models import DosingSession
+from openhat.dosing.services import out_of_window
 from openhat.dosing.services.out_of_window import open_out_of_window
 from tests.audit.concurrent import run_together
 from tests.dosing.test_windows import at
@@ -46,3 +48,46 @@ def test_retries_at_once_open_one_session(personas: Any, usual_windows: Any, sta
     assert len(answers) == ATTEMPTS and len(set(answers)) == 1
     assert DosingSession.objects.count() == 1
     assert AuditEvent.objects.filter(code=AuditCode.SESSION_OPENED_OUT_OF_WINDOW).count() == 1
+
+
+def test_a_retry_sent_while_the_first_is_between_its_code_and_its_session_waits_for_it(
+    personas: Any, usual_windows: Any, station: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt has had its code accepted (and so used) but not yet opened its session
+    when the retry arrives with the same key and code: the retry waits for the first and answers
+    with its session, instead of being refused for presenting a used code."""
+    moment = at(personas, 22, 59)  # every window closed
+    code = totp_code(personas["physician"])
+    real_check = out_of_window.fresh_second_factor
+    code_accepted, first_may_go = threading.Event(), threading.Event()
+
+    def first_pauses_after_its_code(actor: Any, totp: str | None) -> Any:
+        verified = real_check(actor, totp)
+        if threading.current_thread().name == "worker-0":
+            code_accepted.set()
+            assert first_may_go.wait(timeout=30)
+        return verified
+
+    monkeypatch.setattr(out_of_window, "fresh_second_factor", first_pauses_after_its_code)
+
+    def attempt(index: int) -> int:
+        if index == 1:  # the retry: once the first has used the code
+            assert code_accepted.wait(timeout=30)
+            threading.Timer(1.0, first_may_go.set).start()  # the retry is on its way by then
+        with clock.backdated(moment):
+            return out_of_window.open_out_of_window(
+                actor=personas["nurse"],
+                physician=personas["physician"],
+                patient=station.patient,
+                window="evening",
+                reason="Works a night shift tonight; evening dose given late, reviewed.",
+                totp_code=code,
+                identity_confirmed=True,
+                idempotency_key=KEY,
+            ).pk
+
+    answers, errors = run_together(2, attempt)
+
+    assert errors == []
+    assert len(answers) == 2 and len(set(answers)) == 1
+    assert DosingSession.objects.count() == 1

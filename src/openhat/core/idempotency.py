@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from openhat.core.errors import Conflict, DomainError
@@ -85,7 +85,7 @@ def previous_result(user: User, key: str, operation: str) -> IdempotencyKey | No
     """
     check_key(key)
     row = lock_then_read_one(
-        (_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31),
+        _lock_ids(user, key),
         "SELECT id, operation, result_type, result_id, created_at, request_sha256 "  # noqa: S608
         f'FROM "{_TABLE}" WHERE user_id = %s AND key = %s',
         [user.pk, key],
@@ -117,6 +117,31 @@ def previous_result(user: User, key: str, operation: str) -> IdempotencyKey | No
             "idempotency_key",
         )
     return found
+
+
+def _lock_ids(user: User, key: str) -> tuple[int, int]:
+    return (_LOCK_NAMESPACE, zlib.crc32(f"{user.pk}:{key}".encode()) - 2**31)
+
+
+@contextlib.contextmanager
+def key_held(user: User, key: str | None) -> Iterator[None]:
+    """Hold the key's lock across several transactions: for a write whose second-factor check
+    commits on its own before the write's transaction opens. A retry with the same key waits
+    here until the first attempt has finished, then finds its result (previous_result), instead
+    of presenting the code the first attempt has just used. The same lock as previous_result's,
+    taken for the session; no lock without a key."""
+    if not key:
+        yield
+        return
+    check_key(key)
+    ids = _lock_ids(user, key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", ids)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", ids)
 
 
 def remember_result(user: User, key: str, operation: str, result: models.Model) -> None:

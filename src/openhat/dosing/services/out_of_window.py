@@ -10,6 +10,8 @@ rule in force.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -26,6 +28,7 @@ from openhat.dosing.services.steps import clean_notes
 from openhat.dosing.services.window_guard import check_in_window, named_window
 from openhat.patients.models import Patient
 from openhat.prescribing.services.signing import fresh_second_factor
+from openhat.rules.context import SessionWindow
 
 OPERATION = "dosing.out_of_window"
 
@@ -75,22 +78,30 @@ def open_out_of_window(
             "reason",
         )
     require_identity_and_enrolment(patient, identity_confirmed)
-    earlier = _earlier(actor, idempotency_key, patient)
-    if earlier is not None:
-        return earlier
-    _refuse_if_in_window(patient, chosen)
-    # Outside the transaction, as for an override: a wrong code stays on record.
-    try:
-        verified_at = fresh_second_factor(physician, totp_code)
-    except DomainError:
+    # The key is held from the first look for an earlier attempt to the commit: a retry sent while
+    # this attempt is between its second-factor check and its session waits, then answers with it.
+    with idempotency.key_held(actor, idempotency_key):
         earlier = _earlier(actor, idempotency_key, patient)
         if earlier is not None:
             return earlier
-        raise
+        _refuse_if_in_window(patient, chosen)
+        # Outside the transaction, as for an override: a wrong code stays on record.
+        verified_at = fresh_second_factor(physician, totp_code)
+        return _open(actor, physician, patient, chosen, text, verified_at, idempotency_key)
+
+
+def _open(
+    actor: User,
+    physician: User,
+    patient: Patient,
+    chosen: SessionWindow,
+    text: str,
+    verified_at: datetime,
+    idempotency_key: str | None,
+) -> DosingSession:
     with transaction.atomic():
         if idempotency_key:
-            # Under the key's lock until commit: a concurrent retry waits here (or in _earlier
-            # after its second factor was refused as used) and answers with this session.
+            # The key's lock is held (key_held); the transaction's read sees every earlier commit.
             found = idempotency.previous_result(actor, idempotency_key, f"{OPERATION}:{patient.pk}")
             if found is not None:
                 return DosingSession.objects.get(pk=int(found.result_id))

@@ -154,58 +154,54 @@ def override_session(
         )
     allowed = positive_mg(allowed_dose_mg, "allowed_dose_mg")
 
-    earlier = _earlier(actor, idempotency_key, session)
-    if earlier is not None:  # a retry: the code it carries was already used by the first
-        return earlier
-    # Checked before the code is used, so a refused override does not spend it; checked again
-    # under the lock below.
-    _refuse_above_limit(_refuse_unless_liftable(session, decision_id, chosen), allowed)
-    # Outside the transaction, as when signing an order: a wrong code stays on record (its
-    # audit event and the device's throttling) although nothing else is written. Inside it, the
-    # rollback would erase both and let codes be guessed here without limit.
-    try:
-        verified_at = fresh_second_factor(actor, totp_code)
-    except DomainError:
-        # A double click: the first request used the code and has now stored its override.
+    # The key is held from the look for an earlier attempt to the commit: a retry sent while the
+    # first is between its code and its override waits for it, then answers with its decision.
+    with idempotency.key_held(actor, idempotency_key):
         earlier = _earlier(actor, idempotency_key, session)
-        if earlier is not None:
+        if earlier is not None:  # a retry: the code it carries was already used by the first
             return earlier
-        raise
+        # Checked before the code is used, so a refused override does not spend it; checked again
+        # under the lock below.
+        _refuse_above_limit(_refuse_unless_liftable(session, decision_id, chosen), allowed)
+        # Outside the transaction, as when signing an order: a wrong code stays on record (its
+        # audit event and the device's throttling) although nothing else is written. Inside it, the
+        # rollback would erase both and let codes be guessed here without limit.
+        verified_at = fresh_second_factor(actor, totp_code)
 
-    def work() -> SessionDecision:
-        locked = locked_session(session)
-        latest = _refuse_unless_liftable(locked, decision_id, chosen)
-        _refuse_above_limit(latest, allowed)
-        override = SessionOverride.objects.create(
-            session=locked,
-            decision=latest,
-            rule_ids=chosen,
-            allowed_dose_mg=allowed,
-            reason=text,
-            physician=actor,
-            second_factor_verified_at=verified_at,
-            via=via,
-            at=clock.now(),
-        )
-        request = dose_request(locked, latest.drug, latest.route, latest.requested_mg)
-        decision = ask_engine(locked, request)
-        stored = store_decision(locked, decision, request, actor)
-        record_event(
-            AuditCode.DOSE_OVERRIDE,
-            actor=actor,
-            clinic=locked.clinic,
-            target=override,
-            data={
-                "session": locked.pk,
-                "lifted": chosen,
-                "allowed_dose_mg": str(allowed),
-                "reason": text,
-                "via": via,
-                "decision_before": latest.pk,
-                "decision_after": stored.pk,
-                **decision_result(decision),
-            },
-        )
-        return stored
+        def work() -> SessionDecision:
+            locked = locked_session(session)
+            latest = _refuse_unless_liftable(locked, decision_id, chosen)
+            _refuse_above_limit(latest, allowed)
+            override = SessionOverride.objects.create(
+                session=locked,
+                decision=latest,
+                rule_ids=chosen,
+                allowed_dose_mg=allowed,
+                reason=text,
+                physician=actor,
+                second_factor_verified_at=verified_at,
+                via=via,
+                at=clock.now(),
+            )
+            request = dose_request(locked, latest.drug, latest.route, latest.requested_mg)
+            decision = ask_engine(locked, request)
+            stored = store_decision(locked, decision, request, actor)
+            record_event(
+                AuditCode.DOSE_OVERRIDE,
+                actor=actor,
+                clinic=locked.clinic,
+                target=override,
+                data={
+                    "session": locked.pk,
+                    "lifted": chosen,
+                    "allowed_dose_mg": str(allowed),
+                    "reason": text,
+                    "via": via,
+                    "decision_before": latest.pk,
+                    "decision_after": stored.pk,
+                    **decision_result(decision),
+                },
+            )
+            return stored
 
-    return once(actor, idempotency_key, f"{OPERATION}:{session.pk}", SessionDecision, work)
+        return once(actor, idempotency_key, f"{OPERATION}:{session.pk}", SessionDecision, work)

@@ -50,21 +50,27 @@ def sign_off(
         raise DomainError(
             "sedation_score", "Record the post-dose sedation score (1-4).", "sedation_score"
         )
-    verified_at = None
-    if physician is not None:
-        require(physician, session.clinic, Capability.SIGN_OFF_ADVERSE_EVENT)
-        earlier = _earlier_sign_off(actor, idempotency_key, session)
-        if earlier is not None:  # a retry: the code it carries was already used by the first
-            return earlier
-        _sign_off_checks(
-            DosingSession.objects.select_related("clinic", "patient").get(pk=session.pk), physician
+    # The key is held from the look for an earlier attempt to the commit: a retry sent while the
+    # first is between the physician's code and its sign-off waits for it, then answers with it.
+    with idempotency.key_held(actor, idempotency_key):
+        verified_at = None
+        if physician is not None:
+            require(physician, session.clinic, Capability.SIGN_OFF_ADVERSE_EVENT)
+            earlier = _earlier_sign_off(actor, idempotency_key, session)
+            if earlier is not None:  # a retry: the code it carries was already used by the first
+                return earlier
+            _sign_off_checks(
+                DosingSession.objects.select_related("clinic", "patient").get(pk=session.pk),
+                physician,
+            )
+            verified_at = fresh_second_factor(physician, totp_code)
+
+        def work() -> ObservationSignOff:
+            return _sign_off(actor, locked_session(session), score, notes, physician, verified_at)
+
+        return once(
+            actor, idempotency_key, f"dosing.sign_off:{session.pk}", ObservationSignOff, work
         )
-        verified_at = fresh_second_factor(physician, totp_code)
-
-    def work() -> ObservationSignOff:
-        return _sign_off(actor, locked_session(session), score, notes, physician, verified_at)
-
-    return once(actor, idempotency_key, f"dosing.sign_off:{session.pk}", ObservationSignOff, work)
 
 
 def _earlier_sign_off(

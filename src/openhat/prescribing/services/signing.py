@@ -244,61 +244,64 @@ def sign_order(
     with the version and audited (ORDER_PRESET_LOOSENED). Bad input: DomainError, nothing saved.
     """
     require(actor, patient.clinic_id, Capability.PRESCRIBE)
-    if idempotency_key:
-        with transaction.atomic():
-            done = _earlier(actor, idempotency_key, SIGN_OPERATION)
-        if done is not None:
-            return done
-    cleaned = clean_order(order, now=timezone.now())
-    _require_prescribable(patient)
-    protocol = clinic_protocol(patient.clinic.dosing_preset)
-    engine_order = cleaned.engine_order("new")
-    try:
-        _settle(protocol, engine_order, orders_for_checks(patient), loosening_reason, actor)
-        verified_at = fresh_second_factor(actor, totp_code)
-        with transaction.atomic():
-            done = _earlier(actor, idempotency_key, SIGN_OPERATION)
+    # The key is held from the look for an earlier attempt to the commit: a retry sent while the
+    # first is between its code and its order waits for it, then answers with the version it signed.
+    with idempotency.key_held(actor, idempotency_key):
+        if idempotency_key:
+            with transaction.atomic():
+                done = _earlier(actor, idempotency_key, SIGN_OPERATION)
             if done is not None:
                 return done
-            # Race: two physicians signing, say, oral methadone and a DAM order for the same
-            # patient at once would each pass the methadone-beside-DAM check without seeing the
-            # other's order. The patient's row lock makes the second wait and check again.
-            locked = (
-                Patient.objects.select_for_update(no_key=True, of=("self",))
-                .select_related("clinic")
-                .get(pk=patient.pk)
-            )
-            _require_prescribable(locked)
-            settled = _settle(
-                protocol, engine_order, orders_for_checks(locked), loosening_reason, actor
-            )
-            line = OrderLine.objects.create(
-                clinic_id=locked.clinic_id,
-                patient=locked,
-                drug=cleaned.drug.value,
-                state=OrderState.ACTIVE,
-                created_at=timezone.now(),
-                created_by=actor,
-            )
-            version = _new_version(
-                line=line,
-                number=1,
-                cleaned=cleaned,
-                actor=actor,
-                verified_at=verified_at,
-                protocol=protocol,
-                settled=settled,
-                supersedes=None,
-            )
-            line.current_version = version
-            line.save(update_fields=["current_version"])
-            _audit_signed(AuditCode.ORDER_SIGNED, actor, version, settled)
-            if idempotency_key:
-                idempotency.remember_result(actor, idempotency_key, SIGN_OPERATION, version)
-            return version
-    except OrderRefused as refused:
-        _refusal_recorded(actor, patient, refused)
-        raise
+        cleaned = clean_order(order, now=timezone.now())
+        _require_prescribable(patient)
+        protocol = clinic_protocol(patient.clinic.dosing_preset)
+        engine_order = cleaned.engine_order("new")
+        try:
+            _settle(protocol, engine_order, orders_for_checks(patient), loosening_reason, actor)
+            verified_at = fresh_second_factor(actor, totp_code)
+            with transaction.atomic():
+                done = _earlier(actor, idempotency_key, SIGN_OPERATION)
+                if done is not None:
+                    return done
+                # Race: two physicians signing, say, oral methadone and a DAM order for the same
+                # patient at once would each pass the methadone-beside-DAM check without seeing the
+                # other's order. The patient's row lock makes the second wait and check again.
+                locked = (
+                    Patient.objects.select_for_update(no_key=True, of=("self",))
+                    .select_related("clinic")
+                    .get(pk=patient.pk)
+                )
+                _require_prescribable(locked)
+                settled = _settle(
+                    protocol, engine_order, orders_for_checks(locked), loosening_reason, actor
+                )
+                line = OrderLine.objects.create(
+                    clinic_id=locked.clinic_id,
+                    patient=locked,
+                    drug=cleaned.drug.value,
+                    state=OrderState.ACTIVE,
+                    created_at=timezone.now(),
+                    created_by=actor,
+                )
+                version = _new_version(
+                    line=line,
+                    number=1,
+                    cleaned=cleaned,
+                    actor=actor,
+                    verified_at=verified_at,
+                    protocol=protocol,
+                    settled=settled,
+                    supersedes=None,
+                )
+                line.current_version = version
+                line.save(update_fields=["current_version"])
+                _audit_signed(AuditCode.ORDER_SIGNED, actor, version, settled)
+                if idempotency_key:
+                    idempotency.remember_result(actor, idempotency_key, SIGN_OPERATION, version)
+                return version
+        except OrderRefused as refused:
+            _refusal_recorded(actor, patient, refused)
+            raise
 
 
 def _require_current(line: OrderLine, expected_version: int) -> None:
@@ -334,81 +337,88 @@ def supersede_order(
     drug cannot change (that is a new order).
     """
     require(actor, line.clinic_id, Capability.PRESCRIBE)
-    if idempotency_key:
-        with transaction.atomic():
-            done = _earlier(actor, idempotency_key, SUPERSEDE_OPERATION)
-        if done is not None:
-            return done
-    now = timezone.now()
-    start = effective_at or order.starts_at or now
-    if not isinstance(start, datetime) or start.tzinfo is None:
-        raise DomainError(
-            "datetime_not_aware", "Give a date and time with its time zone.", "effective_at"
-        )
-    if start < now - BACKDATING_TOLERANCE:
-        raise DomainError(
-            "effective_at_in_past",
-            "A change takes effect now or later, never in the past.",
-            "effective_at",
-        )
-    cleaned = clean_order(replace(order, starts_at=start), now=now)
-    if cleaned.drug.value != line.drug:
-        raise DomainError(
-            "drug_change_needs_new_order",
-            f"This is a {line.drug} order; write a new order for {cleaned.drug.value}.",
-            "drug",
-        )
-    patient = line.patient
-    _require_prescribable(patient)
-    _require_current(
-        OrderLine.objects.select_related("current_version").get(pk=line.pk), expected_version
-    )
-    protocol = clinic_protocol(patient.clinic.dosing_preset)
-    engine_order = cleaned.engine_order(str(line.pk))
-    try:
-        _settle(protocol, engine_order, orders_for_checks(patient, line), loosening_reason, actor)
-        verified_at = fresh_second_factor(actor, totp_code)
-        with transaction.atomic():
-            done = _earlier(actor, idempotency_key, SUPERSEDE_OPERATION)
+    # The key is held from the look for an earlier attempt to the commit: a retry sent while the
+    # first is between its code and its order waits for it, then answers with the version it signed.
+    with idempotency.key_held(actor, idempotency_key):
+        if idempotency_key:
+            with transaction.atomic():
+                done = _earlier(actor, idempotency_key, SUPERSEDE_OPERATION)
             if done is not None:
                 return done
-            # Same lock order everywhere (patient, then line): no deadlocks between writers.
-            locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
-            _require_prescribable(locked_patient)
-            # Race: two physicians changing the same version at the same moment would each
-            # create a version N+1. Under the line's lock the second one sees that the version
-            # it changed is no longer current and gets a Conflict.
-            locked = (
-                OrderLine.objects.select_for_update(no_key=True, of=("self",))
-                .select_related("current_version", "clinic", "patient")
-                .get(pk=line.pk)
+        now = timezone.now()
+        start = effective_at or order.starts_at or now
+        if not isinstance(start, datetime) or start.tzinfo is None:
+            raise DomainError(
+                "datetime_not_aware", "Give a date and time with its time zone.", "effective_at"
             )
-            _require_current(locked, expected_version)
-            previous = locked.current_version
-            assert previous is not None  # checked by _require_current
-            settled = _settle(
-                protocol,
-                engine_order,
-                orders_for_checks(locked_patient, locked),
-                loosening_reason,
-                actor,
+        if start < now - BACKDATING_TOLERANCE:
+            raise DomainError(
+                "effective_at_in_past",
+                "A change takes effect now or later, never in the past.",
+                "effective_at",
             )
-            version = _new_version(
-                line=locked,
-                number=previous.number + 1,
-                cleaned=cleaned,
-                actor=actor,
-                verified_at=verified_at,
-                protocol=protocol,
-                settled=settled,
-                supersedes=previous,
+        cleaned = clean_order(replace(order, starts_at=start), now=now)
+        if cleaned.drug.value != line.drug:
+            raise DomainError(
+                "drug_change_needs_new_order",
+                f"This is a {line.drug} order; write a new order for {cleaned.drug.value}.",
+                "drug",
             )
-            locked.current_version = version
-            locked.save(update_fields=["current_version"])
-            _audit_signed(AuditCode.ORDER_SUPERSEDED, actor, version, settled)
-            if idempotency_key:
-                idempotency.remember_result(actor, idempotency_key, SUPERSEDE_OPERATION, version)
-            return version
-    except OrderRefused as refused:
-        _refusal_recorded(actor, patient, refused)
-        raise
+        patient = line.patient
+        _require_prescribable(patient)
+        _require_current(
+            OrderLine.objects.select_related("current_version").get(pk=line.pk), expected_version
+        )
+        protocol = clinic_protocol(patient.clinic.dosing_preset)
+        engine_order = cleaned.engine_order(str(line.pk))
+        try:
+            _settle(
+                protocol, engine_order, orders_for_checks(patient, line), loosening_reason, actor
+            )
+            verified_at = fresh_second_factor(actor, totp_code)
+            with transaction.atomic():
+                done = _earlier(actor, idempotency_key, SUPERSEDE_OPERATION)
+                if done is not None:
+                    return done
+                # Same lock order everywhere (patient, then line): no deadlocks between writers.
+                locked_patient = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
+                _require_prescribable(locked_patient)
+                # Race: two physicians changing the same version at the same moment would each
+                # create a version N+1. Under the line's lock the second one sees that the version
+                # it changed is no longer current and gets a Conflict.
+                locked = (
+                    OrderLine.objects.select_for_update(no_key=True, of=("self",))
+                    .select_related("current_version", "clinic", "patient")
+                    .get(pk=line.pk)
+                )
+                _require_current(locked, expected_version)
+                previous = locked.current_version
+                assert previous is not None  # checked by _require_current
+                settled = _settle(
+                    protocol,
+                    engine_order,
+                    orders_for_checks(locked_patient, locked),
+                    loosening_reason,
+                    actor,
+                )
+                version = _new_version(
+                    line=locked,
+                    number=previous.number + 1,
+                    cleaned=cleaned,
+                    actor=actor,
+                    verified_at=verified_at,
+                    protocol=protocol,
+                    settled=settled,
+                    supersedes=previous,
+                )
+                locked.current_version = version
+                locked.save(update_fields=["current_version"])
+                _audit_signed(AuditCode.ORDER_SUPERSEDED, actor, version, settled)
+                if idempotency_key:
+                    idempotency.remember_result(
+                        actor, idempotency_key, SUPERSEDE_OPERATION, version
+                    )
+                return version
+        except OrderRefused as refused:
+            _refusal_recorded(actor, patient, refused)
+            raise
