@@ -63,7 +63,7 @@ PARALLEL := -n auto --dist loadfile
 test: $(VENV)/.installed-dev chromium pdf-libs
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/rules --cov=openhat.rules --cov-branch --cov-report=term-missing --cov-fail-under=100
 	$(BIN)/openhat check -v 0
-	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/rules $(PARALLEL)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/rules --durations=15 $(PARALLEL)
 
 test-fast: $(VENV)/.installed-dev pdf-libs
 	$(BIN)/openhat check -v 0

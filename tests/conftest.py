@@ -39,7 +39,6 @@ SERVER_RUN_FILES = (
     "tests/dosing/test_session_flow.py",
     "tests/dosing/test_replay.py",
     "tests/api/test_me_and_clinics.py",
-    "tests/security/test_no_500.py",
     "tests/security/test_database_roles.py",
     "tests/security/test_tamper_suite.py",
     "tests/care/test_referrals.py",

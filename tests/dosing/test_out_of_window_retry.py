@@ -4,7 +4,6 @@ answers with the one session the first wrote; nothing is written twice."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from openhat.dosing.models import DosingSession
 from openhat.dosing.services import out_of_window
 from openhat.dosing.services.out_of_window import open_out_of_window
 from tests.audit.concurrent import run_together
+from tests.dosing.second_factor_race import retry_during_first
 from tests.dosing.test_windows import at
 from tests.prescribing.conftest import totp_code
 
@@ -58,22 +58,8 @@ def test_a_retry_sent_while_the_first_is_between_its_code_and_its_session_waits_
     with its session, instead of being refused for presenting a used code."""
     moment = at(personas, 22, 59)  # every window closed
     code = totp_code(personas["physician"])
-    real_check = out_of_window.fresh_second_factor
-    code_accepted, first_may_go = threading.Event(), threading.Event()
 
-    def first_pauses_after_its_code(actor: Any, totp: str | None) -> Any:
-        verified = real_check(actor, totp)
-        if threading.current_thread().name == "worker-0":
-            code_accepted.set()
-            assert first_may_go.wait(timeout=30)
-        return verified
-
-    monkeypatch.setattr(out_of_window, "fresh_second_factor", first_pauses_after_its_code)
-
-    def attempt(index: int) -> int:
-        if index == 1:  # the retry: once the first has used the code
-            assert code_accepted.wait(timeout=30)
-            threading.Timer(1.0, first_may_go.set).start()  # the retry is on its way by then
+    def attempt(_: int) -> int:
         with clock.backdated(moment):
             return out_of_window.open_out_of_window(
                 actor=personas["nurse"],
@@ -86,7 +72,7 @@ def test_a_retry_sent_while_the_first_is_between_its_code_and_its_session_waits_
                 idempotency_key=KEY,
             ).pk
 
-    answers, errors = run_together(2, attempt)
+    answers, errors = retry_during_first(monkeypatch, out_of_window, attempt)
 
     assert errors == []
     assert len(answers) == 2 and len(set(answers)) == 1
