@@ -162,3 +162,27 @@ def test_loaded_outside_the_dosing_hours_today_has_no_session_outside_a_window(m
     for session in zurich_today:
         assert open_window(zurich, session.checked_in_at) is not None, session
         assert session.checked_in_at < now
+
+
+def test_loaded_between_the_midday_and_evening_windows_every_session_is_in_a_window(monkeypatch):
+    """14:47 in Zurich: the midday window closed at 14:30 and the evening opens at 16:00. The
+    loader once gave the oral-only patient an "evening" dose 50 minutes earlier, at 13:57, which
+    the station refused (outside that window) and the whole load failed."""
+    from openhat.dosing.models import DosingSession
+    from openhat.dosing.windows import open_window
+    from tests.simulate.conftest import latest
+
+    real_now = timezone.now
+    shift = latest(time(14, 47)) - real_now()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
+    clinics = {clinic.code: clinic for clinic in load_demo_clinic().clinics}
+    now = timezone.now()
+    zurich = clinics[DEMO_CLINIC_CODE]
+    assert open_window(zurich, now) is None
+    today = DosingSession.objects.filter(
+        clinic=zurich, dosing_day=now.astimezone(zurich.zone).date()
+    )
+    assert today.exists()
+    for session in today:
+        assert open_window(zurich, session.checked_in_at) == session.window, session
+        assert session.checked_in_at < now

@@ -178,7 +178,11 @@ class _Today:
                 return
 
     def _oral(self, course: Course, order: Order, start: datetime) -> None:
+        # Only inside the evening window: loaded between the midday and evening windows (or
+        # after closing), "50 minutes ago" is not in the evening and the check-in is refused.
         if start < self.began or start + OBSERVATION > self.now:
+            return
+        if open_window(self.clinic, start) != "evening":
             return
         if not self.dosing.planner.in_force(order, self.day, "evening"):
             return
