@@ -13,6 +13,8 @@ from openhat.dosing.services.administer import administer
 from openhat.dosing.services.exceptions import end_without_dose, record_spill
 from openhat.dosing.services.overrides import override_session
 from openhat.dosing.services.sessions import check_in
+from openhat.dosing.windows import open_window
+from openhat.pharmacy.models import Lot
 from tests.conftest import register_zrh_patient
 from tests.dosing.factories import decided, drawn, open_session, oral_methadone, refused
 from tests.prescribing.conftest import enrol, totp_code
@@ -134,9 +136,20 @@ def test_an_unknown_lot_or_a_place_doses_are_not_drawn_from(personas, station, c
 def test_an_expired_solution(personas, station):
     """Decided a minute before the solution's in-use expiry, given a second after it (in the same
     window: a dose after the window closed is refused for that)."""
-    with clock.backdated(station.solution.in_use_expires_at - timedelta(minutes=1)):
+    expires = station.solution.in_use_expires_at
+    zone = personas.clinic.zone
+    # Both moments in one window of one day: a dose after the window closed is refused for that.
+    while (
+        open_window(personas.clinic, expires - timedelta(minutes=1))
+        != open_window(personas.clinic, expires + timedelta(seconds=1))
+        or (expires - timedelta(minutes=1)).astimezone(zone).date()
+        != expires.astimezone(zone).date()
+    ):
+        expires += timedelta(minutes=5)
+    Lot.objects.filter(pk=station.solution.pk).update(in_use_expires_at=expires)
+    with clock.backdated(expires - timedelta(minutes=1)):
         session, decision = decided(personas, station.patient)
-    with clock.backdated(station.solution.in_use_expires_at + timedelta(seconds=1)):
+    with clock.backdated(expires + timedelta(seconds=1)):
         error = refused(
             administer, "solution_expired", **_give(personas, station, session, decision)
         )
