@@ -41,6 +41,7 @@ from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
+from tests.access.fhir_release import FHIR_RELEASE_API_CASES, FHIR_RELEASE_PAGE_CASES
 from tests.access.identifiers import check_answer, give_every_patient_distinct_identifiers
 from tests.access.interview_pages import (
     INTERVIEW_API_CASES,
@@ -109,6 +110,7 @@ PAGE_CASES: list[RouteCase] = (
     + SCREENS_NOTES_PAGE_CASES
     + CARE_PAGE_CASES
     + PILOT_PAGE_CASES
+    + FHIR_RELEASE_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES
@@ -118,6 +120,7 @@ API_CASES: list[RouteCase] = (
     + INTERVIEW_API_CASES
     + CARE_API_CASES
     + PILOT_API_CASES
+    + FHIR_RELEASE_API_CASES
 )
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES
 

@@ -38,6 +38,8 @@ class AuditCode(IntEnum):
     PATIENT_PHOTO_UPLOADED = 3004
     PATIENT_DUPLICATE_CONFIRMED = 3005
     PATIENTS_MERGED = 3006
+    # A release of information to a named recipient under the patient's consent (42 CFR Part 2).
+    INFORMATION_RELEASED = 3101
     # 4000-4999 eligibility, consents, prescribing
     ELIGIBILITY_ASSESSED = 4001
     LICENCE_RECORDED = 4002

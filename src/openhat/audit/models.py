@@ -130,6 +130,10 @@ class AccessedRecord(models.TextChoices):
     COUNSELLING_NOTE = "counselling_note", "Counselling note"
     # A care plan (goals in the patient's own words) or a referral, on a page, the API or FHIR.
     CARE_RECORD = "care_record", "Care plan or referral"
+    # The FHIR patient Bundle and releases of information read these too.
+    PRESCRIPTION = "prescription", "Prescription (order versions)"
+    URINE_SCREEN = "urine_screen", "Urine drug screen"
+    CONSENT = "consent", "Consent"
 
 
 class AccessLog(ChainedRow):

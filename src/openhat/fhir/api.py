@@ -16,6 +16,7 @@ from openhat.audit.models import AccessedRecord
 from openhat.audit.services import record_access
 from openhat.clinics.api import caller, clinic_for_request
 from openhat.clinics.roles import Capability
+from openhat.fhir.bundle import read_patient_bundle
 from openhat.fhir.common import as_json, searchset
 from openhat.fhir.consent import consents
 from openhat.fhir.medication_administration import (
@@ -55,6 +56,25 @@ def _bundle_response(body: str) -> HttpResponse:
 def fhir_medication_requests(request: HttpRequest, code: str) -> HttpResponse:
     patient, _ = patient_for(caller(request), code, Capability.VIEW_CLINICAL)
     return _bundle_response(as_json(searchset(list(medication_requests(patient)))))
+
+
+@router.get(
+    "/patients/{slug:code}/fhir/bundle",
+    response={200: None, **ERRORS},
+    summary="The patient's record as one FHIR R4 collection Bundle: Patient, MedicationRequest, "
+    "MedicationAdministration, Observation, CarePlan, Consent and QuestionnaireResponse",
+    description="What the caller's role may read; the name, date of birth and health number "
+    "only for roles that see identity. Each kind of record read is written to the access log.",
+    openapi_extra={
+        "responses": {
+            200: {"description": "A FHIR R4 collection Bundle", "content": {FHIR_JSON: {}}}
+        }
+    },
+)
+def fhir_patient_bundle(request: HttpRequest, code: str) -> HttpResponse:
+    user = caller(request)
+    patient, _ = patient_for(user, code, Capability.VIEW_CLINICAL)
+    return _bundle_response(as_json(read_patient_bundle(actor=user, patient=patient)))
 
 
 @router.get(

@@ -10,6 +10,7 @@ the recipient (actor, role IRCP), the purpose, the data categories it covers and
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -142,8 +143,11 @@ def fhir_consent(consent: Consent, *, client_code: str, today: date) -> FhirCons
     return FhirConsent.model_validate(data)
 
 
-def consents(patient: Patient, today: date | None = None) -> list[FhirConsent]:
-    """The patient's consents, oldest first, as Consent resources, each with its status today.
+def consents(
+    patient: Patient, today: date | None = None, only: Collection[int] | None = None
+) -> list[FhirConsent]:
+    """The patient's consents (or those with an id in `only`), oldest first, as Consent
+    resources, each with its status today.
 
     For the clinic's own staff. Sending these outside the clinic is a release of information:
     such an export must first call openhat.enrolment.checks.release_consent.
@@ -154,4 +158,6 @@ def consents(patient: Patient, today: date | None = None) -> list[FhirConsent]:
         .select_related("revocation")
         .order_by("given_on", "id")
     )
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
     return [fhir_consent(row, client_code=patient.client_code, today=day) for row in rows]

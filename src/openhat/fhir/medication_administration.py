@@ -219,3 +219,14 @@ def administration_for(clinic: Clinic, administration_id: str) -> Administration
     if found is None:
         raise NotFound("administration_not_found", "No such administration in your clinics.", "id")
     return found
+
+
+def all_medication_administrations(patient: Patient) -> list[MedicationAdministration]:
+    """Every dose the patient was given (and those of records merged into it), oldest first."""
+    return _resources(
+        list(
+            _rows()
+            .filter(patient_id__in=person_record_ids(patient, clinic_id=patient.clinic_id))
+            .order_by("administered_at", "pk")
+        )
+    )
