@@ -41,7 +41,12 @@ from tests.access.cases import ALL_ROLES, RouteCase
 from tests.access.dosing_api import DOSING_API_CASES
 from tests.access.dosing_board_pages import DOSING_BOARD_PAGE_CASES
 from tests.access.dosing_session_pages import DOSING_SESSION_PAGE_CASES
-from tests.access.fhir_release import FHIR_RELEASE_API_CASES, FHIR_RELEASE_PAGE_CASES
+from tests.access.fhir_release import (
+    FHIR_RELEASE_API_CASES,
+    FHIR_RELEASE_PAGE_CASES,
+    ReleaseWorld,
+    build_release,
+)
 from tests.access.identifiers import check_answer, give_every_patient_distinct_identifiers
 from tests.access.interview_pages import (
     INTERVIEW_API_CASES,
@@ -247,6 +252,8 @@ class World:
     notes: NotesWorld
     # The ZRH patient's care plan, a goal, a planned referral and a partner (tests/access/care_pages.py).
     care: CareWorld
+    # A release consent and a release of the ZRH patient ({release_id}; tests/access/fhir_release.py).
+    release: ReleaseWorld
 
     def fill(self, text: str, role: str, *, record_of: str = "ZRH") -> str:
         """Fill the placeholders; `record_of="OUT"` points {code} and {clinic} at clinic OUT."""
@@ -273,7 +280,10 @@ class World:
         other_code = self.other_patient.client_code
         for placeholder, value in self.interviews.placeholders(record_of, other_code).items():
             text = text.replace(placeholder, value)
-        for placeholder, value in self.notes.placeholders().items():
+        for placeholder, value in {
+            **self.notes.placeholders(),
+            **self.release.placeholders(),
+        }.items():
             text = text.replace(placeholder, value)
         return (
             text.replace("{code}", code)
@@ -358,6 +368,7 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             staff = build_staff(personas)
             notes = build_notes(personas, patient)
             care = build_care(personas, patient)
+            release = build_release(personas, patient)
             yield World(
                 personas,
                 patient,
@@ -369,6 +380,7 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
                 interviews,
                 notes,
                 care,
+                release,
             )
         finally:
             transaction.set_rollback(True)

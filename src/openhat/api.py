@@ -218,6 +218,7 @@ def _register_routers() -> None:
     from openhat.pharmacy.api_reports import router as pharmacy_reports_router
     from openhat.pilot.api import router as pilot_router
     from openhat.prescribing.api import router as prescribing_router
+    from openhat.release.api import router as release_router
 
     api.add_router("/", clinics_router)
     api.add_router("/patients", patients_router)
@@ -232,6 +233,7 @@ def _register_routers() -> None:
     api.add_router("/", care_router)
     api.add_router("/", interviews_router)
     api.add_router("/planner", pilot_router)
+    api.add_router("/", release_router)
 
 
 _register_routers()

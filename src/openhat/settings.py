@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "openhat.counselling",
     "openhat.interviews",
     "openhat.pilot",
+    "openhat.release",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("counselling/", include("openhat.counselling.urls")),
     path("interviews/", include("openhat.interviews.urls")),
     path("planner/", include("openhat.pilot.urls")),
+    path("release/", include("openhat.release.urls")),
     path("api/", api.urls),
 ]
 

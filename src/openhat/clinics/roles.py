@@ -54,6 +54,10 @@ class Capability(StrEnum):
     VIEW_CARE = "view_care"  # care plans and referrals (read)
     WRITE_CARE = "write_care"  # start and review care plans, plan and track referrals
     MANAGE_PARTNERS = "manage_partners"  # the clinic's directory of partner services
+    # Send a patient's records to a named recipient under the patient's release-of-information
+    # consent (US 42 CFR Part 2), and read the releases made. Counselling notes go only with a
+    # counsellor's release (counselling.release).
+    RELEASE_INFORMATION = "release_information"
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -82,6 +86,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MERGE_PATIENTS,
             Capability.RECORD_SCREENS,
             Capability.VIEW_CARE,
+            Capability.RELEASE_INFORMATION,
         }
         | _STOCK_KEEPER
     ),
@@ -118,6 +123,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_CARE,
             Capability.WRITE_CARE,
             Capability.MANAGE_PARTNERS,
+            Capability.RELEASE_INFORMATION,
         }
     ),
     Role.MANAGER: frozenset(
@@ -133,6 +139,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_SETTINGS,
             # The directory of partner services, not the patients' care plans.
             Capability.MANAGE_PARTNERS,
+            Capability.RELEASE_INFORMATION,
         }
         | _STOCK_READER
     ),

@@ -141,6 +141,7 @@ def chart(request: HttpRequest, code: str) -> HttpResponse:
             "can_change_status": role_can(membership.role, Capability.CHANGE_STATUS),
             "can_merge": role_can(membership.role, Capability.MERGE_PATIENTS),
             "can_view_care": role_can(membership.role, Capability.VIEW_CARE),
+            "can_release": role_can(membership.role, Capability.RELEASE_INFORMATION),
             # Client codes only: pseudonymous, like the rest of the chart's skeleton.
             "merged_records": list(
                 patient.merged_records.filter(clinic_id=patient.clinic_id).order_by("pk")
