@@ -54,6 +54,7 @@ from tests.access.interview_pages import (
     InterviewWorld,
     build_interviews,
 )
+from tests.access.outcomes_pages import OUTCOMES_PAGE_CASES
 from tests.access.pharmacy_api import PHARMACY_API_CASES
 from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
@@ -116,6 +117,7 @@ PAGE_CASES: list[RouteCase] = (
     + CARE_PAGE_CASES
     + PILOT_PAGE_CASES
     + FHIR_RELEASE_PAGE_CASES
+    + OUTCOMES_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES

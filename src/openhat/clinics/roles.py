@@ -25,6 +25,9 @@ class Capability(StrEnum):
     CHANGE_STATUS = "change_status"  # assessing, suspension, exit, readmission
     VIEW_AUDIT = "view_audit"
     VIEW_AGGREGATES = "view_aggregates"  # pseudonymised exports and aggregate reports
+    # The clinic's outcomes report unsuppressed (retention, safety, interviews, screens); a
+    # researcher sees the same report through small-cell suppression with VIEW_AGGREGATES.
+    VIEW_OUTCOMES = "view_outcomes"
     VIEW_CLINICAL = "view_clinical"  # eligibility, consents, orders on the chart (read)
     ASSESS_ELIGIBILITY = "assess_eligibility"  # sign an eligibility assessment, enrol
     RECORD_CONSENT = "record_consent"  # record or revoke a consent, record a licence
@@ -87,6 +90,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_SCREENS,
             Capability.VIEW_CARE,
             Capability.RELEASE_INFORMATION,
+            Capability.VIEW_OUTCOMES,
         }
         | _STOCK_KEEPER
     ),
@@ -140,11 +144,14 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             # The directory of partner services, not the patients' care plans.
             Capability.MANAGE_PARTNERS,
             Capability.RELEASE_INFORMATION,
+            Capability.VIEW_OUTCOMES,
         }
         | _STOCK_READER
     ),
     Role.AUDITOR: frozenset(
-        _READ_CHARTS | _STOCK_READER | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES}
+        _READ_CHARTS
+        | _STOCK_READER
+        | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES, Capability.VIEW_OUTCOMES}
     ),
     # Researchers never see charts, names or identifiers (docs/domain.md §7 invariant 8).
     Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES}),
