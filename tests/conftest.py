@@ -310,7 +310,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--clock-at",
         default=None,
-        metavar="HH:MM",
+        metavar="HH:MM[:SS]",
         help="start the run at this local time in Zurich (the test clinic's zone): the "
         "application's clock runs on from there, so tests can be tried at a window's edge",
     )
@@ -331,8 +331,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     real_now = django_timezone.now
     zone = ZoneInfo("Europe/Zurich")
-    hour, minute = (int(part) for part in wanted.split(":"))
+    hour, minute, second = (int(part) for part in (wanted + ":0").split(":")[:3])
     started = real_now()
-    target = real_datetime.combine(started.astimezone(zone).date(), time(hour, minute), zone)
+    target = real_datetime.combine(started.astimezone(zone).date(), time(hour, minute, second), zone)
     shift = target - started
     django_timezone.now = lambda: real_now() + shift  # type: ignore[assignment]
