@@ -18,7 +18,7 @@ from openhat.clinics.view_helpers import acting_user, domain_errors_as_pages
 from openhat.core.clock import clinic_today
 from openhat.core.errors import DomainError
 from openhat.enrolment.checks import consent_holds
-from openhat.enrolment.models import Consent, ConsentKind
+from openhat.enrolment.models import Consent, ConsentKind, DataCategory
 from openhat.patients.access import patient_for
 from openhat.patients.models import Patient
 from openhat.release import notice, services
@@ -35,7 +35,14 @@ def _consents(patient: Patient) -> list[dict[str, object]]:
         .select_related("revocation")
         .order_by("-given_on", "-pk")
     )
-    return [{"consent": row, "holds": consent_holds(row, today)} for row in rows]
+    return [
+        {
+            "consent": row,
+            "holds": consent_holds(row, today),
+            "covers": [DataCategory(item).label for item in row.covers],
+        }
+        for row in rows
+    ]
 
 
 @login_required
