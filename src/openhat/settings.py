@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "openhat.interviews",
     "openhat.pilot",
     "openhat.release",
+    "openhat.community",
 ]
 
 MIDDLEWARE = [

@@ -106,6 +106,11 @@ class AuditCode(IntEnum):
     EQ5D_VALUE_SET_LOADED = 8104
     COUNSELLOR_CALLED_FOR_INTERVIEW = 8105
     INTERVIEW_SETTINGS_CHANGED = 8106
+    # 8300-8399 the public transparency report (openhat.outcomes.public_*)
+    PUBLIC_REPORT_THRESHOLD_SET = 8301
+    PUBLIC_REPORT_FROZEN = 8302
+    # 8400-8499 the community log (openhat.community)
+    COMMUNITY_LOG_RECORDED = 8401
     # 8500-8599 the pilot planner (no patient data: scenarios of a city's programme)
     PLANNER_SCENARIO_SAVED = 8501
     # 9000-9999 audit and system

@@ -61,6 +61,10 @@ class Capability(StrEnum):
     # consent (US 42 CFR Part 2), and read the releases made. Counselling notes go only with a
     # counsellor's release (counselling.release).
     RELEASE_INFORMATION = "release_information"
+    # The community log (docs/domain.md §14): incidents near the clinic, neighbours' complaints and
+    # meetings. Recorded and read by the staff who meet the neighbourhood: managers, physicians,
+    # nurses and counsellors. No patient data, but free text, so never researchers.
+    COMMUNITY_LOG = "community_log"
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -91,6 +95,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_CARE,
             Capability.RELEASE_INFORMATION,
             Capability.VIEW_OUTCOMES,
+            Capability.COMMUNITY_LOG,
         }
         | _STOCK_KEEPER
     ),
@@ -108,6 +113,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_ADVERSE_EVENT,
             Capability.RECORD_SCREENS,
             Capability.VIEW_CARE,
+            Capability.COMMUNITY_LOG,
         }
     ),
     # The pharmacy works with client codes; it has no need for names.
@@ -128,6 +134,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.WRITE_CARE,
             Capability.MANAGE_PARTNERS,
             Capability.RELEASE_INFORMATION,
+            Capability.COMMUNITY_LOG,
         }
     ),
     Role.MANAGER: frozenset(
@@ -145,6 +152,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_PARTNERS,
             Capability.RELEASE_INFORMATION,
             Capability.VIEW_OUTCOMES,
+            Capability.COMMUNITY_LOG,
         }
         | _STOCK_READER
     ),
