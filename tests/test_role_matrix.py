@@ -60,6 +60,7 @@ from tests.access.pharmacy_pages import PHARMACY_PAGE_CASES
 from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_REPORT_PAGE_CASES
 from tests.access.pilot_api import PILOT_API_CASES
 from tests.access.pilot_pages import PILOT_PAGE_CASES
+from tests.access.public_report_pages import PUBLIC_REPORT_PAGE_CASES, build_public_report
 from tests.access.screens_notes import SCREENS_NOTES_PAGE_CASES, NotesWorld, build_notes
 from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
 from tests.conftest import (
@@ -118,6 +119,7 @@ PAGE_CASES: list[RouteCase] = (
     + PILOT_PAGE_CASES
     + FHIR_RELEASE_PAGE_CASES
     + OUTCOMES_PAGE_CASES
+    + PUBLIC_REPORT_PAGE_CASES
 )
 API_CASES: list[RouteCase] = (
     CORE_API_CASES
@@ -371,6 +373,7 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
             notes = build_notes(personas, patient)
             care = build_care(personas, patient)
             release = build_release(personas, patient)
+            build_public_report(personas)
             yield World(
                 personas,
                 patient,

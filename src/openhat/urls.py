@@ -23,6 +23,9 @@ urlpatterns = [
     path("interviews/", include("openhat.interviews.urls")),
     path("planner/", include("openhat.pilot.urls")),
     path("release/", include("openhat.release.urls")),
+    path("community/", include("openhat.community.urls")),
+    path("public-reports/", include("openhat.outcomes.publish_urls")),
+    path("public/", include("openhat.outcomes.public_urls")),
     path("api/", api.urls),
 ]
 
