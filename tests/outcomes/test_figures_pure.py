@@ -139,6 +139,13 @@ def test_attendance_counts_planned_and_attended_sessions_by_hand() -> None:
     assert (shorter.planned_sessions, shorter.attended_sessions) == (15, 3)
     assert (shorter.days_in_treatment, shorter.days_attended) == (5, 1)
 
+    # Suspended on 2-3 Jan (back on the 4th), and the record complete up to 9 Jan only: A loses
+    # 2 x 2 planned sessions (1 attended) and 10 Jan's 3.
+    cut = DosingRecord(doses, spans, (), {}, day(1, 1), day(1, 9), {A: ((day(1, 2), day(1, 4)),)})
+    fewer = attendance_of(patients, cut, period, EVERYONE)
+    assert (fewer.planned_sessions, fewer.attended_sessions) == (28 - 4 - 3, 7 - 1)
+    assert (fewer.days_in_treatment, fewer.days_attended) == (13 - 3, 4 - 1)
+
 
 # --- trajectories ------------------------------------------------------------------------------
 

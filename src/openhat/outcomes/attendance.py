@@ -5,8 +5,9 @@ Definitions (shown on the page):
   order versions in force that day (a suspended or stopped line plans nothing), counted over the
   days from the latest of the start, the period's first day and the first day of the clinic's
   dosing record (a clinic whose record starts later than its patients' treatment, as the demo's
-  four weeks do, has no doses to count before it) to the earlier of the exit and the period's
-  last day. **Attended**: the sessions in which a dose was given.
+  four weeks do, has no doses to count before it) to the earliest of the exit, the period's last
+  day and yesterday (today's later sessions are still to come); days on which the patient's
+  status was "suspended" plan nothing. **Attended**: the sessions in which a dose was given.
 - **Days attended**: the days in treatment on which at least one dose was given, over the days in
   treatment on which an order was in force (SALOME's ~90% [derived]).
 - **Injections per attended day**: injected doses (iv, im, sc) over the days with an injection.
@@ -32,7 +33,8 @@ from openhat.rules.context import Drug
 
 DEFINITION = (
     "Planned sessions: the sessions per day of the orders in force on each day in treatment within "
-    "the period and of the clinic's dosing record (suspended or stopped orders plan none); "
+    "the period and of the clinic's dosing record, up to yesterday (suspended patients and "
+    "suspended or stopped orders plan none); "
     "attended: sessions with a dose given. "
     "Days attended: days with a dose over days with an order in force. Injections per attended "
     "day: injected doses over days with an injection. Mean daily dose: each patient's mean daily "
@@ -91,7 +93,12 @@ def attendance_of(
         if record.first_day is None:
             break
         first = max(episode.start, period.first, record.first_day)
-        for day in _days(first, episode.end_within(period)):
+        last = episode.end_within(period)
+        if record.last_day is not None:
+            last = min(last, record.last_day)
+        for day in _days(first, last):
+            if record.suspended_on(episode.patient_id, day):
+                continue
             sessions = sum(
                 s.sessions_per_day for s in spans_by_patient[episode.patient_id] if s.covers(day)
             )

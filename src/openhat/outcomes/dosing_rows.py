@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -65,6 +65,10 @@ class DosingRecord:
     # The first day of the clinic's dosing record (its first dose, any patient): days before it
     # have no record to count attendance from. None: no dose recorded yet.
     first_day: date | None = None
+    # The last complete clinic day (yesterday): today's later sessions are still to come.
+    last_day: date | None = None
+    # patient -> [first, end) days the patient's status was "suspended" (end None: still is)
+    suspensions: dict[int, tuple[tuple[date, date | None], ...]] = field(default_factory=dict)
 
     def only(self, patient_ids: Iterable[int]) -> DosingRecord:
         """The part of the record about these patients."""
@@ -75,6 +79,14 @@ class DosingRecord:
             tuple(e for e in self.events if e.patient_id in keep),
             {k: v for k, v in self.restarts.items() if k in keep},
             self.first_day,
+            self.last_day,
+            {k: v for k, v in self.suspensions.items() if k in keep},
+        )
+
+    def suspended_on(self, patient_id: int, day: date) -> bool:
+        return any(
+            first <= day and (end is None or day < end)
+            for first, end in self.suspensions.get(patient_id, ())
         )
 
 
@@ -190,11 +202,21 @@ def dosing_record(clinic: Clinic, period: Period, patients: Iterable[Episode]) -
         )
     )
     restarts: dict[int, list[date]] = {e.patient_id: [e.start] for e in patients}
-    for patient_id, day in StatusChange.objects.filter(
-        patient_id__in=ids, to_status=PatientStatus.ENROLLED
-    ).values_list("patient", "effective_date"):
-        if day > restarts[patient_id][0]:
+    suspended_since: dict[int, date] = {}
+    suspensions: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for patient_id, to_status, day in (
+        StatusChange.objects.filter(patient_id__in=ids)
+        .order_by("effective_date", "pk")
+        .values_list("patient", "to_status", "effective_date")
+    ):
+        if to_status == PatientStatus.ENROLLED and day > restarts[patient_id][0]:
             restarts[patient_id].append(day)
+        if to_status == PatientStatus.SUSPENDED:
+            suspended_since.setdefault(patient_id, day)
+        elif patient_id in suspended_since:
+            suspensions[patient_id].append((suspended_since.pop(patient_id), day))
+    for patient_id, since in suspended_since.items():
+        suspensions[patient_id].append((since, None))
     return DosingRecord(
         doses,
         tuple(_spans(versions, stops, clinic)),
@@ -203,6 +225,8 @@ def dosing_record(clinic: Clinic, period: Period, patients: Iterable[Episode]) -
         AdministrationRow.objects.filter(clinic=clinic).aggregate(first=Min("session__dosing_day"))[
             "first"
         ],
+        clinic_today(clinic) - timedelta(days=1),
+        {k: tuple(v) for k, v in suspensions.items()},
     )
 
 

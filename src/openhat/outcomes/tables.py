@@ -41,7 +41,8 @@ class Table:
 def _retention(report: OutcomesReport, cells: Cells) -> Table:
     rows = []
     groups = [report.retention.overall, *report.retention.by_drug, *report.retention.by_start_year]
-    for group in groups:
+    # A drug nobody in the cohort is on has no row (the overall row is always shown).
+    for group in [g for g in groups if g is report.retention.overall or g.in_hat.n]:
         for name, survival in (("In HAT", group.in_hat), ("In any treatment", group.in_any)):
             median = cells.days(
                 survival.median_days,
@@ -274,9 +275,9 @@ def _comparison(report: OutcomesReport, cells: Cells) -> Table:
                 figure.arm,
                 figure.definition,
                 published,
+                *clinic,
                 STATUS_LABELS[figure.status],
                 f"{figure.source}: {figure.citation}",
-                *clinic,
                 row.note,
             )
         )
@@ -287,13 +288,13 @@ def _comparison(report: OutcomesReport, cells: Cells) -> Table:
         (
             "Study",
             "Arm",
-            "Published figure",
-            "Published value",
-            "Status",
-            "Source",
+            "What was measured",
+            "Published",
             "This clinic",
             "95% CI",
             "n",
+            "Status",
+            "Source",
             "Note",
         ),
         tuple(rows),
