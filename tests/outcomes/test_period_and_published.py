@@ -103,3 +103,14 @@ def test_a_researcher_sees_no_small_count_and_no_figure_built_on_one() -> None:
     assert researcher.rate(poisson_rate(0, 500, 100))[0] == "0.00"
     assert researcher.mean(Estimate(4.0, 1.0, 7.0, 6))[0] == SUPPRESSED
     assert researcher.mean(Estimate(4.0, 1.0, 7.0, 12))[0] == "4.0"
+
+
+def test_a_researcher_gets_no_curve_whose_steps_give_a_small_count_away() -> None:
+    from openhat.outcomes.plots import retention_plot
+    from openhat.outcomes.stats import kaplan_meier
+
+    three_exits = kaplan_meier([30, 60, 90] + [200] * 17, [True] * 3 + [False] * 17, [91])
+    nobody_left = kaplan_meier([200] * 20, [False] * 20, [91])
+    assert retention_plot([("All", three_exits)], title="t", minimum=None) is not None
+    assert retention_plot([("All", three_exits)], title="t", minimum=11) is None
+    assert retention_plot([("All", nobody_left)], title="t", minimum=11) is not None

@@ -3,8 +3,9 @@ straight to SVG). As for the pilot planner's plots (pilot/plots.py), an image ca
 into the page under its Content-Security-Policy, the PDF renderer fetches data: URLs only, text
 stays text, and every plot's numbers are also in the table beside it.
 
-An aggregated reader (a researcher) gets a plot only for groups of at least the minimum cell size,
-and no censoring marks: the page shows no per-patient detail.
+An aggregated reader (a researcher) gets a curve, or a month's share, only where its group, its
+events and its non-events are each none or at least the minimum cell size, as in the tables: the
+page shows no per-patient detail.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def _svg(figure: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _large(minimum: int | None, n: int, events: int) -> bool:
+    """For an aggregated reader: a group of at least `minimum` whose events and non-events are
+    each none or at least `minimum` (a curve's step, or a share, would give a small count away),
+    as outcomes.cells hides them in the tables."""
+    if minimum is None:
+        return True
+    return n >= minimum and all(k == 0 or k >= minimum for k in (events, n - events))
+
+
 def _steps(survival: Survival) -> tuple[list[float], list[float], list[float], list[float]]:
     days = [point[0] for point in survival.curve]
     return (
@@ -59,7 +69,7 @@ def retention_plot(
     curves: list[tuple[str, Survival]], *, title: str, minimum: int | None
 ) -> str | None:
     """Kaplan-Meier step curves with their 95% bands; None when there is nothing to draw."""
-    shown = [(label, s) for label, s in curves if s.n and (minimum is None or s.n >= minimum)]
+    shown = [(label, s) for label, s in curves if s.n and _large(minimum, s.n, s.events)]
     if not shown:
         return None
     with rc_context(_RC):
@@ -120,7 +130,7 @@ def trajectory_plot(
 
 def urine_plot(report: OutcomesReport, *, minimum: int | None) -> str | None:
     buckets = [
-        b for b in report.urine.buckets if b.tested and (minimum is None or b.tested >= minimum)
+        b for b in report.urine.buckets if b.tested and _large(minimum, b.tested, b.detected)
     ]
     if not buckets:
         return None
