@@ -333,6 +333,8 @@ def pytest_configure(config: pytest.Config) -> None:
     zone = ZoneInfo("Europe/Zurich")
     hour, minute, second = (int(part) for part in (wanted + ":0").split(":")[:3])
     started = real_now()
-    target = real_datetime.combine(started.astimezone(zone).date(), time(hour, minute, second), zone)
+    target = real_datetime.combine(
+        started.astimezone(zone).date(), time(hour, minute, second), zone
+    )
     shift = target - started
     django_timezone.now = lambda: real_now() + shift  # type: ignore[assignment]

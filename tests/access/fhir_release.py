@@ -78,4 +78,5 @@ FHIR_RELEASE_PAGE_CASES = [
     ),
     RouteCase("release:detail", "GET", PATIENT_RELEASES + "{release_id}/", RELEASERS),
     RouteCase("release:package", "GET", PATIENT_RELEASES + "{release_id}/package.json", RELEASERS),
+    RouteCase("release:document", "GET", PATIENT_RELEASES + "{release_id}/release.pdf", RELEASERS),
 ]

@@ -5,6 +5,7 @@ page says why with its code and records nothing."""
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -99,3 +100,23 @@ def test_a_refused_release_page_names_the_code_and_records_nothing(
     body = response.content.decode()
     assert "release_category_not_covered" in body and "covers medical notes" in body
     assert not InformationRelease.objects.exists()
+
+
+def test_the_readable_pdf_carries_the_notice_and_what_was_sent(
+    personas: Any, record: Record, client_for: Any
+) -> None:
+    from pypdf import PdfReader
+
+    release = _release(personas, record, "physician", ["identity", "dosing_records"])
+    response = client_for("physician").get(
+        f"/release/patients/{record.patient.client_code}/{release.pk}/release.pdf"
+    )
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(
+        (page.extract_text() or "") for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    text = " ".join(text.split())
+    assert "42 CFR part 2 prohibits unauthorized use or disclosure of these records." in text
+    assert RECIPIENT in text and release.package_sha256[:32] in text.replace(" ", "")
+    assert "Dose given" in text and "Sedation score" in text

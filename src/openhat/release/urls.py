@@ -11,4 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.release_package,
         name="package",
     ),
+    path(
+        "patients/<slug:code>/<int:release_id>/release.pdf",
+        views.release_document,
+        name="document",
+    ),
 ]

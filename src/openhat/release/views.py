@@ -1,5 +1,6 @@
 """Release-of-information pages: a patient's releases with the form to make one, a release as
-a person reads it (with the notice against redisclosure), and its package as sent (JSON).
+a person reads it (with the notice against redisclosure; also as a PDF), and its package as sent
+(JSON).
 
 Staff with Capability.RELEASE_INFORMATION (physicians, counsellors, managers). Reads of a
 release's contents are logged by release.services.
@@ -22,6 +23,7 @@ from openhat.enrolment.models import Consent, ConsentKind, DataCategory
 from openhat.patients.access import patient_for
 from openhat.patients.models import Patient
 from openhat.release import notice, services
+from openhat.release.document import release_pdf
 from openhat.release.forms import ReleaseForm
 from openhat.release.readable import readable
 
@@ -111,6 +113,21 @@ def release_package(request: HttpRequest, code: str, release_id: int) -> HttpRes
     response = HttpResponse(release.package.encode(), content_type=FHIR_JSON)
     response["Content-Disposition"] = (
         f'attachment; filename="release-{patient.client_code}-{release.pk}.json"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def release_document(request: HttpRequest, code: str, release_id: int) -> HttpResponse:
+    user = acting_user(request)
+    patient, _ = patient_for(user, code, Capability.RELEASE_INFORMATION)
+    release = services.read_release(actor=user, patient=patient, release_id=release_id)
+    response = HttpResponse(release_pdf(release), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="release-{patient.client_code}-{release.pk}.pdf"'
     )
     response["Cache-Control"] = "no-store"
     return response
