@@ -594,7 +594,9 @@ class PharmacyHistory:
         if product.kind != ProductKind.DAM_SOLUTION:
             return
         moment = self.after(wanted - timedelta(minutes=2))
-        if not self._usable(product, moment):
+        # Usable at the check-in itself: a batch whose in-use time ends between the two minutes
+        # before and the check-in was taken as usable, and the station refused the check-in.
+        if not self._usable(product, max(moment, wanted)):
             self._reconstitute(moment)
 
     def lot_for(self, product_key: str, amount: Decimal, wanted: datetime) -> Lot:
