@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fpdf.enums import XPos, YPos
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -37,7 +39,6 @@ TABLE_POINTS = 7.0
 HEADING_POINTS = 6.2
 LINE_MM = 3.0  # line height at 7 pt
 PAD_MM = 0.8
-NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}  # after a paragraph: the next line
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,13 @@ def _heading_block(pdf: FPDF, register: Register) -> None:
     )
     local = f" ({keeping.register_local_title})" if keeping.register_local_title else ""
     pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 6, f"{keeping.register_title}{local} — {product.name}", **NEXT_LINE)
+    pdf.multi_cell(
+        0,
+        6,
+        f"{keeping.register_title}{local} — {product.name}",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     kept = "mg and mL" if register.is_liquid else "mg"
     meta = [
         ("Clinic", f"{clinic.name} ({clinic.code}), {keeping.country_name}"),
@@ -289,7 +296,7 @@ def _heading_block(pdf: FPDF, register: Register) -> None:
         pdf.set_font(FONT, "B", 8)
         pdf.cell(28, 4, label)
         pdf.set_font(FONT, "", 8)
-        pdf.multi_cell(0, 4, value, **NEXT_LINE)
+        pdf.multi_cell(0, 4, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
 
 
@@ -315,7 +322,7 @@ def register_pdf(register: Register) -> bytes:
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font(FONT, "", 7.5)
-    pdf.multi_cell(0, 3.5, CLOSING_NOTE, **NEXT_LINE)
+    pdf.multi_cell(0, 3.5, CLOSING_NOTE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(12)
     half = (297 - MARGIN_LEFT - MARGIN_RIGHT - 20) / 2
     top = pdf.get_y()
