@@ -25,8 +25,9 @@ The method (docs/public-report.md):
    is hidden, and steps 3-4 run again until no cell is pinned or nothing is left to hide (then
    the cell is reported in `exposed`; it was already derivable from what was public before).
 
-`complementary=False` switches steps 3 and 4 off: only the tests use it, to show that the attacker
-(tests/outcomes/test_public_attacker.py) then pins a cell.
+`complementary=False` switches steps 3 and 4 off, `audit=False` step 4 alone: only the tests use
+them, to show that the attacker (tests/outcomes/test_public_attacker.py) then pins a cell (step 3
+alone is not enough in a table with margins both ways).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def suppress_cells(
     earlier: Mapping[str, int | None] | None = None,
     earlier_relations: Iterable[Relation] = (),
     complementary: bool = True,
+    audit: bool = True,
 ) -> Suppressed:
     """Hide what must be hidden of `values` under `relations`.
 
@@ -133,7 +135,7 @@ def suppress_cells(
             for key, bound in context.audit(hidden, public).items()
             if bound.pinned and key not in exposed
         ]
-        if not pinned:
+        if not pinned or not audit:
             break
         key = pinned[0]
         holding = {m for r in context.relations if key in r.members for m in r.members}

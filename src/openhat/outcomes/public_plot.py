@@ -39,12 +39,12 @@ def plot(content: dict[str, Any]) -> SafeString:
     base1, base2 = 30 + PANEL, 30 + PANEL + 50 + PANEL
     parts.append(
         format_html(
-            '<text x="{}" y="18" class="plot-title">People in treatment</text>'
-            '<text x="{}" y="{}" class="plot-title">Community log entries</text>'
+            '<text x="{}" y="18" font-family="sans-serif" font-size="13" font-weight="600" fill="#24292f">People in treatment</text>'
+            '<text x="{}" y="{}" font-family="sans-serif" font-size="13" font-weight="600" fill="#24292f">Community log entries</text>'
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#555"/>'
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#555"/>'
-            '<text x="{}" y="{}" class="plot-axis" text-anchor="end">{}</text>'
-            '<text x="{}" y="{}" class="plot-axis" text-anchor="end">{}</text>',
+            '<text x="{}" y="{}" font-family="sans-serif" font-size="11" fill="#57606a" text-anchor="end">{}</text>'
+            '<text x="{}" y="{}" font-family="sans-serif" font-size="11" fill="#57606a" text-anchor="end">{}</text>',
             LEFT,
             LEFT,
             base1 + 38,
@@ -87,7 +87,7 @@ def plot(content: dict[str, Any]) -> SafeString:
             mark = "not published" if row is None or not row["frozen"] else "hidden"
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" class="plot-mark" text-anchor="middle">'
+                    '<text x="{}" y="{}" font-family="sans-serif" font-size="12" fill="#6e7781" text-anchor="middle">'
                     "{}<title>{}: {}</title></text>",
                     round(x + bar / 2, 1),
                     base1 - 4,
@@ -120,7 +120,7 @@ def plot(content: dict[str, Any]) -> SafeString:
             )
         parts.append(
             format_html(
-                '<text x="{}" y="{}" class="plot-axis" text-anchor="middle">{}</text>',
+                '<text x="{}" y="{}" font-family="sans-serif" font-size="11" fill="#57606a" text-anchor="middle">{}</text>',
                 round(x + bar / 2, 1),
                 base2 + 16,
                 month[2:],
@@ -129,13 +129,13 @@ def plot(content: dict[str, Any]) -> SafeString:
     legend = format_html_join(
         "",
         '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
-        '<text x="{}" y="{}" class="plot-axis">{}</text>',
+        '<text x="{}" y="{}" font-family="sans-serif" font-size="11" fill="#57606a">{}</text>',
         (
             (
-                LEFT + j * 200,
+                LEFT + j * 210,
                 base2 + 28,
                 COLOURS.get(key, "#444"),
-                LEFT + j * 200 + 16,
+                LEFT + j * 210 + 16,
                 base2 + 38,
                 label,
             )

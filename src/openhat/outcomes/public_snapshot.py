@@ -198,9 +198,9 @@ def build_content(
         ],
         "community": {
             "categories": [
-                ["incident", "Incidents near the clinic seen by staff"],
-                ["complaint", "Complaints from neighbours"],
-                ["meeting", "Meetings with neighbours"],
+                ["incident", "Incidents near the clinic"],
+                ["complaint", "Complaints"],
+                ["meeting", "Meetings"],
             ],
             "months": [{"month": m.month, "counts": m.counts} for m in community],
         },
