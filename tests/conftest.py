@@ -46,6 +46,7 @@ SERVER_RUN_FILES = (
     "tests/interviews/test_services.py",
     "tests/screens/test_services.py",
     "tests/pilot/test_services.py",
+    "tests/release/test_release.py",
 )
 
 
