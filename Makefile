@@ -55,13 +55,13 @@ pdf-libs:
 	  apt-get install -y -q $$missing >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null); \
 	else echo "NOTE:$$missing missing and we are not root; the register's PDF cannot render. Install with: apt-get install$$missing"; fi
 
-# The rules engine first, on its own, with 100% branch coverage required; then everything else on
+# The rules engine first, on its own (on every core), with 100% branch coverage required; then everything else on
 # one pytest-xdist worker per core (each with its own test database; tests/parallel.py keeps the
 # demo package on one worker and the concurrency tests one at a time). `openhat check` first starts the embedded PostgreSQL (when
 # DATABASE_URL is unset), so the workers find it running rather than racing to start it.
 PARALLEL := -n auto --dist loadfile
 test: $(VENV)/.installed-dev chromium pdf-libs
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/rules --cov=openhat.rules --cov-branch --cov-report=term-missing --cov-fail-under=100
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/rules -n auto --cov=openhat.rules --cov-branch --cov-report=term-missing --cov-fail-under=100
 	$(BIN)/openhat check -v 0
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/rules --durations=15 $(PARALLEL)
 
