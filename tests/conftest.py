@@ -27,10 +27,11 @@ from tests.parallel import SCHEMATHESIS_FIGURES, TAMPER_TABLE, make_scheduler, o
 PASSWORD = "correct horse battery staple 42"
 
 # The focused subset `.ci/run` runs a second time against the PostgreSQL service on 127.0.0.1:5432
-# (`-m server_run`): every concurrency test (marked `concurrency`), plus these files: migrations
+# (`-m server_run`): every concurrency test (marked `concurrency`), plus these files (or tests): migrations
 # from scratch and the demo load, the append-only and tamper guards, and a smoke pass of each area.
 SERVER_RUN_FILES = (
-    "tests/test_demo.py",
+    # One demo load against the server (each load takes half a minute; the others run in make test).
+    "tests/test_demo.py::test_demo_command_prepares_without_serving",
     "tests/core/test_migrations_match_models.py",
     "tests/audit/test_append_only.py",
     "tests/audit/test_verify_command.py",
@@ -57,7 +58,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     server_run = pytest.mark.server_run
     for item in items:
         path = item.nodeid.split("::", 1)[0]
-        if path in SERVER_RUN_FILES or item.get_closest_marker("concurrency") is not None:
+        named = path in SERVER_RUN_FILES or item.nodeid.split("[", 1)[0] in SERVER_RUN_FILES
+        if named or item.get_closest_marker("concurrency") is not None:
             item.add_marker(server_run)
 
 
