@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "openhat.pilot",
     "openhat.release",
     "openhat.community",
+    "openhat.research",
 ]
 
 MIDDLEWARE = [

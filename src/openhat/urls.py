@@ -16,6 +16,7 @@ urlpatterns = [
     path("dosing/", include("openhat.dosing.urls")),
     path("casework/", include("openhat.enrolment.casework")),
     path("staff/", include("openhat.staff.urls")),
+    path("research/exports/", include("openhat.research.urls")),
     path("research/", include("openhat.outcomes.urls")),
     path("care/", include("openhat.care.urls")),
     path("screens/", include("openhat.screens.urls")),

@@ -113,6 +113,11 @@ class AuditCode(IntEnum):
     COMMUNITY_LOG_RECORDED = 8401
     # 8500-8599 the pilot planner (no patient data: scenarios of a city's programme)
     PLANNER_SCENARIO_SAVED = 8501
+    # 8600-8699 research studies and exports (openhat.research)
+    RESEARCH_STUDY_REGISTERED = 8601
+    RESEARCH_EXPORT_MADE = 8602
+    RESEARCH_EXPORT_DOWNLOADED = 8603
+    CLINIC_FHIR_EXPORTED = 8610
     # 9000-9999 audit and system
     DEMO_CLINIC_LOADED = 9001
     AUDIT_CHAIN_VERIFIED = 9002

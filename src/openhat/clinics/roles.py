@@ -65,6 +65,10 @@ class Capability(StrEnum):
     # meetings. Recorded and read by the staff who meet the neighbourhood: managers, physicians,
     # nurses and counsellors. No patient data, but free text, so never researchers.
     COMMUNITY_LOG = "community_log"
+    # Make and download a study's pseudonymised export (research.services): researchers only.
+    EXPORT_RESEARCH = "export_research"
+    # The clinic's own full, identifiable FHIR export (research.bulk.clinic): managers only.
+    EXPORT_CLINIC_DATA = "export_clinic_data"
 
 
 _READ_CHARTS = {Capability.VIEW_PATIENTS, Capability.VIEW_CLINICAL, Capability.VIEW_DOSING}
@@ -153,6 +157,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RELEASE_INFORMATION,
             Capability.VIEW_OUTCOMES,
             Capability.COMMUNITY_LOG,
+            Capability.EXPORT_CLINIC_DATA,
         }
         | _STOCK_READER
     ),
@@ -162,7 +167,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         | {Capability.VIEW_AUDIT, Capability.VIEW_AGGREGATES, Capability.VIEW_OUTCOMES}
     ),
     # Researchers never see charts, names or identifiers (docs/domain.md §7 invariant 8).
-    Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES}),
+    Role.RESEARCHER: frozenset({Capability.VIEW_AGGREGATES, Capability.EXPORT_RESEARCH}),
 }
 
 
