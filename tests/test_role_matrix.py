@@ -61,7 +61,7 @@ from tests.access.pharmacy_reports import PHARMACY_REPORT_API_CASES, PHARMACY_RE
 from tests.access.pilot_api import PILOT_API_CASES
 from tests.access.pilot_pages import PILOT_PAGE_CASES
 from tests.access.public_report_pages import PUBLIC_REPORT_PAGE_CASES, build_public_report
-from tests.access.research_pages import RESEARCH_PAGE_CASES
+from tests.access.research_pages import RESEARCH_API_CASES, RESEARCH_PAGE_CASES
 from tests.access.screens_notes import SCREENS_NOTES_PAGE_CASES, NotesWorld, build_notes
 from tests.access.staff_pages import STAFF_PAGE_CASES, StaffWorld, build_staff
 from tests.conftest import (
@@ -131,6 +131,7 @@ API_CASES: list[RouteCase] = (
     + INTERVIEW_API_CASES
     + CARE_API_CASES
     + PILOT_API_CASES
+    + RESEARCH_API_CASES
     + FHIR_RELEASE_API_CASES
 )
 ALL_CASES: list[RouteCase] = API_CASES + PAGE_CASES

@@ -219,6 +219,7 @@ def _register_routers() -> None:
     from openhat.pilot.api import router as pilot_router
     from openhat.prescribing.api import router as prescribing_router
     from openhat.release.api import router as release_router
+    from openhat.research.api import router as research_router
 
     api.add_router("/", clinics_router)
     api.add_router("/patients", patients_router)
@@ -234,6 +235,7 @@ def _register_routers() -> None:
     api.add_router("/", interviews_router)
     api.add_router("/planner", pilot_router)
     api.add_router("/", release_router)
+    api.add_router("/", research_router)
 
 
 _register_routers()

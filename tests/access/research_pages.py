@@ -1,4 +1,4 @@
-"""The research exports page in the role x route matrix (format: tests/access/cases.py).
+"""The research exports page and the clinic's FHIR export in the role x route matrix (format: tests/access/cases.py).
 
 Only researchers open it, make exports and download them (Capability.EXPORT_RESEARCH); every
 other role of ZRH gets 403, and so does the outsider (a manager, in clinic OUT). The matrix world
@@ -28,6 +28,15 @@ def _case(method: str, route: str, path: str, **extra: object) -> RouteCase:
     )
 
 
+RESEARCH_API_CASES = [
+    # The clinic's own full FHIR export: managers only; clinic OUT's manager does not see ZRH.
+    RouteCase(
+        route="api:GET /api/clinics/{clinic}/fhir/export",
+        method="GET",
+        path="/api/clinics/{clinic}/fhir/export",
+        allowed=frozenset({"manager"}),
+    ),
+]
 RESEARCH_PAGE_CASES = [
     _case("GET", "research:exports", "/research/exports/"),
     _case(

@@ -109,6 +109,19 @@ class ResearchExport(models.Model):
         return f"{self.kind} export {self.pk} for study {self.study_id}"
 
     @property
+    def left_out_total(self) -> int:
+        return sum(self.excluded.values())
+
+    @property
+    def left_out_items(self) -> list[tuple[str, int]]:
+        """(reason in words, count) for each reason that left someone out."""
+        return [(reason.replace("_", " "), n) for reason, n in sorted(self.excluded.items()) if n]
+
+    @property
+    def files_sorted(self) -> list[tuple[str, str]]:
+        return sorted(self.file_hashes.items())
+
+    @property
     def file_name(self) -> str:
         kind = "fhir" if self.kind == ExportKind.FHIR_NDJSON else "tables"
         return f"{self.study.key}-{kind}-{self.pk}.zip"

@@ -22,7 +22,6 @@ from openhat.clinics.view_helpers import (
     working_membership,
 )
 from openhat.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from openhat.research.consent_basis import LEFT_OUT_LABELS
 from openhat.research.models import ExportKind, ResearchStudy
 from openhat.research.services import download_export, exports_for, make_export
 
@@ -37,7 +36,6 @@ def _page(request: HttpRequest, error: DomainError | None = None) -> HttpRespons
             "studies": ResearchStudy.objects.filter(clinic=clinic),
             "exports": exports_for(acting_user(request), clinic),
             "kinds": ExportKind.choices,
-            "left_out_labels": {str(k): v for k, v in LEFT_OUT_LABELS.items()},
             "error": error,
         },
         status=error.status_code if error is not None else 200,

@@ -58,6 +58,7 @@ from openhat.simulate.demo_orders import (
     plan_for_enrolled,
 )
 from openhat.simulate.demo_pharmacy import HISTORY_DAYS, pharmacy_missing
+from openhat.simulate.demo_research import load_demo_research, research_missing
 from openhat.simulate.demo_screens import load_demo_screens, screens_missing
 
 DEMO_CLINIC_CODE = "ZRH"
@@ -92,6 +93,7 @@ PARTS: tuple[Callable[[Clinic], bool], ...] = (
     interviews_missing,
     screens_missing,
     notes_missing,
+    research_missing,
 )
 # The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
 DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
@@ -170,6 +172,8 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
             # demo_notes), after the interviews whose street-heroin days the screens follow.
             load_demo_screens(clinic, staff, seed + 5)
             load_demo_notes(clinic, staff, seed + 6)
+            # A research study most patients consented to, and its secret (demo_research).
+            load_demo_research(clinic, staff, seed + 8)
     return _describe(zurich, canada, created=True)
 
 
