@@ -163,6 +163,20 @@ def test_a_category_the_consent_does_not_cover_is_refused(personas: Any, record:
     assert "medical notes" in error.message
 
 
+def test_every_category_refused_is_named(personas: Any, record: Record) -> None:
+    revoke_consent(actor=personas["physician"], consent=record.release_consent, reason="asked")
+
+    error = _refused(
+        personas,
+        record,
+        "release_consent_revoked",  # the first refused, in the categories' order
+        categories=["medical_notes", "dosing_records"],
+    )
+
+    assert "revoked the consent covering dosing records" in error.message
+    assert "covers medical notes" in error.message
+
+
 def test_another_recipient_or_purpose_is_refused(personas: Any, record: Record) -> None:
     error = _refused(personas, record, "release_not_consented", recipient="City police")
     assert "City police" in error.message

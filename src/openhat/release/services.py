@@ -74,7 +74,8 @@ def _categories(values: Iterable[str]) -> list[str]:
 def check_release(
     actor: User, patient: Patient, recipient: str, purpose: str, categories: list[str], on: date
 ) -> list[int]:
-    """The consent ids allowing each category, or the DomainError of the first that is refused."""
+    """The consent ids allowing each category; or a DomainError with the code of the first
+    category refused and a message naming each one refused."""
     if DataCategory.COUNSELLING_NOTES in categories and not may_read_clinic_notes(
         actor, patient.clinic_id
     ):
@@ -84,12 +85,22 @@ def check_release(
             "categories",
         )
     ids: list[int] = []
+    refusals: list[DomainError] = []
     for category in categories:
-        consent = release_consent(
-            patient, recipient=recipient, purpose=purpose, category=category, on=on
-        )
+        try:
+            consent = release_consent(
+                patient, recipient=recipient, purpose=purpose, category=category, on=on
+            )
+        except DomainError as refused:
+            refusals.append(refused)
+            continue
         if consent.pk not in ids:
             ids.append(consent.pk)
+    if refusals:
+        # The first refusal's code; the message names every category that may not go.
+        messages = list(dict.fromkeys(refused.message for refused in refusals))
+        first = refusals[0]
+        raise DomainError(first.code, " ".join(messages), first.field)
     return ids
 
 
