@@ -13,9 +13,12 @@ from django.db import DatabaseError, connection, models, transaction
 
 from openhat.audit.models import AccessedRecord, AccessLog, AuditEvent
 from openhat.audit.services import record_access
+from openhat.community.models import CommunityLogEntry
+from openhat.outcomes.models import PublicReport
 from openhat.patients.models import IdentityPhoto, StatusChange
 from openhat.patients.services import upload_photo
 from tests.audit.images import png_bytes
+from tests.outcomes.public_world import public_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +52,7 @@ def protected_rows(personas: Any, patient: Any) -> None:
     """At least one row in every append-only table."""
     record_access(actor=personas["nurse"], patient=patient, record=AccessedRecord.IDENTITY)
     upload_photo(actor=personas["nurse"], patient=patient, content=png_bytes())
+    public_rows(personas)
 
 
 def _event_models() -> list[type[models.Model]]:
@@ -74,6 +78,8 @@ APPEND_ONLY_MODELS: list[Callable[[], type[models.Model]]] = [
     lambda: apps.get_model("patients", "PatientIdentityEvent"),
     lambda: apps.get_model("clinics", "ClinicEvent"),
     lambda: apps.get_model("clinics", "StaffMembershipEvent"),
+    lambda: CommunityLogEntry,
+    lambda: PublicReport,
 ]
 MODEL_IDS = [
     "audit_event",
@@ -84,6 +90,8 @@ MODEL_IDS = [
     "identity_history",
     "clinic_history",
     "membership_history",
+    "community_log",
+    "public_report",
 ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from openhat.community.services import record_entry
 from openhat.core.clock import clinic_today
+from openhat.outcomes import public_services
 from openhat.outcomes.public_counts import Month
 from openhat.patients.models import Patient, PatientIdentity
 from openhat.patients.services import register_patient
@@ -134,3 +135,21 @@ def build_history(personas: Any, station: Any, count: int = 6) -> History:
         action_taken="Opened the waiting room ten minutes earlier.",
     )
     return History(month, patients)
+
+
+def public_rows(personas: Any) -> None:
+    """A community log entry and a frozen public report of ZRH (for the append-only tests)."""
+    manager = personas["manager"]
+    month = last_month(personas.clinic)
+    record_entry(
+        actor=manager,
+        clinic=personas.clinic,
+        occurred_on=month.first,
+        category="meeting",
+        description="Met the neighbours.",
+        action_taken="Listened.",
+    )
+    shown = public_services.preview(actor=manager, clinic=personas.clinic, period=month.key)
+    public_services.freeze(
+        actor=manager, clinic=personas.clinic, period=month.key, expected_sha256=shown.sha256
+    )

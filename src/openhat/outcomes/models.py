@@ -45,10 +45,10 @@ class PublicReportSettings(models.Model):
 
 class PublicReport(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
-    period = models.CharField(max_length=7)  # a calendar month, YYYY-MM
-    version = models.PositiveIntegerField()
     content = models.TextField()  # canonical JSON (outcomes.public_snapshot.canonical)
     content_sha256 = models.CharField(max_length=64)
+    period = models.CharField(max_length=7)  # a calendar month, YYYY-MM
+    version = models.PositiveIntegerField()
     frozen_at = models.DateTimeField()
     frozen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
