@@ -34,6 +34,7 @@ def short_pharmacy_history(monkeypatch):
 
 
 def test_loading_the_demo_twice_adds_nothing(capsys):
+    from openhat.community.models import CommunityLogEntry
     from openhat.counselling.models import CounsellingNote
     from openhat.pharmacy.models import LedgerEntry, StockCount
     from openhat.prescribing.models import OrderEvent, OrderVersion
@@ -50,6 +51,7 @@ def test_loading_the_demo_twice_adds_nothing(capsys):
             UrineDrugScreen.objects.count(),
             HarmReductionContact.objects.count(),
             CounsellingNote.objects.count(),
+            CommunityLogEntry.objects.count(),
         )
 
     call_command("load_demo")

@@ -48,6 +48,7 @@ from openhat.patients.services import change_status, register_patient, upload_ph
 from openhat.patients.validation import IdentityInput
 from openhat.prescribing.models import OrderLine
 from openhat.simulate.demo_care import care_missing, load_demo_care
+from openhat.simulate.demo_community import community_missing, load_demo_community
 from openhat.simulate.demo_dosing import load_demo_dosing
 from openhat.simulate.demo_interviews import interviews_missing, load_demo_interviews
 from openhat.simulate.demo_notes import load_demo_notes, notes_missing
@@ -94,6 +95,7 @@ PARTS: tuple[Callable[[Clinic], bool], ...] = (
     screens_missing,
     notes_missing,
     research_missing,
+    community_missing,
 )
 # The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
 DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
@@ -174,6 +176,8 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
             load_demo_notes(clinic, staff, seed + 6)
             # A research study most patients consented to, and its secret (demo_research).
             load_demo_research(clinic, staff, seed + 8)
+            # A year of the community log (demo_community), for the public report's plot.
+            load_demo_community(clinic, staff, seed + 9)
     return _describe(zurich, canada, created=True)
 
 
