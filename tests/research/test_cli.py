@@ -57,7 +57,7 @@ def test_register_make_the_secret_and_export_from_the_command_line(
     written = {p.name: sha256(p.read_bytes()) for p in (tmp_path / "out").iterdir()}
     assert written == record.file_hashes
     assert record.included == 0  # nobody consented to a study of that name
-    assert "0 patients included" in out.getvalue()
+    assert "0 patients included, 6 left out: 1 no consent, 5 other study" in out.getvalue()
     with pytest.raises(CommandError, match="not empty"):
         call_command(
             "research", "export", "--as", researcher, "--study", "cli-study",

@@ -146,10 +146,10 @@ class Command(BaseCommand):
             progress.update(task, description="done", completed=EXPORT_STEPS)
         write_out(result.files, out)
         record = result.record
+        reasons = ", ".join(f"{count} {reason}" for reason, count in record.left_out_items)
         console.print(
             f"export {record.pk} of study {record.study.key}: {record.included} patients "
-            f"included, {sum(record.excluded.values())} left out "
-            + ", ".join(f"{k} {v}" for k, v in record.excluded.items() if v)
+            f"included, {record.left_out_total} left out" + (f": {reasons}" if reasons else "")
         )
         for name, rows in record.row_counts.items():
             console.print(f"  {name}: {rows} rows, sha256 {record.file_hashes[name][:16]}...")
