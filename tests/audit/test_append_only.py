@@ -17,8 +17,10 @@ from openhat.community.models import CommunityLogEntry
 from openhat.outcomes.models import PublicReport
 from openhat.patients.models import IdentityPhoto, StatusChange
 from openhat.patients.services import upload_photo
+from openhat.research.models import ResearchExport
 from tests.audit.images import png_bytes
 from tests.outcomes.public_world import public_rows
+from tests.research.world import research_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +50,12 @@ def _assert_refused(sql: str, params: list[Any], table: str) -> None:
 
 
 @pytest.fixture
-def protected_rows(personas: Any, patient: Any) -> None:
+def protected_rows(personas: Any, patient: Any, monkeypatch: Any, tmp_path: Any) -> None:
     """At least one row in every append-only table."""
     record_access(actor=personas["nurse"], patient=patient, record=AccessedRecord.IDENTITY)
     upload_photo(actor=personas["nurse"], patient=patient, content=png_bytes())
     public_rows(personas)
+    research_rows(personas, monkeypatch, tmp_path)
 
 
 def _event_models() -> list[type[models.Model]]:
@@ -80,6 +83,9 @@ APPEND_ONLY_MODELS: list[Callable[[], type[models.Model]]] = [
     lambda: apps.get_model("clinics", "StaffMembershipEvent"),
     lambda: CommunityLogEntry,
     lambda: PublicReport,
+    # (ResearchStudy is guarded the same way; an ORM delete of it stops first at the export's
+    # protected foreign key, so the export stands for the pair here.)
+    lambda: ResearchExport,
 ]
 MODEL_IDS = [
     "audit_event",
@@ -92,6 +98,7 @@ MODEL_IDS = [
     "membership_history",
     "community_log",
     "public_report",
+    "research_export",
 ]
 
 

@@ -141,3 +141,20 @@ def build_research(personas: Personas, date_mode: str = DateMode.SHIFTED) -> Res
 
 def with_secret(world: ResearchWorld) -> None:
     write_secret(world.personas.clinic.code, world.study.key)
+
+
+def research_rows(personas: Personas, monkeypatch: pytest.MonkeyPatch, secrets: Path) -> None:
+    """A study and an export of it (nobody consented: no patients needed), for the append-only
+    tests."""
+    from openhat.research.services import make_export
+
+    use_secrets_dir(monkeypatch, secrets)
+    study = register_study(
+        actor=personas["manager"],
+        clinic=personas.clinic,
+        key="append-only",
+        name="Append-only check",
+        date_mode=DateMode.RELATIVE,
+    )
+    write_secret(personas.clinic.code, study.key)
+    make_export(actor=personas["researcher"], clinic=personas.clinic, study_key=study.key)
