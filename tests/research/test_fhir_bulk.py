@@ -80,6 +80,12 @@ def test_a_studys_ndjson_holds_the_consented_patients_under_keyed_ids(world: Res
     assert dose.subject.reference == f"Patient/{pseudonym(secret, world.dosed.pk)}"
     assert dose.id.startswith(pseudonym(secret, world.dosed.pk))
     assert manifest["extension"]["patients_left_out"] == 3
+    answers = {
+        item.linkId: item.answer[0]
+        for item in _resources(contents["QuestionnaireResponse.ndjson"])[0].item
+    }
+    assert answers["street_heroin_days"].valueInteger == 20
+    assert answers["shared_needles"].valueBoolean is False
     assert result.record.kind == ExportKind.FHIR_NDJSON
 
 

@@ -10,6 +10,7 @@ so a study that chose relative days gets the tables only (study_dates_relative).
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any, cast
 
 from fhir.resources.R4B.adverseevent import AdverseEvent
@@ -23,6 +24,8 @@ from fhir.resources.R4B.resource import Resource
 from openhat.fhir.common import ATC, SNOMED, mg
 from openhat.fhir.medication_request import MEDICATIONS, ROUTES
 from openhat.fhir.questionnaire import canonical
+from openhat.interviews.loader import definition_of
+from openhat.interviews.models import Instrument
 from openhat.research.tables import Table
 from openhat.research.tables.records import ITEM_PREFIX, UDS_PREFIX
 
@@ -180,10 +183,20 @@ def _adverse_events(table: Table, ids: _Ids) -> list[Resource]:
     ]
 
 
-def _answer(value: Any) -> dict[str, Any]:
+def _answer(value: Any, item_type: str) -> dict[str, Any]:
+    """The answer as the Questionnaire types it (openhat.fhir.questionnaire): yes/no items are
+    booleans (the tables hold them as 1/0), choices codings, the rest integers."""
+    if item_type == "yes_no":
+        return {"valueBoolean": bool(value)}
     if isinstance(value, str):
         return {"valueCoding": {"system": f"{SYSTEM}:answer", "code": value}}
     return {"valueInteger": int(value)}
+
+
+@cache
+def _item_types(key: str, version: int) -> dict[str, str]:
+    instrument = Instrument.objects.get(key=key, version=version)
+    return {item.code: item.type for item in definition_of(instrument).items}
 
 
 def _interviews(table: Table, ids: _Ids) -> list[Resource]:
@@ -192,10 +205,13 @@ def _interviews(table: Table, ids: _Ids) -> list[Resource]:
         if row["interview_status"] != "completed" or not row["interview_instrument"]:
             continue
         key, version = str(row["interview_instrument"]).split(":")
+        types = _item_types(key, int(version))
         items = [
-            {"linkId": name.removeprefix(ITEM_PREFIX), "answer": [_answer(value)]}
+            {"linkId": code, "answer": [_answer(value, types.get(code, ""))]}
             for name, value in row.items()
             if name.startswith(ITEM_PREFIX) and value is not None
+            for code in [name.removeprefix(ITEM_PREFIX)]
+            if code in types
         ]
         resources.append(
             QuestionnaireResponse.model_validate(
