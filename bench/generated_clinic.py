@@ -20,8 +20,8 @@ improve over the year (street-heroin days 26 -> ~5, the demo's NAOMI-like figure
 FOR TIMING READS ONLY: the decisions, administrations and adverse events are hash-chained
 (`audit.models.SelfChainedRow`); the bulk rows take their clinic's chain key and consecutive
 chain positions, but their hashes are a placeholder (key id `bench`, all zeros), not the HMAC
-chain the services compute, and no audit event is written for them. `openhat sessions verify`
-and the chain verifiers fail on such a clinic. The row-history triggers (pghistory) are skipped
+chain the services compute, and no audit event is written for them. the chain verifiers
+(`openhat sessions verify`) would reject such rows (not tried). The row-history triggers (pghistory) are skipped
 for the bulk load, and no stock is drawn from the ledger (issued_entry is empty).
 """
 
