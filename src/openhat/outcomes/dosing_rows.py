@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -150,9 +151,30 @@ def _spans(
     return spans
 
 
-def _phase_at(versions: list[OrderVersion], at: datetime) -> str:
-    started = [v for v in versions if v.starts_at <= at]
-    return max(started, key=lambda v: v.number).phase if started else "maintenance"
+class _Phases:
+    """The phase in force at a moment on each order line: that of the highest-numbered version
+    started by then (maintenance before any). Found by bisection: a clinic's years of doses are
+    looked up one by one."""
+
+    def __init__(self, by_line: dict[int, list[OrderVersion]]) -> None:
+        self._starts: dict[int, list[datetime]] = {}
+        self._phases: dict[int, list[str]] = {}
+        for line_id, versions in by_line.items():
+            starts: list[datetime] = []
+            phases: list[str] = []
+            best: OrderVersion | None = None
+            for version in sorted(versions, key=lambda v: v.starts_at):
+                if best is None or version.number > best.number:
+                    best = version
+                starts.append(version.starts_at)
+                phases.append(best.phase)
+            self._starts[line_id], self._phases[line_id] = starts, phases
+
+    def at(self, line_id: int | None, moment: datetime) -> str:
+        if line_id is None or line_id not in self._starts:
+            return "maintenance"
+        index = bisect_right(self._starts[line_id], moment) - 1
+        return self._phases[line_id][index] if index >= 0 else "maintenance"
 
 
 def dosing_record(clinic: Clinic, period: Period, patients: Iterable[Episode]) -> DosingRecord:
@@ -166,21 +188,33 @@ def dosing_record(clinic: Clinic, period: Period, patients: Iterable[Episode]) -
         clinic=clinic, line__patient_id__in=ids
     ).values_list("line", "at", "kind"):
         stops[line_id].append((at, kind))
+    phases = _Phases(by_line)
+    # Plain tuples, not model instances: a clinic's years hold hundreds of thousands of doses.
     doses = tuple(
         Dose(
-            patient_id=row.patient_id,
-            day=row.session.dosing_day,
-            drug=row.drug,
-            injected=row.route in INJECTABLE_ROUTES,
-            dose_mg=row.dose_mg,
-            phase=_phase_at(by_line.get(row.order_line_id, []), row.administered_at),
+            patient_id=patient_id,
+            day=day,
+            drug=drug,
+            injected=route in INJECTABLE_ROUTES,
+            dose_mg=dose_mg,
+            phase=phases.at(line_id, administered_at),
         )
-        for row in AdministrationRow.objects.filter(
-            clinic=clinic,
-            patient_id__in=ids,
-            session__dosing_day__gte=period.first,
-            session__dosing_day__lte=period.last,
-        ).select_related("session")
+        for patient_id, day, drug, route, dose_mg, line_id, administered_at in (
+            AdministrationRow.objects.filter(
+                clinic=clinic,
+                patient_id__in=ids,
+                session__dosing_day__gte=period.first,
+                session__dosing_day__lte=period.last,
+            ).values_list(
+                "patient_id",
+                "session__dosing_day",
+                "drug",
+                "route",
+                "dose_mg",
+                "order_line_id",
+                "administered_at",
+            )
+        )
     )
     given = dict(
         AdministrationRow.objects.filter(clinic=clinic, patient_id__in=ids).values_list(
