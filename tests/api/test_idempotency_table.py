@@ -117,6 +117,7 @@ CHANGED: dict[str, tuple[str, Any]] = {
     "POST /api/patients/{code}/interviews": ("note", "a second request"),
     "POST /api/patients/{code}/interviews/missed": ("note", "a second request"),
     "PUT /api/clinics/{clinic}/interview-settings": ("exit_closes_after", 31),
+    "POST /api/patients/{code}/releases": ("categories", ["identity"]),
 }
 
 
