@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openhat.outcomes import public_services as services
-from openhat.outcomes.disclosure import Relation, Report, earlier_of, suppress_cells
+from openhat.outcomes.disclosure import (
+    Relation,
+    Report,
+    earlier_of,
+    earlier_versions,
+    suppress_cells,
+)
 from openhat.outcomes.models import PublicReport
 from openhat.outcomes.public_snapshot import as_report
 from tests.outcomes.attacker import attack, pinned
@@ -35,6 +41,7 @@ def _publish(
         threshold,
         earlier=merged,
         earlier_relations=merged_relations,
+        versions=earlier_versions(before, period),
         complementary=complementary,
         audit=audit,
     )
@@ -136,6 +143,21 @@ def test_a_second_version_gives_away_nothing_hidden_in_the_first() -> None:
     careless = Report("m", {**second_values, "m/0": 10}, tuple(relations))
     # How v2 would have given v1's a away (if only a was revised; the attacker also tries b).
     assert pinned([first, careless])["m/0"] == 3
+
+
+def test_a_revision_does_not_pin_the_revised_cell() -> None:
+    """Found by hypothesis: v1 of m1 hides dam (1) and oral (4) beside hdm 0 and the total 5; v2
+    has one hdm start more (total 6). Had v2 shown its total, v1's dam + oral = 5 with nothing
+    else revised gives hdm = 6 - 5 = 1 away: the audit models v1 as its own copy of the cells."""
+    empty = _publish("m0", *_starts("m0", 0, 0, 0), 5, [])
+    values, relations = _starts("m1", 1, 0, 4)
+    kept, kept_relations = _retention("m0", 0, 0)
+    first = _publish("m1", {**values, **kept}, relations + kept_relations, 5, [empty])
+    revised, relations = _starts("m1", 1, 1, 4)
+    second = _publish("m1", revised, relations, 5, [empty, first])
+
+    assert first.cells["m1/starts/total"] == 5 and first.cells["m1/starts/hdm"] == 0
+    assert pinned([empty, first, second]) == {}
 
 
 # --- random tables (hypothesis) -----------------------------------------------------------------

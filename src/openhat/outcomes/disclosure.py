@@ -20,9 +20,11 @@ The method (docs/public-report.md):
    report) protects nothing and is never chosen.
 4. Audit: for every hidden cell, of this report and of the earlier ones, the smallest and largest
    value it can take over all solutions of this report's and the earlier reports' relations
-   (shown and known cells fixed, hidden cells >= 1) is found by linear
-   programming. A cell whose bounds meet is pinned: one more member of a relation that holds it
-   is hidden, and steps 3-4 run again until no cell is pinned or nothing is left to hide (then
+   (shown and known cells fixed, hidden cells >= 1) is found by linear programming. Earlier
+   versions (`earlier_versions`) are copies of their cells, each equal to the current cell
+   unless a revision is known or that guess contradicts the numbers, as an attacker would guess
+   (a shown total revised by 1 beside unrevised hidden parts gives the revised part away). A
+   cell whose bounds meet is pinned: one more member of a relation that holds it is hidden, and steps 3-4 run again until no cell is pinned or nothing is left to hide (then
    the cell is reported in `exposed`; it was already derivable from what was public before).
 
 `complementary=False` switches steps 3 and 4 off, `audit=False` step 4 alone: only the tests use
@@ -86,6 +88,15 @@ def earlier_of(
     return merged, [relation for report in latest.values() for relation in report.relations]
 
 
+def earlier_versions(reports: Iterable[Report], period: str) -> list[Report]:
+    """The earlier reports that `earlier_of` does not stand for by cell key: every earlier version
+    of `period` and every superseded version of another period. The audit gives each its own copy
+    of its cells, linked to the current ones where no revision is known (step 4)."""
+    reports = list(reports)
+    latest = {r.period: n for n, r in enumerate(reports)}
+    return [r for n, r in enumerate(reports) if r.period == period or latest[r.period] != n]
+
+
 @dataclass(frozen=True)
 class Bounds:
     low: float
@@ -105,6 +116,7 @@ def suppress_cells(
     *,
     earlier: Mapping[str, int | None] | None = None,
     earlier_relations: Iterable[Relation] = (),
+    versions: Iterable[Report] = (),
     complementary: bool = True,
     audit: bool = True,
 ) -> Suppressed:
@@ -112,7 +124,9 @@ def suppress_cells(
 
     `earlier`: every cell of the clinic's earlier frozen reports (None where hidden there) and
     `earlier_relations` theirs: a cell hidden there stays hidden (sticky), one shown there with the
-    same value is public already, and their relations join the audit."""
+    same value is public already, and their relations join the audit. `versions`
+    (`earlier_versions`): earlier reports the audit models as copies of the cells, so that a
+    revision between versions cannot give a hidden cell away."""
     if threshold < 1:
         raise ValueError("the threshold is at least 1")
     if any(value < 0 for value in values.values()):
@@ -125,7 +139,7 @@ def suppress_cells(
     if not complementary:
         return Suppressed({k: (None if k in hidden else v) for k, v in values.items()})
     context = _Context(
-        values, earlier, [*relations, *_consistent(earlier_relations, values, earlier)]
+        values, earlier, [*relations, *_consistent(earlier_relations, values, earlier)], versions
     )
     exposed: list[str] = []
     while True:
@@ -138,7 +152,12 @@ def suppress_cells(
         if not pinned or not audit:
             break
         key = pinned[0]
-        holding = {m for r in context.relations if key in r.members for m in r.members}
+        holding = {
+            _base(m)
+            for r in context.all_relations()
+            if {key, _base(key)} & set(r.members)
+            for m in r.members
+        }
         candidate = _smallest_candidate(holding & set(values), values, hidden, public)
         if candidate is None:
             exposed.append(key)
@@ -164,11 +183,31 @@ def _consistent(
     ]
 
 
+def _copy(key: str, version: int) -> str:
+    return f"{key}@{version}"
+
+
+def _base(key: str) -> str:
+    return key.split("@", 1)[0]
+
+
 @dataclass(frozen=True)
 class _Context:
     values: Mapping[str, int]
     earlier: Mapping[str, int | None]
     relations: list[Relation]
+    versions: Iterable[Report] = ()
+
+    def all_relations(self) -> list[Relation]:
+        return [*self.relations, *(r for _, r in self._version_relations())]
+
+    def _version_relations(self) -> list[tuple[int, Relation]]:
+        return [
+            (n, Relation(_copy(r.total, n), tuple(_copy(p, n) for p in r.parts)))
+            for n, report in enumerate(self.versions)
+            for r in report.relations
+            if all(k in report.cells for k in r.members)
+        ]
 
     def audit(self, hidden: set[str], public: Mapping[str, int]) -> dict[str, Bounds]:
         fixed: dict[str, int] = {
@@ -178,7 +217,38 @@ class _Context:
         fixed.update({k: v for k, v in public.items() if k in hidden})
         unknown = {k for k in hidden if k not in fixed}
         unknown |= {k for k, v in self.earlier.items() if v is None and k not in self.values}
-        return solve_bounds(sorted(unknown), fixed, self.relations)
+        links: list[Relation] = []
+        for n, report in enumerate(self.versions):
+            for key, value in report.cells.items():
+                copy = _copy(key, n)
+                if value is None:
+                    unknown.add(copy)
+                else:
+                    fixed[copy] = value
+                if _unrevised(key, value, self.values, fixed, unknown):
+                    links.append(Relation(copy, (key,)))
+        relations = [*self.all_relations()]
+        found = solve_bounds(sorted(unknown), fixed, [*relations, *links])
+        if found is None:  # a guessed link contradicts the numbers: the cell was revised
+            found = solve_bounds(sorted(unknown), fixed, relations)
+        return found or {}
+
+
+def _unrevised(
+    key: str,
+    value: int | None,
+    values: Mapping[str, int],
+    fixed: Mapping[str, int],
+    unknown: set[str],
+) -> bool:
+    """Whether an earlier version's copy of a cell is linked to the cell (equal, as an attacker
+    guesses where nothing shows a revision): a copy shown with a value the cell no longer has, or
+    hidden (so >= 1) where the cell is now 0, was revised."""
+    if key not in unknown:
+        return False  # shown now (or public): nothing to link an unknown to
+    if value is None:
+        return values.get(key) != 0
+    return key not in values or values[key] == value
 
 
 def _smallest_candidate(
@@ -219,9 +289,10 @@ def _complete_relations(
 
 def solve_bounds(
     unknown: list[str], fixed: Mapping[str, int], relations: Iterable[Relation]
-) -> dict[str, Bounds]:
-    """Min and max of each unknown over x >= 1 with every relation (total = sum of parts) holding;
-    a relation with a cell that is neither fixed nor unknown says nothing and is left out."""
+) -> dict[str, Bounds] | None:
+    """Min and max of each unknown over x >= 1 with every relation (total = sum of parts) holding
+    (None when no solution exists); a relation with a cell that is neither fixed nor unknown says
+    nothing and is left out."""
     if not unknown:
         return {}
     index = {key: i for i, key in enumerate(unknown)}
@@ -251,6 +322,8 @@ def solve_bounds(
         objective = np.zeros(len(unknown))
         objective[i] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if low.status == 2:
+            return None
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         lowest = low.fun if low.status == 0 else 1.0
         highest = -high.fun if high.status == 0 else math.inf

@@ -17,7 +17,13 @@ from typing import Any
 from openhat.clinics.models import Clinic
 from openhat.community.services import summary as community_summary
 from openhat.outcomes import public_counts as counts
-from openhat.outcomes.disclosure import Relation, Report, earlier_of, suppress_cells
+from openhat.outcomes.disclosure import (
+    Relation,
+    Report,
+    earlier_of,
+    earlier_versions,
+    suppress_cells,
+)
 from openhat.outcomes.public_counts import DRUG_GROUPS, INJECTED, Month
 from openhat.outcomes.public_references import CAVEAT, TRIALS
 
@@ -163,13 +169,15 @@ def build_content(
     for mean in means:
         t.values[f"{p}/interviews/{mean.point}/{mean.item}/n"] = mean.n
 
-    merged, merged_relations = earlier_of([as_report(c) for c in earlier], p)
+    before = [as_report(c) for c in earlier]
+    merged, merged_relations = earlier_of(before, p)
     result = suppress_cells(
         t.values,
         t.relations,
         threshold,
         earlier=merged,
         earlier_relations=merged_relations,
+        versions=earlier_versions(before, p),
         complementary=complementary,
     )
     shown = result.shown
