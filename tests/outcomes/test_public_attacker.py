@@ -103,6 +103,14 @@ def test_the_audit_catches_what_the_rule_per_relation_misses() -> None:
     assert pinned([_publish("g", values, relations, 5, [], audit=False)])
 
 
+def test_a_pinned_cell_whose_relations_are_all_hidden_or_zero() -> None:
+    """Found by hypothesis (500 examples): the audit pins g/1/0 (and others) when every member of
+    the relations holding them is hidden or zero; the complement is taken one relation further."""
+    values, relations = _grid([[5, 5, 20, 20], [1, 0, 1, 0], [1, 0, 5, 1], [20, 30, 30, 2]])
+
+    assert pinned([_publish("g", values, relations, 6, [])]) == {}
+
+
 def _starts(month: str, dam: int, hdm: int, oral: int) -> tuple[dict[str, int], list[Relation]]:
     values = {f"{month}/starts/dam": dam, f"{month}/starts/hdm": hdm, f"{month}/starts/oral": oral}
     values[f"{month}/starts/total"] = dam + hdm + oral

@@ -24,8 +24,10 @@ The method (docs/public-report.md):
    versions (`earlier_versions`) are copies of their cells, each equal to the current cell
    unless a revision is known or that guess contradicts the numbers, as an attacker would guess
    (a shown total revised by 1 beside unrevised hidden parts gives the revised part away). A
-   cell whose bounds meet is pinned: one more member of a relation that holds it is hidden, and steps 3-4 run again until no cell is pinned or nothing is left to hide (then
-   the cell is reported in `exposed`; it was already derivable from what was public before).
+   cell whose bounds meet is pinned: one more member of a relation that holds it (or, if none is
+   left, of one a hidden cell further) is hidden, and steps 3-4 run again until no cell is
+   pinned or nothing is left to hide (then the cell is reported in `exposed`; it was already
+   derivable from what was public before).
 
 `complementary=False` switches steps 3 and 4 off, `audit=False` step 4 alone: only the tests use
 them, to show that the attacker (tests/outcomes/test_public_attacker.py) then pins a cell (step 3
@@ -152,13 +154,7 @@ def suppress_cells(
         if not pinned or not audit:
             break
         key = pinned[0]
-        holding = {
-            _base(m)
-            for r in context.all_relations()
-            if {key, _base(key)} & set(r.members)
-            for m in r.members
-        }
-        candidate = _smallest_candidate(holding & set(values), values, hidden, public)
+        candidate = _nearest_candidate(key, context.all_relations(), values, hidden, public)
         if candidate is None:
             exposed.append(key)
         else:
@@ -249,6 +245,27 @@ def _unrevised(
     if value is None:
         return values.get(key) != 0
     return key not in values or values[key] == value
+
+
+def _nearest_candidate(
+    key: str,
+    relations: list[Relation],
+    values: Mapping[str, int],
+    hidden: set[str],
+    public: Mapping[str, int],
+) -> str | None:
+    """The smallest candidate among the members of the relations holding `key`; when all of them
+    are hidden, zero or public, among those one relation further through a hidden cell, and so on
+    (the cells pinning `key` may all be hidden already)."""
+    reached = {key, _base(key)}
+    while True:
+        holding = {_base(m) for r in relations if reached & set(r.members) for m in r.members}
+        holding |= {m for r in relations if reached & set(r.members) for m in r.members}
+        candidate = _smallest_candidate(holding & set(values), values, hidden, public)
+        grown = reached | {m for m in holding if m in hidden or _base(m) in hidden or "@" in m}
+        if candidate is not None or grown == reached:
+            return candidate
+        reached = grown
 
 
 def _smallest_candidate(
