@@ -127,34 +127,43 @@ def build_content(
             },
             (f"{cohort.key}/starts/total", "Started (at risk)", sum(kept.values())),
         )
-    given = counts.doses(clinic, month)
-    t.add(
-        "doses",
-        "Doses given under supervision, by medicine",
-        _by_drug(p, "doses", given, DRUG_GROUPS),
-        (f"{p}/doses/total", "All doses", sum(given.values())),
+    by_drug_measures = (
+        (
+            "doses",
+            "Doses given under supervision, by medicine",
+            "All doses",
+            counts.doses(clinic, month),
+            DRUG_GROUPS,
+        ),
+        (
+            "injection_days",
+            "Injection-days (a person's day with at least one injection), by medicine",
+            "All injection-days",
+            counts.injection_days(clinic, month),
+            INJECTED,
+        ),
+        (
+            "adverse",
+            "Adverse events at the clinic, by medicine",
+            "All adverse events",
+            counts.adverse_events(clinic, month, naloxone_only=False),
+            DRUG_GROUPS,
+        ),
+        (
+            "naloxone",
+            "Overdoses that needed naloxone, by medicine",
+            "All overdoses needing naloxone",
+            counts.adverse_events(clinic, month, naloxone_only=True),
+            DRUG_GROUPS,
+        ),
     )
-    days = counts.injection_days(clinic, month)
-    t.add(
-        "injection_days",
-        "Injection-days (a person's day with at least one injection), by medicine",
-        _by_drug(p, "injection_days", days, INJECTED),
-        (f"{p}/injection_days/total", "All injection-days", sum(days.values())),
-    )
-    adverse = counts.adverse_events(clinic, month, naloxone_only=False)
-    t.add(
-        "adverse",
-        "Adverse events at the clinic, by medicine",
-        _by_drug(p, "adverse", adverse, DRUG_GROUPS),
-        (f"{p}/adverse/total", "All adverse events", sum(adverse.values())),
-    )
-    naloxone = counts.adverse_events(clinic, month, naloxone_only=True)
-    t.add(
-        "naloxone",
-        "Overdoses that needed naloxone, by medicine",
-        _by_drug(p, "naloxone", naloxone, DRUG_GROUPS),
-        (f"{p}/naloxone/total", "All overdoses needing naloxone", sum(naloxone.values())),
-    )
+    for key, title, total_label, found, groups in by_drug_measures:
+        t.add(
+            key,
+            title,
+            _by_drug(p, key, found, groups),
+            (f"{p}/{key}/total", total_label, sum(found.values())),
+        )
     screens = counts.urine_screens(clinic, month)
     t.add(
         "screens",
