@@ -17,10 +17,12 @@ from openhat.community.models import CommunityLogEntry
 from openhat.core.clock import clinic_today
 from openhat.outcomes import public_services as services
 from openhat.outcomes.public_counts import Month
+from openhat.outcomes.models import PublicReport
 from openhat.outcomes.public_snapshot import as_report
 from openhat.patients.models import PatientIdentity
 from openhat.simulate.demo_clinic import DEMO_CLINIC_CODE, demo_username
 from tests.outcomes.attacker import pinned
+from tests.pilot.test_views import form
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +55,13 @@ def test_the_demo_clinics_report_is_frozen_served_and_names_no_one() -> None:
     month = Month.of(today.year, today.month).shifted(-1)
     assert CommunityLogEntry.objects.filter(clinic=clinic).exists()
 
+    # The loader froze last month (demo_public_report); freezing it again publishes nothing new.
+    loaded = PublicReport.objects.get(clinic=clinic, period=month.key)
     shown = services.preview(actor=manager, clinic=clinic, period=month.key)
     frozen = services.freeze(
         actor=manager, clinic=clinic, period=month.key, expected_sha256=shown.sha256
     )
+    assert (frozen.report, frozen.created) == (loaded, False)
 
     content = json.loads(frozen.report.content)
     assert sum(m["counts"][c] for m in content["community"]["months"] for c in m["counts"]) > 0
@@ -70,3 +75,13 @@ def test_the_demo_clinics_report_is_frozen_served_and_names_no_one() -> None:
     for text in (html.content.decode(), pdf_text):
         assert "What the trials found" in text
         assert not [value for value in identifiers if value in text]
+
+    # The pilot planner's brief quotes it, and names no one either.
+    planner_user = Client()
+    planner_user.force_login(manager)
+    choice = f"{DEMO_CLINIC_CODE}/{month.key}/v{loaded.version}"
+    brief = planner_user.post("/planner/", form(quoted_report=choice))
+    assert brief.status_code == 200
+    page = brief.content.decode()
+    assert loaded.content_sha256 in page
+    assert not [value for value in identifiers if value in page]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Max
 
 from openhat.audit.codes import AuditCode
 from openhat.audit.services import record_event
@@ -247,3 +248,22 @@ def published_periods(clinic_code: str) -> tuple[Clinic, list[str]]:
         .distinct()
     )
     return clinic, list(periods)
+
+
+def published_index() -> list[PublicReport]:
+    """The latest version of every published month of every clinic (without its content), by
+    clinic and newest month first: what the pilot planner's brief may quote."""
+    latest = (
+        PublicReport.objects.order_by("clinic__code", "-period", "-version")
+        .distinct("clinic__code", "period")
+        .select_related("clinic")
+        .defer("content")
+    )
+    return list(latest)
+
+
+def latest_version(clinic: Clinic, period: str) -> int:
+    found = PublicReport.objects.filter(clinic=clinic, period=period).aggregate(
+        latest=Max("version")
+    )
+    return int(found["latest"] or 0)

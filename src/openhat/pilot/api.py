@@ -9,6 +9,7 @@ Refused inputs answer 422 with the first problem as code/message/field and all o
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,8 +20,9 @@ from openhat import planner
 from openhat.clinics.api import caller
 from openhat.core.errors import DomainError
 from openhat.core.idempotency import IDEMPOTENCY_HELP, key_from_header
+from openhat.outcomes.models import PublicReport
 from openhat.patients.schemas import ErrorOut
-from openhat.pilot import scenario_json, services
+from openhat.pilot import quote, scenario_json, services
 from openhat.pilot.brief import DRAWS, SEED, planned
 from openhat.pilot.inputs_data import local_inputs_from
 from openhat.pilot.models import Scenario, ScenarioOrigin
@@ -60,11 +62,26 @@ def example(request: HttpRequest) -> dict[str, Any]:
 )
 def pilot_plan(request: HttpRequest, share_key: str) -> Any:
     scenario = services.scenario_by_key(share_key)
-    result = planned(services.scenario_inputs(scenario))
+    inputs = services.scenario_inputs(scenario)
+    result = planned(inputs)
+    own = {"tornado", "quoted_report"}
+    found = scenario.quoted_report
     return {
-        **{name: getattr(result, name) for name in PlanOut.model_fields if name != "tornado"},
+        **{name: getattr(result, name) for name in PlanOut.model_fields if name not in own},
         "tornado": result.tornado,
+        "quoted_report": None if found is None else _quote_out(quote.quote(found, inputs)),
     }
+
+
+def _quote_out(found: quote.Quote) -> dict[str, Any]:
+    return {**asdict(found), "source": found.source}
+
+
+def _quoted(payload: ScenarioIn) -> PublicReport | None:
+    given = payload.quoted_report
+    if given is None:
+        return None
+    return quote.report_for(quote.choice_value(given.clinic, given.period, given.version))
 
 
 def _scenario_out(scenario: Scenario) -> dict[str, Any]:
@@ -93,6 +110,7 @@ def save(request: HttpRequest, payload: ScenarioIn, idempotency_key: str | None 
         title=payload.title,
         inputs=_inputs(payload),
         origin=ScenarioOrigin.API,
+        quoted_report=_quoted(payload),
         idempotency_key=key_from_header(idempotency_key),
     )
     return Status(201, _scenario_out(scenario))
@@ -106,5 +124,8 @@ def save(request: HttpRequest, payload: ScenarioIn, idempotency_key: str | None 
 def read(request: HttpRequest, share_key: str) -> Any:
     scenario = services.scenario_by_key(share_key)
     return scenario_json.document(
-        scenario.title, services.scenario_inputs(scenario), scenario.parameters_version
+        scenario.title,
+        services.scenario_inputs(scenario),
+        scenario.parameters_version,
+        scenario.quoted_report,
     )

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openhat import planner
+from openhat.outcomes.models import PublicReport
+from openhat.pilot.quote import choices, quote
 
 # The probabilistic analysis the page and the PDF show: the issue asks for at least 1,000 draws,
 # and a fixed seed, so that the same scenario gives the same numbers on the page, in the PDF and
@@ -68,6 +70,25 @@ class TornadoRow:
 
 
 @dataclass(frozen=True)
+class QuoteLine:
+    label: str
+    clinic: str
+    beside: str  # the model's, a trial's or your input's figure, each with its [n]
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """A clinic's published report as the brief quotes it (pilot.quote), sources numbered."""
+
+    heading: str
+    origin: str  # "[n]": the report in the list of sources
+    address: str
+    threshold: int
+    later_version: int | None  # a newer version of the same month, if the clinic published one
+    lines: list[QuoteLine]
+
+
+@dataclass(frozen=True)
 class ParameterRow:
     name: str
     source: str
@@ -109,7 +130,8 @@ class Brief:
     sources: list[str]
     parameters: list[ParameterRow]
     limits: list[str]
-    transparency: list[tuple[str, str]] | None = None
+    quote: QuoteView | None = None
+    reports_published: int = 0
 
     @property
     def draws_text(self) -> str:
@@ -161,16 +183,11 @@ def planned(inputs: planner.LocalInputs) -> Any:
     return _planned(json.dumps(inputs.to_dict(), sort_keys=True, default=str))
 
 
-def published_transparency_figures() -> list[tuple[str, str]] | None:
-    """A clinic's published transparency report, to quote beside the model's numbers.
-
-    The place is kept for the outcomes issue's public reports: no clinic publishes one through
-    OpenHAT yet, so this returns None and the brief says so instead of showing figures.
-    """
-    return None
-
-
-def build_brief(title: str, inputs: planner.LocalInputs) -> Brief:
+def build_brief(
+    title: str, inputs: planner.LocalInputs, quoted_report: PublicReport | None = None
+) -> Brief:
+    """The brief of a scenario; with a clinic's frozen public report, its figures are quoted."""
     from openhat.pilot.brief_result import read_result
 
-    return read_result(title, inputs, planned(inputs), published_transparency_figures())
+    found = quote(quoted_report, inputs) if quoted_report is not None else None
+    return read_result(title, inputs, planned(inputs), found, len(choices()))

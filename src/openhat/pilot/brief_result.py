@@ -17,6 +17,8 @@ from openhat.pilot.brief import (
     InputRow,
     NumberRow,
     ParameterRow,
+    QuoteLine,
+    QuoteView,
     SourceList,
     TornadoRow,
     money,
@@ -25,6 +27,7 @@ from openhat.pilot.brief import (
     saving_or_cost,
 )
 from openhat.pilot.forms import InputField, input_fields
+from openhat.pilot.quote import Quote
 
 TORNADO_BARS = 6  # the numbers that move the net cost most (all of them: on the web page)
 CEAC_TABLE_STEP = 5  # every 5th point of the curve in its table (0, 50k, 100k, ...)
@@ -215,7 +218,8 @@ def read_result(
     title: str,
     inputs: planner.LocalInputs,
     result: Any,
-    transparency: list[tuple[str, str]] | None,
+    quoted: Quote | None,
+    reports_published: int = 0,
 ) -> Brief:
     specs = {spec.path: spec for spec in input_fields()}
     sources = SourceList()
@@ -265,7 +269,34 @@ def read_result(
         sources=sources.texts,
         parameters=parameters,
         limits=[compact_limit(limit) for limit in result.limits],
-        transparency=transparency,
+        quote=_quote(quoted, sources),
+        reports_published=reports_published,
+    )
+
+
+def _quote(quoted: Quote | None, sources: SourceList) -> QuoteView | None:
+    """The clinic's figures with the report as their numbered source, and what stands beside."""
+    if quoted is None:
+        return None
+    lines = [
+        QuoteLine(
+            row.label,
+            row.clinic,
+            "; ".join(
+                f"{item.text} [{sources.cite(item.source)}]" if item.source else item.text
+                for item in row.beside
+            )
+            or "—",
+        )
+        for row in quoted.rows
+    ]
+    return QuoteView(
+        heading=f"{quoted.clinic_name} ({quoted.clinic_code}), {quoted.period}",
+        origin=f"[{sources.cite(quoted.source)}]",
+        address=quoted.address,
+        threshold=quoted.threshold,
+        later_version=quoted.latest_version if quoted.latest_version > quoted.version else None,
+        lines=lines,
     )
 
 

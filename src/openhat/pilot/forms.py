@@ -23,6 +23,9 @@ from django import forms
 
 from openhat import planner
 from openhat.core.bounds_forms import DecimalTextField
+from openhat.core.errors import DomainError
+from openhat.outcomes.models import PublicReport
+from openhat.pilot import quote
 from openhat.pilot.input_labels import COMPARATOR_CHOICES, OTHER_GROUP, WORDS
 from openhat.pilot.models import TITLE_MAX_LENGTH
 
@@ -233,7 +236,19 @@ class PlannerForm(forms.Form):
         self.specs = input_fields()
         for spec in self.specs:
             self.fields[spec.form_name] = _form_field(spec)
+        chosen = (self.data if self.is_bound else self.initial).get(quote.FIELD) or ""
+        published = quote.choices(keeping=str(chosen))
+        self.fields[quote.FIELD] = forms.CharField(
+            label="Quote a clinic's published report",
+            required=False,
+            max_length=60,
+            help_text="A clinic's frozen monthly transparency report: its real figures stand "
+            "beside the model's on the brief.",
+            widget=forms.Select(choices=[("", "None"), *published]),
+        )
+        self.reports_published = len(quote.choices()) if chosen else len(published)
         self.local_inputs: planner.LocalInputs | None = None
+        self.quoted_report: PublicReport | None = None
         self.problem_codes: dict[str, list[str]] = {}
 
     def groups(self) -> list[tuple[str, list[tuple[InputField, forms.BoundField]]]]:
@@ -277,6 +292,12 @@ class PlannerForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        chosen = cleaned.get(quote.FIELD) or ""
+        if chosen:
+            try:
+                self.quoted_report = quote.report_for(chosen)
+            except DomainError as error:
+                self.note_problem(quote.FIELD, error.code, error.message)
         values = {spec.path: self._typed(spec, cleaned.get(spec.form_name)) for spec in self.specs}
         if self.errors:
             return cleaned

@@ -33,6 +33,15 @@ class Scenario(models.Model):
     # numbers for the same inputs, and the page says so.
     parameters_version = models.CharField(max_length=64)
     origin = models.CharField(max_length=8, choices=ScenarioOrigin.choices)
+    # A clinic's frozen public report the brief quotes beside the model's figures (pilot.quote):
+    # the version chosen, so the link shows the same figures after the clinic publishes another.
+    quoted_report = models.ForeignKey(
+        "outcomes.PublicReport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

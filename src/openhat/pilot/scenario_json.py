@@ -10,11 +10,14 @@ sentence saying what is wrong, never a 500. Whether the inputs make sense is the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from openhat import planner
 from openhat.core.errors import DomainError
+from openhat.outcomes.models import PublicReport
+from openhat.pilot import quote
 from openhat.pilot.inputs_data import local_inputs_from
 from openhat.pilot.models import TITLE_MAX_LENGTH
 
@@ -31,20 +34,46 @@ class LoadedScenario:
     title: str
     inputs: planner.LocalInputs
     parameters_version: str
+    quoted_choice: str = ""  # the quoted report as the form names it ("ZRH/2026-11/v1")
+    quoted_sha256: str = ""
 
 
-def document(title: str, inputs: planner.LocalInputs, parameters_version: str) -> dict[str, Any]:
-    return {
+def document(
+    title: str,
+    inputs: planner.LocalInputs,
+    parameters_version: str,
+    quoted_report: PublicReport | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "title": title,
         "parameters_version": parameters_version,
         "inputs": inputs.to_dict(),
+        # Optional in version 1: a file without it, or with null, quotes no report.
+        "quoted_report": None,
     }
+    if quoted_report is not None:
+        # The hash lets the loading installation check that its report of that name is the
+        # same text.
+        data["quoted_report"] = {
+            "clinic": quoted_report.clinic.code,
+            "period": quoted_report.period,
+            "version": quoted_report.version,
+            "sha256": quoted_report.content_sha256,
+        }
+    return data
 
 
-def dumps(title: str, inputs: planner.LocalInputs, parameters_version: str) -> str:
-    return json.dumps(document(title, inputs, parameters_version), indent=2, ensure_ascii=False)
+def dumps(
+    title: str,
+    inputs: planner.LocalInputs,
+    parameters_version: str,
+    quoted_report: PublicReport | None = None,
+) -> str:
+    return json.dumps(
+        document(title, inputs, parameters_version, quoted_report), indent=2, ensure_ascii=False
+    )
 
 
 def _refuse(code: str, message: str) -> DomainError:
@@ -110,8 +139,55 @@ def load(raw: str | bytes) -> LoadedScenario:
             f"The scenario's inputs cannot be read: {error.message}",
         ) from None
     parameters_version = data.get("parameters_version")
+    choice, sha256 = _quoted(data.get("quoted_report"))
     return LoadedScenario(
         title=_title(data),
         inputs=local_inputs,
         parameters_version=parameters_version if isinstance(parameters_version, str) else "",
+        quoted_choice=choice,
+        quoted_sha256=sha256,
+    )
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _quoted(value: Any) -> tuple[str, str]:
+    """The optional quoted report: {"clinic", "period", "version", "sha256"}, or absent/null."""
+    if value is None:
+        return "", ""
+    clinic = value.get("clinic") if isinstance(value, dict) else None
+    period = value.get("period") if isinstance(value, dict) else None
+    version = value.get("version") if isinstance(value, dict) else None
+    sha256 = value.get("sha256", "") if isinstance(value, dict) else None
+    if not (
+        isinstance(clinic, str)
+        and isinstance(period, str)
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+        and version >= 1
+        and isinstance(sha256, str)
+        and (not sha256 or _SHA256.match(sha256))
+        and len(clinic) + len(period) < 30
+    ):
+        raise _refuse(
+            "scenario_json_quoted_report_invalid",
+            'The file\'s "quoted_report" must name a clinic, a month (YYYY-MM), a version '
+            "number and the report's SHA-256.",
+        )
+    return quote.choice_value(clinic, period, version), sha256
+
+
+def check_quoted_sha256(form: Any, loaded: LoadedScenario) -> None:
+    """A file quoting a report that this installation holds with another text (a different
+    installation's report of the same name) is refused beside the field, not quoted."""
+    report = getattr(form, "quoted_report", None)
+    if report is None or not loaded.quoted_sha256 or report.content_sha256 == loaded.quoted_sha256:
+        return
+    form.quoted_report = None
+    form.note_problem(
+        quote.FIELD,
+        "quoted_report_differs",
+        "The file quotes a report of this name with other figures (its SHA-256 differs from "
+        "the one published here): choose the report again, or none.",
     )

@@ -18,8 +18,52 @@ class InputsIn(Schema):
     )
 
 
+class QuotedReportIn(Schema):
+    """One version of a clinic's frozen public report, quoted on the brief (pilot.quote)."""
+
+    clinic: str = Field(min_length=1, max_length=20, description="The clinic's code")
+    period: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="The month, YYYY-MM")
+    version: int = Field(ge=1, le=100_000)
+
+
+class QuotedReportOut(QuotedReportIn):
+    sha256: str
+
+
 class ScenarioIn(InputsIn):
     title: str = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
+    quoted_report: QuotedReportIn | None = Field(
+        default=None,
+        description="A clinic's published report to quote beside the model's figures (GET "
+        "/public/clinics/{code}/reports/ lists a clinic's months); unknown: quoted_report_unknown",
+    )
+
+
+class BesideOut(Schema):
+    text: str
+    source: str
+
+
+class QuoteRowOut(Schema):
+    key: str
+    label: str
+    clinic: str
+    beside: list[BesideOut]
+
+
+class QuoteOut(Schema):
+    """The quoted report's figures as the clinic published them, and what the brief sets beside."""
+
+    clinic_code: str
+    clinic_name: str
+    period: str
+    version: int
+    latest_version: int
+    sha256: str
+    address: str
+    threshold: int
+    source: str
+    rows: list[QuoteRowOut]
 
 
 class InputErrorOut(Schema):
@@ -80,6 +124,7 @@ class PlanOut(Schema):
     tornado: list[TornadoRowOut]
     sources: dict[str, str]
     limits: list[str]
+    quoted_report: QuoteOut | None = None
 
 
 class ScenarioOut(Schema):
@@ -99,3 +144,4 @@ class ScenarioDocumentOut(Schema):
     title: str
     parameters_version: str
     inputs: dict[str, Any]
+    quoted_report: QuotedReportOut | None = None

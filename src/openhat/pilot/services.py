@@ -19,6 +19,8 @@ from openhat.audit.services import record_event
 from openhat.core import ratelimit
 from openhat.core.errors import DomainError, NotFound
 from openhat.core.idempotency import once
+from openhat.outcomes.models import PublicReport
+from openhat.pilot import quote
 from openhat.pilot.models import TITLE_MAX_LENGTH, Scenario, ScenarioOrigin
 
 
@@ -91,10 +93,12 @@ def save_scenario(
     title: str,
     inputs: planner.LocalInputs,
     origin: ScenarioOrigin,
+    quoted_report: PublicReport | None = None,
     idempotency_key: str | None = None,
 ) -> Scenario:
     """Save a scenario under a new share key. A signed-in caller may send an idempotency key (the
-    API does): a retry with it returns the first scenario instead of a second link."""
+    API does): a retry with it returns the first scenario instead of a second link. A quoted
+    report is one version of a clinic's frozen public report (pilot.quote)."""
     title = clean_title(title)
     checked_inputs(inputs)
 
@@ -105,6 +109,7 @@ def save_scenario(
             inputs=inputs.to_dict(),
             parameters_version=planner.PARAMETERS_VERSION,
             origin=origin,
+            quoted_report=quoted_report,
             created_by=actor,
         )
         record_event(
@@ -115,6 +120,7 @@ def save_scenario(
                 "title": title,
                 "origin": str(origin),
                 "parameters_version": scenario.parameters_version,
+                "quoted_report": quoted_choice(scenario) or None,
             },
         )
         return scenario
@@ -134,3 +140,11 @@ def scenario_by_key(share_key: str) -> Scenario:
 
 def scenario_inputs(scenario: Scenario) -> planner.LocalInputs:
     return planner.LocalInputs.from_dict(scenario.inputs)
+
+
+def quoted_choice(scenario: Scenario) -> str:
+    """The quoted report as the form names it ("ZRH/2026-11/v1"), or "" when none is quoted."""
+    report = scenario.quoted_report
+    if report is None:
+        return ""
+    return quote.choice_value(report.clinic.code, report.period, report.version)

@@ -23,6 +23,7 @@ from openhat.pilot.brief import build_brief
 from openhat.pilot.documents import attachment, brief_pdf, pdf_available
 from openhat.pilot.forms import PlannerForm, initial_values
 from openhat.pilot.models import Scenario, ScenarioOrigin
+from openhat.pilot.quote import FIELD as QUOTE_FIELD
 
 ACTIONS = ("show", "save", "pdf", "json", "edit")
 MY_SCENARIOS_SHOWN = 20
@@ -63,7 +64,11 @@ def start(request: HttpRequest) -> HttpResponse:
             except NotFound as error:
                 return _not_found(request, error)
             inputs = services.scenario_inputs(scenario)
-            initial = {**initial_values(inputs), "scenario_title": scenario.title}
+            initial = {
+                **initial_values(inputs),
+                "scenario_title": scenario.title,
+                QUOTE_FIELD: services.quoted_choice(scenario),
+            }
         else:
             initial = initial_values(planner.LocalInputs.example_us_city())
         return _form_page(request, PlannerForm(initial=initial))
@@ -83,7 +88,11 @@ def start(request: HttpRequest) -> HttpResponse:
             if acting_user(request) is None:
                 services.check_visitor_may_save(current_origin().ip)
             scenario = services.save_scenario(
-                actor=acting_user(request), title=title, inputs=inputs, origin=_origin(request)
+                actor=acting_user(request),
+                title=title,
+                inputs=inputs,
+                origin=_origin(request),
+                quoted_report=form.quoted_report,
             )
         except DomainError as error:
             form.note_problem(error.field or "", error.code, error.message)
@@ -91,9 +100,9 @@ def start(request: HttpRequest) -> HttpResponse:
             return _form_page(request, form, status=status)
         return redirect("pilot:scenario", share_key=scenario.share_key)
     if action == "json":
-        text = scenario_json.dumps(title, inputs, planner.PARAMETERS_VERSION)
+        text = scenario_json.dumps(title, inputs, planner.PARAMETERS_VERSION, form.quoted_report)
         return attachment(text.encode(), "application/json", _file_name(title, "json"))
-    brief = build_brief(title, inputs)
+    brief = build_brief(title, inputs, form.quoted_report)
     if action == "pdf":
         return _pdf_response(request, brief, title)
     return render(
@@ -147,7 +156,7 @@ def _shared(view: Any) -> Any:
 @_shared
 def scenario(request: HttpRequest, scenario: Scenario) -> HttpResponse:
     inputs = services.scenario_inputs(scenario)
-    brief = build_brief(scenario.title, inputs)
+    brief = build_brief(scenario.title, inputs, scenario.quoted_report)
     return render(
         request,
         "pilot/result.html",
@@ -164,14 +173,17 @@ def scenario(request: HttpRequest, scenario: Scenario) -> HttpResponse:
 
 @_shared
 def scenario_pdf(request: HttpRequest, scenario: Scenario) -> HttpResponse:
-    brief = build_brief(scenario.title, services.scenario_inputs(scenario))
+    brief = build_brief(scenario.title, services.scenario_inputs(scenario), scenario.quoted_report)
     return _pdf_response(request, brief, scenario.title)
 
 
 @_shared
 def scenario_export(request: HttpRequest, scenario: Scenario) -> HttpResponse:
     text = scenario_json.dumps(
-        scenario.title, services.scenario_inputs(scenario), scenario.parameters_version
+        scenario.title,
+        services.scenario_inputs(scenario),
+        scenario.parameters_version,
+        scenario.quoted_report,
     )
     return attachment(text.encode(), "application/json", _file_name(scenario.title, "json"))
 
@@ -195,8 +207,15 @@ def load(request: HttpRequest) -> HttpResponse:
             {"error": error, "text": request.POST.get("text", "")},
             status=400,
         )
-    form = PlannerForm(data={**initial_values(loaded.inputs), "scenario_title": loaded.title})
+    form = PlannerForm(
+        data={
+            **initial_values(loaded.inputs),
+            "scenario_title": loaded.title,
+            QUOTE_FIELD: loaded.quoted_choice,
+        }
+    )
     form.is_valid()  # the model's refusals, if any, are shown beside their fields
+    scenario_json.check_quoted_sha256(form, loaded)
     return _form_page(
         request,
         form,

@@ -59,6 +59,7 @@ from openhat.simulate.demo_orders import (
     plan_for_enrolled,
 )
 from openhat.simulate.demo_pharmacy import HISTORY_DAYS, pharmacy_missing
+from openhat.simulate.demo_public_report import load_demo_public_report, public_report_missing
 from openhat.simulate.demo_research import load_demo_research, research_missing
 from openhat.simulate.demo_screens import load_demo_screens, screens_missing
 
@@ -96,6 +97,7 @@ PARTS: tuple[Callable[[Clinic], bool], ...] = (
     notes_missing,
     research_missing,
     community_missing,
+    public_report_missing,
 )
 # The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
 DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
@@ -178,6 +180,8 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
             load_demo_research(clinic, staff, seed + 8)
             # A year of the community log (demo_community), for the public report's plot.
             load_demo_community(clinic, staff, seed + 9)
+            # Last month's public report, frozen (demo_public_report): the planner quotes it.
+            load_demo_public_report(clinic, staff)
     return _describe(zurich, canada, created=True)
 
 

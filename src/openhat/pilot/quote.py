@@ -1,0 +1,264 @@
+"""A clinic's published transparency report, quoted on the brief beside the model's figures.
+
+The quote reads the frozen report's stored text only (outcomes.PublicReport.content), never the
+clinic's records: a number is shown exactly as the clinic published it, and a number the report
+hides (a small count) stays hidden here. Beside each figure stands the model's own figure where it
+has one (retention in treatment, overdoses), a trial's where the report's own trial list has one,
+and "your input" for the places planned. Every figure carries its source: the report (its
+clinic, month, version, address and SHA-256), the model's parameters, or the trial.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from openhat import planner
+from openhat.core.errors import DomainError
+from openhat.outcomes import public_services
+from openhat.outcomes.models import PublicReport
+from openhat.planner.params import load_parameters
+from openhat.planner.retention import still_in_treatment
+
+FIELD = "quoted_report"
+RETENTION_MONTHS = (3, 6, 12)
+# The trial figures set beside the clinic's retention (outcomes/published/trials.toml keys and
+# their figures, confirmed in research/outcomes.md).
+RETENTION_TRIALS = (
+    ("RIOTT at 26 weeks", 0.88, "Strang et al., Lancet 2010"),
+    ("German trial at 12 months", 0.672, "Haasen et al., British Journal of Psychiatry 2007"),
+)
+STREET_HEROIN_TRIAL = (
+    "NAOMI",
+    "26.6",
+    "5.3",
+    "Oviedo-Joekes et al., New England Journal of Medicine 2009",
+)
+
+
+@dataclass(frozen=True)
+class Beside:
+    text: str
+    source: str  # "" for the planner's own inputs
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    key: str
+    label: str
+    clinic: str  # as the report published it, or why it is not shown
+    beside: tuple[Beside, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    clinic_code: str
+    clinic_name: str
+    period: str
+    version: int
+    latest_version: int
+    sha256: str
+    frozen_on: str
+    address: str
+    threshold: int
+    rows: tuple[QuoteRow, ...]
+
+    @property
+    def choice(self) -> str:
+        return choice_value(self.clinic_code, self.period, self.version)
+
+    @property
+    def source(self) -> str:
+        return (
+            f"{self.clinic_name} ({self.clinic_code}), public transparency report for "
+            f"{self.period}, version {self.version}, frozen {self.frozen_on}; {self.address}; "
+            f"SHA-256 {self.sha256}"
+        )
+
+
+def choice_value(code: str, period: str, version: int) -> str:
+    return f"{code}/{period}/v{version}"
+
+
+def _unknown(value: str) -> DomainError:
+    return DomainError(
+        "quoted_report_unknown",
+        f"No clinic has published a report “{value}” here: choose one of the published "
+        "reports, or none.",
+        FIELD,
+    )
+
+
+def report_for(value: str) -> PublicReport:
+    """The frozen report a choice names ("ZRH/2026-11/v1"); anything else is refused."""
+    code, _, rest = (value or "").partition("/")
+    period, _, version = rest.partition("/v")
+    if not (code and period and version.isdigit()) or len(value) > 40:
+        raise _unknown(value[:40])
+    try:
+        return public_services.published(code, period, int(version)).report
+    except DomainError:
+        raise _unknown(value) from None
+
+
+def _label(report: PublicReport) -> str:
+    return f"{report.clinic.name} ({report.clinic.code}), {report.period}, version {report.version}"
+
+
+def choices(keeping: str = "") -> list[tuple[str, str]]:
+    """Every published report's latest version, newest month first within each clinic; and the
+    version `keeping` names (a saved scenario's, which a later version may have followed)."""
+    found = [
+        (choice_value(report.clinic.code, report.period, report.version), _label(report))
+        for report in public_services.published_index()
+    ]
+    if keeping and keeping not in dict(found):
+        try:
+            kept = report_for(keeping)
+        except DomainError:
+            return found
+        found.insert(0, (keeping, f"{_label(kept)} (a later version exists)"))
+    return found
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _retention(content: dict[str, Any], months: int, hidden: str) -> str:
+    table = next(t for t in content["tables"] if t["id"] == f"retention_{months}")
+    cells = content["cells"]
+    kept = cells.get(table["rows"][0]["cell"])
+    started = cells.get(table["total"]["cell"])
+    if started == 0:
+        return "no one started then"
+    if kept is None or started is None:
+        return hidden
+    return f"{kept} of {started} ({_percent(kept / started)})"
+
+
+def _joined(parts: list[str]) -> str:
+    """Several published figures in one cell; the same words said once."""
+    if len(set(parts)) == 1:
+        return parts[0]
+    return "; ".join(parts)
+
+
+def _rate(content: dict[str, Any], numerator_suffix: str, hidden: str) -> str:
+    period = content["period"]
+    rate = next(r for r in content["rates"] if r["numerator"] == f"{period}/{numerator_suffix}")
+    cells = content["cells"]
+    count, days = cells.get(rate["numerator"]), cells.get(rate["denominator"])
+    if days == 0:
+        return "no injection-days"
+    if rate["value"] is None or count is None or days is None:
+        return hidden
+    return f"{rate['value']} ({count} in {days:,})"
+
+
+def _interview(content: dict[str, Any], point: str, item: str) -> str | None:
+    suffix = f"/interviews/{point}/{item}/n"
+    for row in content["interviews"]:
+        if row["n_cell"].endswith(suffix):
+            n = content["cells"].get(row["n_cell"])
+            if row["mean"] is None or n is None:
+                return None
+            return f"{row['mean']} (n={n})"
+    return None
+
+
+def quote(report: PublicReport, inputs: planner.LocalInputs) -> Quote:
+    content: dict[str, Any] = json.loads(report.content)
+    period, threshold = content["period"], int(content["threshold"])
+    cells = content["cells"]
+    hidden = "not published"
+    treated = cells.get(f"{period}/in_treatment/total")
+    model_retention = "; ".join(_percent(still_in_treatment(m)) for m in RETENTION_MONTHS)
+    retention_beside = [
+        Beside(
+            f"model: {model_retention}",
+            "The planner's model: the diacetylmorphine episode's Weibull sojourn and the "
+            f"state's mortality; {load_parameters().source_text('weibull_lambda_dam')}",
+        )
+    ]
+    for name, share, citation in RETENTION_TRIALS:
+        retention_beside.append(Beside(f"{name}: {_percent(share)}", citation))
+    intake = _interview(content, "intake", "street_heroin_days")
+    later = _interview(content, "month_12", "street_heroin_days")
+    trial, before, after, citation = STREET_HEROIN_TRIAL
+    community = content["community"]
+    incidents = sum(row["counts"].get("incident", 0) for row in community["months"])
+    complaints = sum(row["counts"].get("complaint", 0) for row in community["months"])
+    rows = (
+        QuoteRow(
+            "in_treatment",
+            "People in treatment during the month",
+            hidden if treated is None else f"{treated:,}",
+            (Beside(f"your plan: {inputs.capacity:,} places", ""),),
+        ),
+        QuoteRow(
+            "retention",
+            "Still in treatment after 3, 6, 12 months",
+            _joined([_retention(content, m, hidden) for m in RETENTION_MONTHS]),
+            tuple(retention_beside),
+        ),
+        QuoteRow(
+            "safety",
+            "Per 100 injection-days (DAM): adverse events; naloxone overdoses",
+            _joined(
+                [_rate(content, "adverse/dam", hidden), _rate(content, "naloxone/dam", hidden)]
+            ),
+            (
+                Beside(
+                    "none counted at the clinic by the model",
+                    load_parameters().source_text("overdoses_per_year_dam"),
+                ),
+            ),
+        ),
+        QuoteRow("screens", "Urine screens with street heroin found", _share(content, hidden), ()),
+        QuoteRow(
+            "street_heroin_days",
+            "Street-heroin days in 30: intake; 12 months",
+            _joined([intake or hidden, later or hidden]),
+            (Beside(f"{trial}: {before}; {after}", citation),),
+        ),
+        QuoteRow(
+            "community",
+            f"Logged near the clinic over {len(community['months'])} months",
+            f"{incidents} incidents; {complaints} complaints",
+            (),
+        ),
+    )
+    address = reverse(
+        "public:report_version",
+        kwargs={"code": report.clinic.code, "period": period, "version": report.version},
+    )
+    return Quote(
+        clinic_code=report.clinic.code,
+        clinic_name=content["clinic"]["name"],
+        period=period,
+        version=report.version,
+        latest_version=public_services.latest_version(report.clinic, period),
+        sha256=report.content_sha256,
+        frozen_on=report.frozen_at.date().isoformat(),
+        address=address,
+        threshold=threshold,
+        rows=rows,
+    )
+
+
+def _share(content: dict[str, Any], hidden: str) -> str:
+    period = content["period"]
+    cells = content["cells"]
+    positive, tested = (
+        cells.get(f"{period}/screens/positive"),
+        cells.get(f"{period}/screens/tested"),
+    )
+    if tested == 0:
+        return "no screens tested in the month"
+    if positive is None or tested is None:
+        return hidden
+    return f"{_percent(positive / tested)} ({positive} of {tested} tested)"
