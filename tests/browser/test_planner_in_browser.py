@@ -133,3 +133,59 @@ def test_by_default_the_planner_asks_a_visitor_to_sign_in_and_lets_any_role_in(
     expect(page.get_by_role("heading", name="Your saved scenarios")).to_be_visible()
     screenshot(page, "planner-signed-in")
     assert page.console_errors == []
+
+
+def test_an_advocate_quotes_a_clinics_published_report_on_the_brief(
+    open_page: Any, personas: Personas, settings: Any
+) -> None:
+    """A clinic froze last month's public report (six DAM patients, two of eight screens with
+    street heroin: hidden at threshold 5). A visitor quotes it on the brief, saves it, opens the
+    link in a second tab, and downloads the two-page PDF with the clinic's figures."""
+    from openhat.outcomes import public_services
+    from tests.outcomes.public_world import build_history, build_station
+
+    settings.OPENHAT_PLANNER_PUBLIC = True
+    public_services.set_threshold(actor=personas["manager"], clinic=personas.clinic, threshold=5)
+    history = build_history(personas, build_station(personas))
+    period = history.month.key
+    shown = public_services.preview(
+        actor=personas["manager"], clinic=personas.clinic, period=period
+    )
+    report = public_services.freeze(
+        actor=personas["manager"],
+        clinic=personas.clinic,
+        period=period,
+        expected_sha256=shown.sha256,
+    ).report
+
+    page = open_page()
+    page.goto("/planner/")
+    chooser = page.get_by_label("Quote a clinic's published report")
+    chooser.select_option(f"ZRH/{period}/v1")
+    screenshot(page, "planner-quote-form")
+    page.get_by_role("button", name="Show the brief").click()
+
+    box = page.locator("#transparency")
+    expect(box).to_contain_text(f"(ZRH), {period}", timeout=COMPUTED)
+    row = box.locator("tr", has_text="People in treatment during the month")
+    expect(row).to_contain_text("6")
+    expect(box.locator("tr", has_text="Urine screens")).to_contain_text("not published")
+    expect(page.locator(".brief-sources")).to_contain_text(report.content_sha256)
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "planner-quote-box.png"))
+
+    page.get_by_role("button", name="Save and get a link").click()
+    page.wait_for_url("**/planner/s/**", timeout=COMPUTED)
+    link = page.url
+    second_tab = open_page()
+    second_tab.goto(link)
+    expect(second_tab.locator("#transparency")).to_contain_text(
+        f"(ZRH), {period}", timeout=COMPUTED
+    )
+
+    with second_tab.expect_download(timeout=COMPUTED) as pdf_download:
+        second_tab.get_by_role("link", name="Download the brief (PDF)").click()
+    pdf = SCREENSHOTS / "planner-quote-brief.pdf"
+    pdf_download.value.save_as(pdf)
+    assert len(render_pdf_pages(pdf, "planner-quote-brief")) == 2
+    assert page.console_errors == [] and second_tab.console_errors == []

@@ -16,8 +16,8 @@ from openhat.clinics.models import Clinic
 from openhat.community.models import CommunityLogEntry
 from openhat.core.clock import clinic_today
 from openhat.outcomes import public_services as services
-from openhat.outcomes.public_counts import Month
 from openhat.outcomes.models import PublicReport
+from openhat.outcomes.public_counts import Month
 from openhat.outcomes.public_snapshot import as_report
 from openhat.patients.models import PatientIdentity
 from openhat.simulate.demo_clinic import DEMO_CLINIC_CODE, demo_username

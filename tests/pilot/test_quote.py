@@ -61,7 +61,9 @@ def test_the_quote_shows_what_the_report_published_and_hides_what_it_hid(frozen:
     assert rows["in_treatment"] == "6"
     assert rows["screens"] == "not published"
     assert "2 of 8" not in rows["screens"] and "25%" not in rows["screens"]
-    assert rows["community"] == "1 incidents; 0 complaints" or "complaints" in rows["community"]
+    assert rows["community"] == "0 incidents; 1 complaint"
+    # No adverse event and no overdose in 6 injection-days: one figure for both.
+    assert rows["safety"] == "0.00 (0 in 6), each"
     # No one started 3, 6 or 12 months before last month in this history: said once.
     assert rows["retention"] == "no one started then"
 
@@ -75,10 +77,15 @@ def test_beside_the_clinic_stand_the_model_and_the_trials_with_sources(frozen: A
     expected = "; ".join(f"{100 * still_in_treatment(m):.0f}%" for m in (3, 6, 12))
     assert model.text == f"model: {expected}"
     assert "Nosyk" in model.source
-    assert (riott.text, german.text) == ("RIOTT at 26 weeks: 88%", "German trial at 12 months: 67%")
+    assert (riott.text, german.text) == (
+        "English trial (RIOTT) at 26 weeks: 88%",
+        "German trial at 12 months: 67%",
+    )
     assert by_key["in_treatment"].beside[0].text == f"your plan: {EXAMPLE.capacity:,} places"
     assert report.content_sha256 in found.source
     assert found.address == f"/public/clinics/ZRH/reports/{report.period}/v1/"
+    whole = quote(report, EXAMPLE, "https://clinic.example").address
+    assert whole == f"https://clinic.example{found.address}"
 
 
 def test_the_brief_numbers_the_report_among_its_sources(frozen: Any) -> None:

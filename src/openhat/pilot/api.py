@@ -69,7 +69,9 @@ def pilot_plan(request: HttpRequest, share_key: str) -> Any:
     return {
         **{name: getattr(result, name) for name in PlanOut.model_fields if name not in own},
         "tornado": result.tornado,
-        "quoted_report": None if found is None else _quote_out(quote.quote(found, inputs)),
+        "quoted_report": None
+        if found is None
+        else _quote_out(quote.quote(found, inputs, request.build_absolute_uri("/").rstrip("/"))),
     }
 
 

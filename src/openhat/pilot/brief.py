@@ -184,10 +184,14 @@ def planned(inputs: planner.LocalInputs) -> Any:
 
 
 def build_brief(
-    title: str, inputs: planner.LocalInputs, quoted_report: PublicReport | None = None
+    title: str,
+    inputs: planner.LocalInputs,
+    quoted_report: PublicReport | None = None,
+    site: str = "",
 ) -> Brief:
-    """The brief of a scenario; with a clinic's frozen public report, its figures are quoted."""
+    """The brief of a scenario; with a clinic's frozen public report, its figures are quoted
+    (with the report's whole address when `site` is given: a printed brief needs it)."""
     from openhat.pilot.brief_result import read_result
 
-    found = quote(quoted_report, inputs) if quoted_report is not None else None
+    found = quote(quoted_report, inputs, site) if quoted_report is not None else None
     return read_result(title, inputs, planned(inputs), found, len(choices()))

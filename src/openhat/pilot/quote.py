@@ -28,11 +28,11 @@ RETENTION_MONTHS = (3, 6, 12)
 # The trial figures set beside the clinic's retention (outcomes/published/trials.toml keys and
 # their figures, confirmed in research/outcomes.md).
 RETENTION_TRIALS = (
-    ("RIOTT at 26 weeks", 0.88, "Strang et al., Lancet 2010"),
+    ("English trial (RIOTT) at 26 weeks", 0.88, "Strang et al., Lancet 2010"),
     ("German trial at 12 months", 0.672, "Haasen et al., British Journal of Psychiatry 2007"),
 )
 STREET_HEROIN_TRIAL = (
-    "NAOMI",
+    "Canadian trial (NAOMI)",
     "26.6",
     "5.3",
     "Oviedo-Joekes et al., New England Journal of Medicine 2009",
@@ -143,8 +143,12 @@ def _retention(content: dict[str, Any], months: int, hidden: str) -> str:
 def _joined(parts: list[str]) -> str:
     """Several published figures in one cell; the same words said once."""
     if len(set(parts)) == 1:
-        return parts[0]
+        return f"{parts[0]}, each" if parts[0][:1].isdigit() else parts[0]
     return "; ".join(parts)
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _rate(content: dict[str, Any], numerator_suffix: str, hidden: str) -> str:
@@ -170,7 +174,8 @@ def _interview(content: dict[str, Any], point: str, item: str) -> str | None:
     return None
 
 
-def quote(report: PublicReport, inputs: planner.LocalInputs) -> Quote:
+def quote(report: PublicReport, inputs: planner.LocalInputs, site: str = "") -> Quote:
+    """The report's figures; `site` (e.g. "https://clinic.example") makes its address whole."""
     content: dict[str, Any] = json.loads(report.content)
     period, threshold = content["period"], int(content["threshold"])
     cells = content["cells"]
@@ -207,7 +212,7 @@ def quote(report: PublicReport, inputs: planner.LocalInputs) -> Quote:
         ),
         QuoteRow(
             "safety",
-            "Per 100 injection-days (DAM): adverse events; naloxone overdoses",
+            "Per 100 injection-days of heroin: adverse events; naloxone overdoses",
             _joined(
                 [_rate(content, "adverse/dam", hidden), _rate(content, "naloxone/dam", hidden)]
             ),
@@ -228,7 +233,7 @@ def quote(report: PublicReport, inputs: planner.LocalInputs) -> Quote:
         QuoteRow(
             "community",
             f"Logged near the clinic over {len(community['months'])} months",
-            f"{incidents} incidents; {complaints} complaints",
+            f"{_counted(incidents, 'incident')}; {_counted(complaints, 'complaint')}",
             (),
         ),
     )
@@ -244,7 +249,7 @@ def quote(report: PublicReport, inputs: planner.LocalInputs) -> Quote:
         latest_version=public_services.latest_version(report.clinic, period),
         sha256=report.content_sha256,
         frozen_on=report.frozen_at.date().isoformat(),
-        address=address,
+        address=f"{site}{address}",
         threshold=threshold,
         rows=rows,
     )

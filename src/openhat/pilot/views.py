@@ -102,7 +102,7 @@ def start(request: HttpRequest) -> HttpResponse:
     if action == "json":
         text = scenario_json.dumps(title, inputs, planner.PARAMETERS_VERSION, form.quoted_report)
         return attachment(text.encode(), "application/json", _file_name(title, "json"))
-    brief = build_brief(title, inputs, form.quoted_report)
+    brief = build_brief(title, inputs, form.quoted_report, _site(request))
     if action == "pdf":
         return _pdf_response(request, brief, title)
     return render(
@@ -110,6 +110,11 @@ def start(request: HttpRequest) -> HttpResponse:
         "pilot/result.html",
         {"brief": brief, "form": form, "hidden": request.POST, "pdf": pdf_available()},
     )
+
+
+def _site(request: HttpRequest) -> str:
+    """This installation's address (scheme and host), for the quoted report's whole address."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _default_title(inputs: planner.LocalInputs) -> str:
@@ -156,7 +161,7 @@ def _shared(view: Any) -> Any:
 @_shared
 def scenario(request: HttpRequest, scenario: Scenario) -> HttpResponse:
     inputs = services.scenario_inputs(scenario)
-    brief = build_brief(scenario.title, inputs, scenario.quoted_report)
+    brief = build_brief(scenario.title, inputs, scenario.quoted_report, _site(request))
     return render(
         request,
         "pilot/result.html",
@@ -173,7 +178,12 @@ def scenario(request: HttpRequest, scenario: Scenario) -> HttpResponse:
 
 @_shared
 def scenario_pdf(request: HttpRequest, scenario: Scenario) -> HttpResponse:
-    brief = build_brief(scenario.title, services.scenario_inputs(scenario), scenario.quoted_report)
+    brief = build_brief(
+        scenario.title,
+        services.scenario_inputs(scenario),
+        scenario.quoted_report,
+        _site(request),
+    )
     return _pdf_response(request, brief, scenario.title)
 
 
