@@ -235,3 +235,30 @@ def test_the_pdf_with_a_quote_stays_on_two_pages(frozen: Any) -> None:
     assert len(pages) == 2
     text = "\n".join(page.extract_text() or "" for page in pages)
     assert "published figures" in text and "ZRH" in text
+
+
+def test_the_command_line_writes_the_quoting_brief(frozen: Any, tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    from openhat.pilot import scenario_json
+    from openhat.planner import PARAMETERS_VERSION
+
+    _personas, report = frozen
+    out = tmp_path / "brief.pdf"
+    call_command("planner", "brief", "--example", "--quote", _choice(report), "--out", str(out))
+    pages = PdfReader(io.BytesIO(out.read_bytes())).pages
+    assert len(pages) == 2
+    text = "\n".join(page.extract_text() or "" for page in pages).replace("\n", "")
+    assert report.content_sha256 in text
+
+    with pytest.raises(CommandError, match="quoted_report_unknown"):
+        call_command(
+            "planner", "brief", "--example", "--quote", "ZRH/1999-01/v1", "--out", str(out)
+        )
+
+    document = scenario_json.document("Saved", EXAMPLE, PARAMETERS_VERSION, report)
+    document["quoted_report"]["sha256"] = "f" * 64
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match="quoted_report_differs"):
+        call_command("planner", "brief", "--scenario", str(scenario), "--out", str(out))

@@ -57,7 +57,7 @@ def render_pdf(
     return bytes(document.write_pdf())
 
 
-def brief_pdf(request: HttpRequest, brief: Any) -> bytes:
+def brief_pdf(request: HttpRequest | None, brief: Any) -> bytes:
     html = render_to_string("pilot/brief_document.html", {"brief": brief}, request=request)
     return render_pdf(html, most_pages=BRIEF_PAGES, densities=DENSITIES)
 

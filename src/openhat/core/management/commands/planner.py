@@ -4,8 +4,11 @@
     openhat planner run --scenario city.json       # a city's budget, outcomes and costs
     openhat planner run --example                  # the cited US-city example
     openhat planner example > city.json            # the example's inputs as JSON, to edit
+    openhat planner brief --example --out brief.pdf [--quote ZRH/2026-11/v1]
+                                                   # the two-page brief (a scenario file too)
 
-No database is used.
+Only `brief --quote` (or a scenario file that quotes a clinic's report) reads the database: the
+frozen public report it quotes.
 """
 
 from __future__ import annotations
@@ -109,6 +112,19 @@ class Command(BaseCommand):
         run.add_argument("--draws", type=int, default=1000)
         run.add_argument("--seed", type=int, default=0)
         sub.add_parser("example", help="print the US-city example's inputs as JSON")
+        brief = sub.add_parser("brief", help="write a scenario's two-page brief as a PDF")
+        brief.add_argument(
+            "--scenario", type=Path, help="a scenario file saved by the planner, or JSON inputs"
+        )
+        brief.add_argument("--example", action="store_true", help="the cited US-city example")
+        brief.add_argument("--title", default="", help="the brief's title (default: the place)")
+        brief.add_argument(
+            "--quote", default="", help="a clinic's published report to quote: CODE/YYYY-MM/vN"
+        )
+        brief.add_argument(
+            "--site", default="", help="this installation's address, for the report's link"
+        )
+        brief.add_argument("--out", type=Path, required=True, help="the PDF file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand = options["subcommand"]
@@ -136,27 +152,74 @@ class Command(BaseCommand):
             data.pop("sources", None)
             self.stdout.write(json.dumps(data, indent=2))
             return
+        if subcommand == "brief":
+            self._brief(options)
+            return
         inputs = self._inputs(options)
         if options["draws"] < 0:
             raise CommandError("--draws cannot be negative")
         self.stdout.write(format_plan(plan(inputs, draws=options["draws"], seed=options["seed"])))
 
-    def _inputs(self, options: dict[str, Any]) -> LocalInputs:
-        if options["example"]:
-            return LocalInputs.example_us_city()
-        path = options["scenario"]
+    def _brief(self, options: dict[str, Any]) -> None:
+        from openhat.core.errors import DomainError
+        from openhat.pilot import quote, scenario_json
+        from openhat.pilot.brief import build_brief
+        from openhat.pilot.documents import brief_pdf, pdf_available
+
+        if not pdf_available():
+            raise CommandError("PDF output is not installed here (WeasyPrint and pango)")
+        title, choice, sha256 = options["title"], options["quote"], ""
+        data = None if options["example"] else self._read(options["scenario"])
+        if isinstance(data, dict) and data.get("format") == scenario_json.FORMAT:
+            try:
+                loaded = scenario_json.load(json.dumps(data))
+            except DomainError as error:
+                raise CommandError(f"{error.message} [{error.code}]") from None
+            problems = validate_dict(loaded.inputs.to_dict())
+            data, title = loaded.inputs.to_dict(), title or loaded.title
+            if not choice:
+                choice, sha256 = loaded.quoted_choice, loaded.quoted_sha256
+            if problems:
+                raise CommandError(self._errors(problems))
+        inputs = self._inputs(options, data)
+        try:
+            report = quote.report_for(choice) if choice else None
+        except DomainError as error:
+            raise CommandError(f"--quote: {error.message} [{error.code}]") from None
+        if report is not None and sha256 and report.content_sha256 != sha256:
+            raise CommandError(
+                "the scenario quotes a report of this name with other figures (its SHA-256 "
+                "differs from the one published here) [quoted_report_differs]"
+            )
+        title = " ".join(title.split()) or str(inputs.place) or "Pilot planner brief"
+        brief = build_brief(title, inputs, report, options["site"].rstrip("/"))
+        options["out"].write_bytes(brief_pdf(None, brief))
+        self.stdout.write(f"wrote {options['out']}: the brief of “{title}”\n")
+
+    @staticmethod
+    def _errors(problems: Any) -> str:
+        return "the scenario has errors:\n" + "\n".join(
+            f"  {e.field}: {e.message} [{e.code}]" for e in problems
+        )
+
+    @staticmethod
+    def _read(path: Path | None) -> Any:
         if path is None:
             raise CommandError("give --scenario FILE.json or --example")
         try:
-            data = json.loads(path.read_text())
+            return json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
+
+    def _inputs(self, options: dict[str, Any], data: Any = None) -> LocalInputs:
+        if options["example"]:
+            return LocalInputs.example_us_city()
+        path = options["scenario"]
+        if data is None:
+            data = self._read(path)
         if not isinstance(data, dict):
             raise CommandError(f"{path}: a scenario is a JSON object of planner inputs")
         errors = validate_dict(data)
         if errors:
-            raise CommandError(
-                "the scenario has errors:\n"
-                + "\n".join(f"  {e.field}: {e.message} [{e.code}]" for e in errors)
-            )
+            raise CommandError(self._errors(errors))
         return LocalInputs.from_dict(data)
