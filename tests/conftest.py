@@ -47,6 +47,7 @@ SERVER_RUN_FILES = (
     "tests/interviews/test_services.py",
     "tests/screens/test_services.py",
     "tests/pilot/test_services.py",
+    "tests/pilot/test_quote.py::test_a_saved_scenario_keeps_the_version_it_quoted",
     "tests/release/test_release.py",
 )
 
