@@ -131,6 +131,23 @@ def test_the_clinics_full_export_is_a_managers_and_logs_every_patient(
     )
     assert world.dosed.pk in logged and len(logged) == len(patients)
     assert AuditEvent.objects.filter(code=AuditCode.CLINIC_FHIR_EXPORTED).count() == 1
+    # The urine screen and the interview's scores are there as Observations, as in the patient
+    # bundle, and their reads are logged by kind.
+    assert {"Observation", "QuestionnaireResponse"} <= types
+    observations = _resources(files.contents["Observation.ndjson"])
+    screened = [
+        o
+        for o in observations
+        if o.subject.identifier.value == world.interviewed.client_code
+        and o.category[0].coding[0].code == "laboratory"
+    ]
+    assert len(screened) == 2  # acetylcodeine and cocaine
+    kinds = set(
+        AccessLog.objects.filter(actor=manager, patient=world.interviewed).values_list(
+            "record", flat=True
+        )
+    )
+    assert {AccessedRecord.IDENTITY, AccessedRecord.URINE_SCREEN, AccessedRecord.INTERVIEW} <= kinds
 
 
 def test_the_api_answers_the_manager_with_a_zip(world: ResearchWorld) -> None:

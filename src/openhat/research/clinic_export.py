@@ -6,7 +6,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from openhat.audit.codes import AuditCode
-from openhat.audit.models import AccessedRecord
 from openhat.audit.services import record_access, record_event
 from openhat.clinics.access import require
 from openhat.clinics.models import Clinic
@@ -23,7 +22,8 @@ def clinic_fhir_export(*, actor: User, clinic: Clinic) -> ExportFiles:
     moment = now()
     patients = list(Patient.objects.filter(clinic=clinic, merged_into__isnull=True).order_by("pk"))
     files = ExportFiles()
-    add_resources(files, clinic_resources(patients, clinic_today(clinic, moment)))
+    by_type, read = clinic_resources(patients, clinic_today(clinic, moment))
+    add_resources(files, by_type)
     files.add(
         MANIFEST,
         bulk_manifest(
@@ -35,7 +35,8 @@ def clinic_fhir_export(*, actor: User, clinic: Clinic) -> ExportFiles:
     )
     with transaction.atomic():
         for patient in patients:
-            record_access(actor=actor, patient=patient, record=AccessedRecord.IDENTITY)
+            for record in dict.fromkeys(read[patient.pk]):
+                record_access(actor=actor, patient=patient, record=record)
         record_event(
             AuditCode.CLINIC_FHIR_EXPORTED,
             actor=actor,
