@@ -157,3 +157,39 @@ def test_researchers_and_other_clinics_get_nothing(client_for: Any, record: Reco
     assert client_for("researcher").get(_path(record)).status_code == 403
     assert client_for("outsider").get(_path(record)).status_code == 404
     assert AccessLog.objects.count() == before
+
+
+def test_an_adverse_event_is_sent_structured_without_its_description(
+    client_for: Any, record: Record, personas: Any
+) -> None:
+    from openhat.dosing.services.adverse import record_adverse_event
+
+    record_adverse_event(
+        actor=personas["nurse"],
+        patient=record.patient,
+        session_id=record.dose.session_id,
+        kind="overdose",
+        severity="moderate",
+        outcome="recovered",
+        description="Slumped in the chair by the window",
+        naloxone_given=True,
+        naloxone_dose_mg="0.4",
+        naloxone_route="im",
+        oxygen_given=True,
+    )
+
+    bundle, text = _bundle(client_for("physician"), record)
+
+    (event,) = _resources(bundle, "AdverseEvent")
+    assert event.actuality == "actual"
+    assert event.event.coding[0].code == "overdose"
+    assert (
+        event.event.text
+        == "Overdose / respiratory depression; naloxone 0.4 mg intramuscular; oxygen"
+    )
+    assert (event.severity.coding[0].code, event.outcome.coding[0].code) == (
+        "moderate",
+        "recovered",
+    )
+    assert event.subject.identifier.value == record.patient.client_code
+    assert "Slumped" not in text

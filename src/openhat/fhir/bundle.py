@@ -27,6 +27,7 @@ from openhat.clinics.access import require
 from openhat.clinics.roles import Capability, role_can
 from openhat.core.clock import clinic_today
 from openhat.dosing.models import SessionAssessment
+from openhat.fhir.adverse_event import adverse_events
 from openhat.fhir.care_plan import care_plan_resource
 from openhat.fhir.consent import consents
 from openhat.fhir.medication_administration import all_medication_administrations
@@ -50,7 +51,8 @@ BUNDLE_SYSTEM = "urn:openhat:bundle"
 class Contents:
     identity: bool = False
     prescriptions: bool = False
-    dosing: bool = False  # doses given, and the sedation and breath-alcohol readings
+    # Doses given, the sedation and breath-alcohol readings, and adverse events at the station.
+    dosing: bool = False
     screens: bool = False
     interviews: bool = False
     care_plan: bool = False
@@ -93,8 +95,9 @@ def _dosing(patient: Patient, found: Collected) -> None:
         for assessment in assessments
         for item in assessment_observations(assessment, patient.client_code)
     ]
-    if doses or readings:
-        found.resources += [*doses, *readings]
+    events = adverse_events(patient)
+    if doses or readings or events:
+        found.resources += [*doses, *readings, *events]
         found.read.append(AccessedRecord.DOSING_RECORD)
 
 
