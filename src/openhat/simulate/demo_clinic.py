@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openhat.audit.codes import AuditCode
@@ -99,6 +99,8 @@ PARTS: tuple[Callable[[Clinic], bool], ...] = (
     community_missing,
     public_report_missing,
 )
+# Advisory lock (namespace, key) held while the demo loads (pg_advisory_xact_lock).
+DEMO_LOAD_LOCK = (7501, 1)
 # The progress bar's steps: each patient, then each clinic's days of stock and doses and today.
 DEMO_LOAD_STEPS = DEMO_PATIENT_TOTAL + 2 * (HISTORY_DAYS + 1)
 
@@ -139,17 +141,23 @@ def _totp_secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
+def _loaded() -> tuple[Clinic, Clinic] | None:
+    """Both demo clinics with every part of the demo, or None when something is missing."""
+    zurich = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
+    canada = Clinic.objects.filter(code=CANADA_CLINIC_CODE).first()
+    if zurich is None or canada is None:
+        return None
+    if any(missing(clinic) for missing in PARTS for clinic in (zurich, canada)):
+        return None
+    return zurich, canada
+
+
 def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
     """Load whichever demo clinic is missing (ZRH, then VAN), and each one's pharmacy history
     (demo_pharmacy) where it has none yet; a run finding everything adds nothing."""
-    zurich = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
-    canada = Clinic.objects.filter(code=CANADA_CLINIC_CODE).first()
-    if (
-        zurich is not None
-        and canada is not None
-        and not any(missing(clinic) for missing in PARTS for clinic in (zurich, canada))
-    ):
-        return _describe(zurich, canada, created=False)
+    found = _loaded()
+    if found is not None:
+        return _describe(*found, created=False)
 
     def report(offset: int) -> Progress | None:
         if progress is None:
@@ -157,6 +165,15 @@ def load_demo_clinic(progress: Progress | None = None) -> DemoResult:
         return lambda done, _total, stage: progress(offset + done, DEMO_LOAD_STEPS, stage)
 
     with transaction.atomic():
+        # One loader at a time: a second `make demo` started meanwhile waits here, then finds
+        # what the first one loaded instead of creating the same staff and clinics again.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", DEMO_LOAD_LOCK)
+        found = _loaded()
+        if found is not None:
+            return _describe(*found, created=False)
+        zurich = Clinic.objects.filter(code=DEMO_CLINIC_CODE).first()
+        canada = Clinic.objects.filter(code=CANADA_CLINIC_CODE).first()
         staff = _demo_staff()
         if zurich is None or canada is None:
             zurich, canada = _load_missing_clinics(staff, zurich, canada, report)
