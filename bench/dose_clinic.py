@@ -34,8 +34,8 @@ from openhat.patients.validation import IdentityInput
 from openhat.pharmacy.formulary import Formulary, set_up_formulary
 from openhat.pharmacy.services import receive_stock, reconstitute, transfer_stock
 from openhat.prescribing.services import OrderInput, sign_order
-from openhat.simulate.demo_clinic import _crism_facts
 from openhat.simulate.demo_orders import LoaderAuthenticator
+from openhat.simulate.demo_patients import crism_facts
 
 CLINIC_CODE = "BNC"
 PASSWORD = "bench-clinic-password-2026"  # noqa: S105 (a throw-away benchmark database)
@@ -218,7 +218,7 @@ def _facts(identity: IdentityInput, assessed_on: date, seed: int) -> FactsInput:
     """The demo's CRISM facts (eligible); a draw whose treatments end after the assessment is
     drawn again."""
     for attempt in range(100):
-        facts = _crism_facts(identity, assessed_on, seed * 100 + attempt)
+        facts = crism_facts(identity, assessed_on, seed * 100 + attempt)
         if all(t.ended_on is None or t.ended_on < assessed_on for t in facts.prior_treatments):
             return facts
     raise RuntimeError("no consistent facts drawn")
