@@ -8,9 +8,10 @@ statements whose wording the rule prescribes, (a)(1) "Statement 1" or (a)(2) "St
 We send Statement 2, in the rule's own words, because the rule prescribes the text. Status of the
 wording: the 2018 text of (a)(2) ("42 CFR part 2 prohibits unauthorized disclosure of these
 records") and the 2024 section's title and two-statement structure were confirmed in stored copies
-of the rule; the 2024 words "use or disclosure" in Statement 2, and paragraph (b), are as we
-recall the 2024 final rule and were not confirmed against the Federal Register text here
-(unconfirmed: check before relying on it in the United States). The explanation that follows it is
+of the rule. The 2024 words "use or disclosure" in Statement 2, and paragraph (b), were found the
+same in several independent secondary copies (a compliance text quoting the 2024 section, an
+insurer's authorization form, software verified against the rule in 2026), though not read in
+the Federal Register itself: check it there before relying on it in the United States. The explanation that follows it is
 in our own words, and the package also carries the consents themselves (FHIR Consent) for (b).
 """
 
