@@ -262,3 +262,36 @@ def test_the_command_line_writes_the_quoting_brief(frozen: Any, tmp_path: Any) -
     scenario.write_text(json.dumps(document))
     with pytest.raises(CommandError, match="quoted_report_differs"):
         call_command("planner", "brief", "--scenario", str(scenario), "--out", str(out))
+
+
+def test_the_list_offers_each_clinics_latest_months_grouped_by_clinic(
+    frozen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openhat.outcomes.public_counts import Month
+    from openhat.pilot import quote as quote_module
+
+    personas, latest = frozen
+    year, month = (int(part) for part in latest.period.split("-"))
+    earlier = Month.of(year, month).shifted(-1)
+    record_entry(
+        actor=personas["manager"],
+        clinic=personas.clinic,
+        occurred_on=earlier.first,
+        category="incident",
+        description="Litter by the entrance.",
+        action_taken="Swept.",
+    )
+    older = _freeze(personas, earlier.key)
+    monkeypatch.setattr(quote_module, "MONTHS_OFFERED", 1)
+
+    offered = quote_module.choices()
+    keeping = quote_module.choices(keeping=_choice(older))
+
+    assert offered == [
+        ("Zurich test clinic (ZRH)", [(_choice(latest), f"{latest.period}, version 1")])
+    ]
+    assert keeping[0] == (
+        "Quoted by this scenario",
+        [(_choice(older), f"Zurich test clinic (ZRH), {older.period}, version 1")],
+    )
+    assert quote_module.published_count() == 2

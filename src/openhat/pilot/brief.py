@@ -16,7 +16,7 @@ from typing import Any
 
 from openhat import planner
 from openhat.outcomes.models import PublicReport
-from openhat.pilot.quote import choices, quote
+from openhat.pilot.quote import published_count, quote
 
 # The probabilistic analysis the page and the PDF show: the issue asks for at least 1,000 draws,
 # and a fixed seed, so that the same scenario gives the same numbers on the page, in the PDF and
@@ -194,4 +194,4 @@ def build_brief(
     from openhat.pilot.brief_result import read_result
 
     found = quote(quoted_report, inputs, site) if quoted_report is not None else None
-    return read_result(title, inputs, planned(inputs), found, len(choices()))
+    return read_result(title, inputs, planned(inputs), found, published_count())

@@ -244,9 +244,9 @@ class PlannerForm(forms.Form):
             max_length=60,
             help_text="A clinic's frozen monthly transparency report: its real figures stand "
             "beside the model's on the brief.",
-            widget=forms.Select(choices=[("", "None"), *published]),
+            widget=forms.Select(choices=[("", "None"), *published]),  # grouped by clinic
         )
-        self.reports_published = len(quote.choices()) if chosen else len(published)
+        self.reports_published = quote.published_count()
         self.local_inputs: planner.LocalInputs | None = None
         self.quoted_report: PublicReport | None = None
         self.problem_codes: dict[str, list[str]] = {}

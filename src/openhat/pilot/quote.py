@@ -104,23 +104,42 @@ def report_for(value: str) -> PublicReport:
         raise _unknown(value) from None
 
 
-def _label(report: PublicReport) -> str:
-    return f"{report.clinic.name} ({report.clinic.code}), {report.period}, version {report.version}"
+# local: a year of each clinic's published months in the form's list, so that a network of many
+# clinics keeps a list one can read; an older month is quoted through the API or a scenario file.
+MONTHS_OFFERED = 12
+
+Choices = list[tuple[str, list[tuple[str, str]]]]
 
 
-def choices(keeping: str = "") -> list[tuple[str, str]]:
-    """Every published report's latest version, newest month first within each clinic; and the
-    version `keeping` names (a saved scenario's, which a later version may have followed)."""
-    found = [
-        (choice_value(report.clinic.code, report.period, report.version), _label(report))
-        for report in public_services.published_index()
-    ]
-    if keeping and keeping not in dict(found):
+def _clinic_label(report: PublicReport) -> str:
+    return f"{report.clinic.name} ({report.clinic.code})"
+
+
+def published_count() -> int:
+    """How many months the clinics have published (each month counted once, in its latest
+    version)."""
+    return len(public_services.published_index())
+
+
+def choices(keeping: str = "") -> Choices:
+    """The form's list, grouped by clinic: each clinic's latest MONTHS_OFFERED published months
+    (newest first, each in its latest version); and the version `keeping` names (a saved
+    scenario's, which a later version or month may have followed), listed first."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for report in public_services.published_index():
+        months = grouped.setdefault(_clinic_label(report), [])
+        if len(months) < MONTHS_OFFERED:
+            value = choice_value(report.clinic.code, report.period, report.version)
+            months.append((value, f"{report.period}, version {report.version}"))
+    found: Choices = list(grouped.items())
+    offered = {value for _clinic, months in found for value, _label in months}
+    if keeping and keeping not in offered:
         try:
             kept = report_for(keeping)
         except DomainError:
             return found
-        found.insert(0, (keeping, f"{_label(kept)} (a later version exists)"))
+        label = f"{_clinic_label(kept)}, {kept.period}, version {kept.version}"
+        found.insert(0, ("Quoted by this scenario", [(keeping, label)]))
     return found
 
 
