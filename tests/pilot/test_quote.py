@@ -295,3 +295,19 @@ def test_the_list_offers_each_clinics_latest_months_grouped_by_clinic(
         [(_choice(older), f"Zurich test clinic (ZRH), {older.period}, version 1")],
     )
     assert quote_module.published_count() == 2
+
+
+def test_a_report_without_a_table_the_quote_reads_says_not_published(frozen: Any) -> None:
+    """A stored text is never recomputed: a report of another shape (no retention tables, no
+    rates) is quoted as far as it goes, the rest "not published", never guessed or a 500."""
+    _personas, report = frozen
+    content = json.loads(report.content)
+    content["tables"] = [t for t in content["tables"] if not t["id"].startswith("retention")]
+    content["rates"] = []
+    report.content = json.dumps(content)  # in memory only: the stored row is append-only
+
+    rows = _rows(report)
+
+    assert rows["retention"] == "not published"
+    assert rows["safety"] == "not published"
+    assert rows["in_treatment"] == "6"

@@ -148,7 +148,9 @@ def _percent(share: float) -> str:
 
 
 def _retention(content: dict[str, Any], months: int, hidden: str) -> str:
-    table = next(t for t in content["tables"] if t["id"] == f"retention_{months}")
+    table = next((t for t in content["tables"] if t["id"] == f"retention_{months}"), None)
+    if table is None:  # a report of another schema: say nothing rather than guess
+        return hidden
     cells = content["cells"]
     kept = cells.get(table["rows"][0]["cell"])
     started = cells.get(table["total"]["cell"])
@@ -172,7 +174,10 @@ def _counted(number: int, word: str) -> str:
 
 def _rate(content: dict[str, Any], numerator_suffix: str, hidden: str) -> str:
     period = content["period"]
-    rate = next(r for r in content["rates"] if r["numerator"] == f"{period}/{numerator_suffix}")
+    wanted = f"{period}/{numerator_suffix}"
+    rate = next((r for r in content["rates"] if r["numerator"] == wanted), None)
+    if rate is None:
+        return hidden
     cells = content["cells"]
     count, days = cells.get(rate["numerator"]), cells.get(rate["denominator"])
     if days == 0:
