@@ -82,6 +82,11 @@ def test_beside_the_clinic_stand_the_model_and_the_trials_with_sources(frozen: A
         "German trial at 12 months: 67%",
     )
     assert by_key["in_treatment"].beside[0].text == f"your plan: {EXAMPLE.capacity:,} places"
+    # The trials' figures and citations come from the outcomes page's file of published figures.
+    (naomi,) = by_key["street_heroin_days"].beside
+    assert naomi.text == "Canadian trial (NAOMI): 26.6; 5.3"
+    assert naomi.source.startswith("Oviedo-Joekes et al., JSAT 2010")
+    assert german.source.startswith("Haasen et al., Br J Psychiatry 2007")
     assert report.content_sha256 in found.source
     assert found.address == f"/public/clinics/ZRH/reports/{report.period}/v1/"
     whole = quote(report, EXAMPLE, "https://clinic.example").address

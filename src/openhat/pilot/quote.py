@@ -20,23 +20,28 @@ from openhat import planner
 from openhat.core.errors import DomainError
 from openhat.outcomes import public_services
 from openhat.outcomes.models import PublicReport
+from openhat.outcomes.published import PublishedFigure, published_figures
 from openhat.planner.params import load_parameters
 from openhat.planner.retention import still_in_treatment
 
 FIELD = "quoted_report"
 RETENTION_MONTHS = (3, 6, 12)
-# The trial figures set beside the clinic's retention (outcomes/published/trials.toml keys and
-# their figures, confirmed in research/outcomes.md).
+# The trials' figures set beside the clinic's, read from the outcomes page's file of published
+# figures (outcomes/published/trials.toml, each with its citation and status) by key, in the
+# words a council member reads.
 RETENTION_TRIALS = (
-    ("English trial (RIOTT) at 26 weeks", 0.88, "Strang et al., Lancet 2010"),
-    ("German trial at 12 months", 0.672, "Haasen et al., British Journal of Psychiatry 2007"),
+    ("English trial (RIOTT) at 26 weeks", "riott-retention-26w-heroin"),
+    ("German trial at 12 months", "german-retention-12m"),
 )
 STREET_HEROIN_TRIAL = (
     "Canadian trial (NAOMI)",
-    "26.6",
-    "5.3",
-    "Oviedo-Joekes et al., New England Journal of Medicine 2009",
+    "naomi-street-heroin-intake",
+    "naomi-street-heroin-12m",
 )
+
+
+def _trial(key: str) -> PublishedFigure:
+    return next(figure for figure in published_figures() if figure.key == key)
 
 
 @dataclass(frozen=True)
@@ -213,11 +218,13 @@ def quote(report: PublicReport, inputs: planner.LocalInputs, site: str = "") -> 
             f"state's mortality; {load_parameters().source_text('weibull_lambda_dam')}",
         )
     ]
-    for name, share, citation in RETENTION_TRIALS:
-        retention_beside.append(Beside(f"{name}: {_percent(share)}", citation))
+    for name, key in RETENTION_TRIALS:
+        figure = _trial(key)
+        retention_beside.append(Beside(f"{name}: {_percent(figure.value)}", figure.citation))
     intake = _interview(content, "intake", "street_heroin_days")
     later = _interview(content, "month_12", "street_heroin_days")
-    trial, before, after, citation = STREET_HEROIN_TRIAL
+    trial, intake_key, later_key = STREET_HEROIN_TRIAL
+    before, after = _trial(intake_key), _trial(later_key)
     community = content["community"]
     incidents = sum(row["counts"].get("incident", 0) for row in community["months"])
     complaints = sum(row["counts"].get("complaint", 0) for row in community["months"])
@@ -252,7 +259,7 @@ def quote(report: PublicReport, inputs: planner.LocalInputs, site: str = "") -> 
             "street_heroin_days",
             "Street-heroin days in 30: intake; 12 months",
             _joined([intake or hidden, later or hidden]),
-            (Beside(f"{trial}: {before}; {after}", citation),),
+            (Beside(f"{trial}: {before.value:g}; {after.value:g}", before.citation),),
         ),
         QuoteRow(
             "community",
