@@ -1,7 +1,8 @@
 """What the trials found, as the public report quotes it (CLINIC.md §8; docs/domain.md §8).
 
 Each figure names its source (the keys of docs/domain.md's Sources) and its status in
-research/outcomes.md (all five are marked confirmed there: read in a retrieved source).
+research/outcomes.md (all five are marked confirmed there: read in a retrieved source). A figure
+the notes mark otherwise is not shown to the public.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ TRIALS: list[dict[str, str]] = [
         "status": "confirmed",
     },
     {
-        "trial": "Induction safety (Canada)",
-        "finding": "In the first days of treatment, somnolence or overdose happened 4.90 times "
-        "per 100 injection-days with diacetylmorphine and 1.47 with hydromorphone; overdoses "
-        "needing naloxone 0.571 and 0.211.",
-        "source": "3-day iOAT induction cohort, PMC6791495 [S18]",
+        # Not the per-100-injection-day rates of CLINIC.md §8 (4.90, 1.47, 0.571, 0.211): the
+        # research notes did not retrieve them (trials.toml marks them unconfirmed). This count is
+        # confirmed there (research/outcomes.md, its S17).
+        "trial": "Starting treatment (Canada)",
+        "finding": "Across three Canadian studies, the first days of treatment brought 5 "
+        "overdoses that needed naloxone in 2,993 injections (4 with diacetylmorphine, 1 with "
+        "hydromorphone), and no deaths.",
+        "source": "Summary of three Canadian induction studies [S48]",
         "status": "confirmed",
     },
 ]
