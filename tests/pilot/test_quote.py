@@ -267,6 +267,8 @@ def test_the_command_line_writes_the_quoting_brief(frozen: Any, tmp_path: Any) -
     scenario.write_text(json.dumps(document))
     with pytest.raises(CommandError, match="quoted_report_differs"):
         call_command("planner", "brief", "--scenario", str(scenario), "--out", str(out))
+    with pytest.raises(CommandError, match="cannot write"):
+        call_command("planner", "brief", "--example", "--out", str(tmp_path / "no" / "b.pdf"))
 
 
 def test_the_list_offers_each_clinics_latest_months_grouped_by_clinic(

@@ -193,7 +193,10 @@ class Command(BaseCommand):
             )
         title = " ".join(title.split()) or str(inputs.place) or "Pilot planner brief"
         brief = build_brief(title, inputs, report, options["site"].rstrip("/"))
-        options["out"].write_bytes(brief_pdf(None, brief))
+        try:
+            options["out"].write_bytes(brief_pdf(None, brief))
+        except OSError as exc:
+            raise CommandError(f"cannot write {options['out']}: {exc.strerror or exc}") from exc
         self.stdout.write(f"wrote {options['out']}: the brief of “{title}”\n")
 
     @staticmethod
