@@ -38,6 +38,7 @@ def at(clinic: Any, day: date, hour: int = 12) -> datetime:
 class History:
     month: Month
     patients: list[Patient]
+    station: Any = None  # the dosing room's solution and places, to dose more patients
 
     def identifiers(self) -> list[str]:
         """Everything that identifies a patient of the clinic (the leak scan's list)."""
@@ -134,7 +135,7 @@ def build_history(personas: Any, station: Any, count: int = 6) -> History:
         description="A neighbour said people wait on the pavement before opening.",
         action_taken="Opened the waiting room ten minutes earlier.",
     )
-    return History(month, patients)
+    return History(month, patients, station)
 
 
 def public_rows(personas: Any) -> None:

@@ -219,3 +219,35 @@ def test_the_public_report_names_no_one(world: Any) -> None:
 def test_the_month_helper() -> None:
     assert Month.of(2026, 1).shifted(-1).key == "2025-12"
     assert Month.of(2024, 2).last.day == 29
+
+
+def test_a_start_is_the_enrolments_start_when_the_first_dose_in_the_record_came_later(
+    world: Any,
+) -> None:
+    """A clinic whose dosing record begins after its patients' treatment began (a demo of four
+    weeks, a clinic that started using OpenHAT mid-treatment) must not publish them all as new
+    starts: the enrolment's start date counts, as on the outcomes page."""
+    from openhat.outcomes import public_counts as counts
+    from openhat.prescribing.services import sign_order
+    from tests.dosing.board_history import dosed
+    from tests.interviews.helpers import enrolled_since
+    from tests.outcomes.public_world import at
+    from tests.prescribing.conftest import dam, totp_code
+
+    personas, history = world
+    physician = personas["physician"]
+    veteran = enrolled_since(personas, 120)
+    month = history.month
+    sign_order(
+        actor=physician,
+        patient=veteran,
+        order=dam(starts_at=at(personas.clinic, month.first, 1)),
+        totp_code=totp_code(physician),
+    )
+    dosed(personas, history.station, veteran, at(personas.clinic, month.first, 10))
+
+    found = counts.starts(personas.clinic)
+
+    assert found[veteran.pk].day == veteran.enrolments.get().start_date < month.first
+    assert found[history.patients[0].pk].day >= month.first  # no enrolment row: the first dose
+    assert counts.starts_in(found, month)["dam"] == len(history.patients)

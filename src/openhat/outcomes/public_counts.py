@@ -4,9 +4,13 @@ database or over at most one row per patient-day), for one clinic and one calend
 Definitions (docs/public-report.md):
 - in treatment: dosed at least once in the month; grouped by the month's main drug (DAM if any
   DAM dose, else HDM if any, else oral or other);
-- a start: the patient's first dose ever at the clinic falls in the month; grouped by its drug;
-- retention at h months: of the patients whose first dose fell in the month h months before,
-  those with no exit before the h-month anniversary of that dose;
+- a start: the patient's start of treatment falls in the month: the first dose ever at the
+  clinic, or the enrolment's start date when that is earlier (as on the outcomes page,
+  outcomes.cohort: a clinic whose dosing record begins after its patients' treatment began must
+  not publish them all as starts in its first month); grouped by the first dose's drug; only
+  patients dosed at least once;
+- retention at h months: of the patients whose treatment started in the month h months before,
+  those with no exit before the h-month anniversary of that start;
 - doses: administrations on the month's dosing days; injection-days: patient-days with at least
   one injected dose of DAM or HDM;
 - adverse events: onset on one of the month's local days, by the drug of the session's dose (oral
@@ -30,6 +34,7 @@ from django.db.models import Count, Min
 from openhat.clinics.models import Clinic
 from openhat.dosing.models import Administration, AdverseEvent
 from openhat.dosing.models.adverse import AdverseEventKind
+from openhat.enrolment.models import Enrolment
 from openhat.interviews.models import Interview, InterviewStatus
 from openhat.patients.models import Patient
 from openhat.screens.models import UrineDrugScreen
@@ -84,13 +89,23 @@ class Start:
 
 
 def starts(clinic: Clinic) -> dict[int, Start]:
-    """Each dosed patient's first dosing day and the drug group of the first dose."""
+    """Each dosed patient's start of treatment (the first dosing day, or the enrolment's start
+    date when earlier) and the drug group of the first dose."""
     first_days = dict(
         Administration.objects.filter(clinic=clinic)
         .values_list("patient_id")
         .annotate(first=Min("session__dosing_day"))
         .values_list("patient_id", "first")
     )
+    enrolled = dict(
+        Enrolment.objects.filter(clinic=clinic, patient_id__in=list(first_days))
+        .values_list("patient_id")
+        .annotate(first=Min("start_date"))
+        .values_list("patient_id", "first")
+    )
+    for patient_id, start_date in enrolled.items():
+        if start_date is not None and start_date < first_days[patient_id]:
+            first_days[patient_id] = start_date
     found: dict[int, Start] = {}
     rows = (
         Administration.objects.filter(clinic=clinic)
@@ -126,7 +141,7 @@ def starts_in(all_starts: dict[int, Start], month: Month) -> dict[str, int]:
 def retention(
     clinic: Clinic, all_starts: dict[int, Start], cohort: Month, months: int
 ) -> dict[str, int]:
-    """Of the cohort's starts, those retained `months` months after their first dose."""
+    """Of the cohort's starts, those retained `months` months after their start."""
     members = [s for s in all_starts.values() if cohort.first <= s.day <= cohort.last]
     exits = {
         pk: day
