@@ -65,7 +65,7 @@ def test_the_quote_shows_what_the_report_published_and_hides_what_it_hid(frozen:
     # No adverse event and no overdose in 6 injection-days: one figure for both.
     assert rows["safety"] == "0.00 (0 in 6), each"
     # No one started 3, 6 or 12 months before last month in this history: said once.
-    assert rows["retention"] == "no one started then"
+    assert rows["retention"] == "none started"
 
 
 def test_beside_the_clinic_stand_the_model_and_the_trials_with_sources(frozen: Any) -> None:
@@ -318,3 +318,12 @@ def test_a_report_without_a_table_the_quote_reads_says_not_published(frozen: Any
     assert rows["retention"] == "not published"
     assert rows["safety"] == "not published"
     assert rows["in_treatment"] == "6"
+
+
+def test_retention_parts_that_differ_are_named_by_their_months() -> None:
+    from openhat.pilot.quote import _by_months
+
+    assert _by_months(["none started", "not published", "4 of 5 (80%)"]) == (
+        "3 months: none started; 6 months: not published; 12 months: 4 of 5 (80%)"
+    )
+    assert _by_months(["not published"] * 3) == "not published"

@@ -160,7 +160,7 @@ def _retention(content: dict[str, Any], months: int, hidden: str) -> str:
     kept = cells.get(table["rows"][0]["cell"])
     started = cells.get(table["total"]["cell"])
     if started == 0:
-        return "no one started then"
+        return "none started"
     if kept is None or started is None:
         return hidden
     return f"{kept} of {started} ({_percent(kept / started)})"
@@ -171,6 +171,15 @@ def _joined(parts: list[str]) -> str:
     if len(set(parts)) == 1:
         return f"{parts[0]}, each" if parts[0][:1].isdigit() else parts[0]
     return "; ".join(parts)
+
+
+def _by_months(parts: list[str]) -> str:
+    """The retention at 3, 6 and 12 months in one cell, each named by its months unless all three
+    say the same."""
+    if len(set(parts)) == 1:
+        return _joined(parts)
+    named = zip(RETENTION_MONTHS, parts, strict=True)
+    return "; ".join(f"{months} months: {part}" for months, part in named)
 
 
 def _counted(number: int, word: str) -> str:
@@ -238,7 +247,7 @@ def quote(report: PublicReport, inputs: planner.LocalInputs, site: str = "") -> 
         QuoteRow(
             "retention",
             "Still in treatment after 3, 6, 12 months",
-            _joined([_retention(content, m, hidden) for m in RETENTION_MONTHS]),
+            _by_months([_retention(content, m, hidden) for m in RETENTION_MONTHS]),
             tuple(retention_beside),
         ),
         QuoteRow(
