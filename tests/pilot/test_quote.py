@@ -327,3 +327,13 @@ def test_retention_parts_that_differ_are_named_by_their_months() -> None:
         "3 months: none started; 6 months: not published; 12 months: 4 of 5 (80%)"
     )
     assert _by_months(["not published"] * 3) == "not published"
+
+
+def test_changing_the_inputs_after_the_brief_keeps_the_chosen_report(frozen: Any) -> None:
+    personas, report = frozen
+    client = sign_in(Client(), personas["nurse"])
+
+    back = client.post(START, form(quoted_report=_choice(report), action="edit"))
+
+    assert back.status_code == 200
+    assert f'<option value="{_choice(report)}" selected>' in back.content.decode()
