@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openhat.pilot.models import Scenario
-from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
+from tests.browser.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
 from tests.conftest import PASSWORD, Personas
 
 pytestmark = pytest.mark.browser
@@ -177,6 +177,12 @@ def test_an_advocate_quotes_a_clinics_published_report_on_the_brief(
     page.get_by_role("button", name="Save and get a link").click()
     page.wait_for_url("**/planner/s/**", timeout=COMPUTED)
     link = page.url
+    phone = open_page(PHONE)
+    phone.goto(link)
+    expect(phone.locator("#transparency")).to_contain_text(f"(ZRH), {period}", timeout=COMPUTED)
+    # Wide tables scroll in their own boxes: the page itself is no wider than the phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.locator("#transparency").screenshot(path=str(SCREENSHOTS / "planner-quote-phone.png"))
     second_tab = open_page()
     second_tab.goto(link)
     expect(second_tab.locator("#transparency")).to_contain_text(
@@ -189,3 +195,4 @@ def test_an_advocate_quotes_a_clinics_published_report_on_the_brief(
     pdf_download.value.save_as(pdf)
     assert len(render_pdf_pages(pdf, "planner-quote-brief")) == 2
     assert page.console_errors == [] and second_tab.console_errors == []
+    assert phone.console_errors == []
