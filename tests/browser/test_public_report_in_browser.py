@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from openhat.outcomes import public_services
 from openhat.outcomes.models import PublicReport
-from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
+from tests.browser.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
 from tests.browser.test_planner_in_browser import render_pdf_pages
 from tests.conftest import PASSWORD, Personas
 from tests.outcomes.public_world import build_history, build_station
@@ -84,6 +84,12 @@ def test_manager_freezes_a_month_and_a_visitor_reads_it(open_page: Any, personas
     assert "manager_zrh" not in visitor.content()
     assert _fits(visitor)
     screenshot(visitor, "public-6-report")
+    # The public reads it on a phone too: wide tables scroll in their own boxes.
+    on_phone = open_page(PHONE)
+    on_phone.goto(f"/public/clinics/ZRH/reports/{month}/")
+    expect(on_phone.get_by_test_id("report-hash")).to_have_text(report.content_sha256)
+    assert _fits(on_phone)
+    screenshot(on_phone, "public-6-report-phone")
     pdf = visitor.request.get(f"/public/clinics/ZRH/reports/{month}/report.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     (SCREENSHOTS / "public-8-report.pdf").write_bytes(pdf.body())
