@@ -72,10 +72,6 @@ class Quote:
     rows: tuple[QuoteRow, ...]
 
     @property
-    def choice(self) -> str:
-        return choice_value(self.clinic_code, self.period, self.version)
-
-    @property
     def source(self) -> str:
         return (
             f"{self.clinic_name} ({self.clinic_code}), public transparency report for "
@@ -124,6 +120,18 @@ def published_count() -> int:
     """How many months the clinics have published (each month counted once, in its latest
     version)."""
     return len(public_services.published_index())
+
+
+def check_same_report(report: PublicReport, sha256: str) -> None:
+    """A scenario file names a report with its SHA-256: this installation's report of that name
+    must be the same text (another installation's report of the same name is not quoted)."""
+    if sha256 and report.content_sha256 != sha256:
+        raise DomainError(
+            "quoted_report_differs",
+            "The file quotes a report of this name with other figures (its SHA-256 differs from "
+            "the one published here): choose the report again, or none.",
+            FIELD,
+        )
 
 
 def choices(keeping: str = "") -> Choices:

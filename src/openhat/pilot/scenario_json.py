@@ -179,15 +179,13 @@ def _quoted(value: Any) -> tuple[str, str]:
 
 
 def check_quoted_sha256(form: Any, loaded: LoadedScenario) -> None:
-    """A file quoting a report that this installation holds with another text (a different
-    installation's report of the same name) is refused beside the field, not quoted."""
+    """A file quoting a report that this installation holds with another text is refused beside
+    the field (quote.check_same_report), not quoted."""
     report = getattr(form, "quoted_report", None)
-    if report is None or not loaded.quoted_sha256 or report.content_sha256 == loaded.quoted_sha256:
+    if report is None:
         return
-    form.quoted_report = None
-    form.note_problem(
-        quote.FIELD,
-        "quoted_report_differs",
-        "The file quotes a report of this name with other figures (its SHA-256 differs from "
-        "the one published here): choose the report again, or none.",
-    )
+    try:
+        quote.check_same_report(report, loaded.quoted_sha256)
+    except DomainError as error:
+        form.quoted_report = None
+        form.note_problem(quote.FIELD, error.code, error.message)

@@ -184,13 +184,10 @@ class Command(BaseCommand):
         inputs = self._inputs(options, data)
         try:
             report = quote.report_for(choice) if choice else None
+            if report is not None:
+                quote.check_same_report(report, sha256)
         except DomainError as error:
             raise CommandError(f"--quote: {error.message} [{error.code}]") from None
-        if report is not None and sha256 and report.content_sha256 != sha256:
-            raise CommandError(
-                "the scenario quotes a report of this name with other figures (its SHA-256 "
-                "differs from the one published here) [quoted_report_differs]"
-            )
         title = " ".join(title.split()) or str(inputs.place) or "Pilot planner brief"
         brief = build_brief(title, inputs, report, options["site"].rstrip("/"))
         try:
